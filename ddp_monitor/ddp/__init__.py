@@ -1,0 +1,27 @@
+"""The DDP protocol as plain code: no sockets, no event loop, no clock of its own.
+
+Messages in, messages and events out; the caller passes ``now`` (monotonic
+seconds). ``transport`` drives it over websockets; tests drive it with numbers.
+"""
+
+from __future__ import annotations
+
+from ddp_monitor.ddp.errors import (
+    ConnectionLost,
+    DDPError,
+    InvalidState,
+    MethodError,
+    ProtocolError,
+    SubscriptionError,
+    VersionMismatch,
+)
+
+__all__ = [
+    "ConnectionLost",
+    "DDPError",
+    "InvalidState",
+    "MethodError",
+    "ProtocolError",
+    "SubscriptionError",
+    "VersionMismatch",
+]
