@@ -1,0 +1,172 @@
+"""Events the client core emits: frozen values, handed over by ``events()``.
+
+Owns the event types of ``ClientConnection``; imports ``ddp.errors`` and
+``ddp.status``. Events are past participles (``StatusChanged``). Document
+events carry the core's own field dicts (no copies on the hot path): treat
+them as read-only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ddp_monitor.ddp.errors import DDPError, MethodError, SubscriptionError
+from ddp_monitor.ddp.status import Status
+
+__all__ = [
+    "BadMessageReceived",
+    "DocumentAdded",
+    "DocumentChanged",
+    "DocumentMoved",
+    "DocumentRemoved",
+    "Event",
+    "HandshakeCompleted",
+    "MethodCompleted",
+    "MethodResultReceived",
+    "MethodSent",
+    "ServerErrorReceived",
+    "StatusChanged",
+    "StubFailed",
+    "SubscriptionReady",
+    "SubscriptionStopped",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChanged:
+    """``Meteor.status()`` changed; ``status`` is the new snapshot."""
+
+    status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class HandshakeCompleted:
+    """DDP ``connected`` arrived (the status was CONNECTED since transport open)."""
+
+    session: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class BadMessageReceived:
+    """A frame from the server that DDP does not allow; it was dropped."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ServerErrorReceived:
+    """The server sent ``msg: "error"`` (Meteor's client only logs it)."""
+
+    reason: str
+    offending_message: Any
+
+
+@dataclass(frozen=True, slots=True)
+class MethodSent:
+    """A ``method`` frame was handed to the transport (also on a re-send)."""
+
+    method_id: str
+    name: str
+    params: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class MethodResultReceived:
+    """The ``result`` arrived (Meteor's ``onResultReceived``), data maybe not yet."""
+
+    method_id: str
+    result: Any
+    error: MethodError | None
+
+
+@dataclass(frozen=True, slots=True)
+class MethodCompleted:
+    """Result and data are both there: Meteor fires the method callback now.
+
+    ``error`` is a ``MethodError`` from the server (or Meteor's synthetic
+    ``invocation-failed``), or ``ConnectionLost`` after ``close()``.
+    """
+
+    method_id: str
+    result: Any
+    error: DDPError | None
+
+
+@dataclass(frozen=True, slots=True)
+class StubFailed:
+    """A client stub raised; Meteor logs "Exception while simulating the effect
+    of invoking '<name>'" and still sends the call (unless throw_stub_exceptions)."""
+
+    method_id: str | None
+    name: str
+    error: BaseException
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionReady:
+    sub_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStopped:
+    """``nosub`` for a live subscription; ``error`` when it carried one."""
+
+    sub_id: str
+    error: SubscriptionError | None
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentAdded:
+    collection: str
+    id: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentChanged:
+    """``fields`` are the new values; ``cleared`` the removed field names."""
+
+    collection: str
+    id: str
+    fields: dict[str, Any]
+    cleared: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRemoved:
+    collection: str
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentMoved:
+    """The document's place in the collection's ordered view changed.
+
+    Emitted for ``movedBefore``, and after ``DocumentAdded`` for
+    ``addedBefore``; ``before`` None means at the end.
+    """
+
+    collection: str
+    id: str
+    before: str | None
+
+
+Event = (
+    StatusChanged
+    | HandshakeCompleted
+    | BadMessageReceived
+    | ServerErrorReceived
+    | MethodSent
+    | MethodResultReceived
+    | MethodCompleted
+    | StubFailed
+    | SubscriptionReady
+    | SubscriptionStopped
+    | DocumentAdded
+    | DocumentChanged
+    | DocumentRemoved
+    | DocumentMoved
+)
