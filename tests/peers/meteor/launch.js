@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+// ddp-monitor test peer: the REAL Meteor 1.9.3 DDP server (packages/ddp-server.js
+// etc. taken unmodified from the steedos-server@2.1.64 npm bundle that install.sh
+// unpacks), booted with Meteor's own boot code (@steedos/meteor-bundle-runner's copy
+// of boot.js) on Node 12 + fibers. Only the package subset needed for DDP is loaded
+// (no mongo, no steedos app), plus the scenario in app.js.
+//
+// Usage: ./serve --port 4000 [--host 127.0.0.1]   (runs this file under Node 12)
+// Prints {"ready": true, "url": "ws://127.0.0.1:4000/websocket", ...} when listening.
+'use strict';
+var path = require('path');
+var fs = require('fs');
+
+function arg(name, dflt) {
+  var i = process.argv.indexOf('--' + name);
+  return i >= 0 ? process.argv[i + 1] : dflt;
+}
+var port = Number(arg('port', '3000'));
+var host = arg('host', '127.0.0.1');
+
+var HOME = process.env.DDP_PEERS_HOME || path.join(require('os').homedir(), '.cache', 'ddp-monitor-peers');
+var INSTALL = path.join(HOME, 'meteor-1.9.3');                  // written by install.sh
+var BUNDLE = path.join(INSTALL, 'bundle', 'bundle', 'programs', 'server');
+var RUNTIME = path.join(INSTALL, 'runtime', 'server');          // generated at each start
+
+// Packages from the bundle's program.json we do NOT load (client-only, Mongo,
+// or unrelated); everything up to and including packages/ddp.js is kept.
+var SKIP = {
+  'packages/coffeescript.js': 1, 'packages/blaze-html-templates.js': 1,
+  'packages/email.js': 1, 'packages/http.js': 1, 'packages/jquery.js': 1,
+  'packages/npm-mongo.js': 1, 'packages/geojson-utils.js': 1,
+  'packages/minimongo.js': 1, 'packages/reload.js': 1,
+  'packages/mobile-experience.js': 1, 'packages/meteor-base.js': 1,
+};
+var LAST = 'packages/ddp.js';
+
+function prepareRuntime() {
+  var orig = JSON.parse(fs.readFileSync(path.join(BUNDLE, 'program.json'), 'utf8'));
+  var load = [];
+  for (var i = 0; i < orig.load.length; i++) {
+    var f = orig.load[i];
+    if (!SKIP[f.path]) load.push(f);
+    if (f.path === LAST) break;
+  }
+  load.push({ path: 'app/harness-app.js' });
+  var program = { format: orig.format, arch: orig.arch, load: load };
+  var config = JSON.parse(fs.readFileSync(path.join(BUNDLE, 'config.json'), 'utf8'));
+  config.clientArchs = [];  // no client programs are served
+  fs.mkdirSync(path.join(RUNTIME, 'app'), { recursive: true });
+  var pk = path.join(RUNTIME, 'packages');
+  try { fs.lstatSync(pk); } catch (e) { fs.symlinkSync(path.join(BUNDLE, 'packages'), pk); }
+  // write atomically so parallel launches never see a half-written file
+  function put(name, text) {
+    var tmp = path.join(RUNTIME, name + '.' + process.pid + '.tmp');
+    fs.writeFileSync(tmp, text);
+    fs.renameSync(tmp, path.join(RUNTIME, name));
+  }
+  put('program.json', JSON.stringify(program, null, 1));
+  put('config.json', JSON.stringify(config));
+  put('app/harness-app.js', fs.readFileSync(path.join(__dirname, 'app.js'), 'utf8'));
+}
+
+prepareRuntime();
+
+// Keep stdout JSON-lines only: Meteor's own logging goes to stderr.
+var rawOut = process.stdout.write.bind(process.stdout);
+console.log = console.info = function () {
+  process.stderr.write(Array.prototype.join.call(arguments, ' ') + '\n');
+};
+
+process.env.PORT = String(port);
+process.env.BIND_IP = host;
+process.env.ROOT_URL = process.env.ROOT_URL || ('http://' + host + ':' + port);
+process.env.STEEDOS_AUTO_OPEN_BROWSER = 'false';
+delete process.env.MONGO_URL;
+
+global.__steedos_bootstrap__ = { projectDir: RUNTIME, serverDir: RUNTIME, verbose: false };
+var readyPrinted = false;
+process.on('exit', function (code) {
+  if (!readyPrinted) rawOut(JSON.stringify({ ready: false, error: 'Meteor exited with code ' + code + ' before listening (see stderr)' }) + '\n');
+});
+global.__harness_on_listening = function () {
+  readyPrinted = true;
+  rawOut(JSON.stringify({
+    ready: true, url: 'ws://' + host + ':' + port + '/websocket', peer: 'meteor',
+    impl: 'Meteor ' + __meteor_runtime_config__.meteorRelease + ' ddp-server (steedos-server@2.1.64 bundle)',
+    node: process.version, pid: process.pid,
+  }) + '\n');
+};
+
+var boot = require(path.join(INSTALL, 'node_modules', '@steedos', 'meteor-bundle-runner', 'src', 'boot.js'));
+boot.Fiber(function () {
+  boot.loadServerBundles();
+  boot.callStartupHooks();
+  boot.runMain();
+}).run();
+
+process.on('SIGTERM', function () { process.exit(0); });
+process.on('SIGINT', function () { process.exit(0); });

@@ -1,0 +1,205 @@
+"""A raw-frame DDP test client: exact frames in, exact frames out, ids normalized.
+
+Owns sending hand-written text frames to a DDP server over a plain WebSocket
+(no compression, no DDP logic of ours in between) and collecting what the server
+answers until a condition, a close or a quiet period, always under a timeout; and
+normalizing the answers (random session ids, dates, Meteor 1.9's ``server_id``
+frame) so that two servers' answers compare equal when they behave the same.
+Imports websockets and tests.timeouts only: it must not share code with the
+client under test, or a bug could hide itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.timeouts import QUIET, TIMEOUT
+
+__all__ = [
+    "CLOSED",
+    "RANDOM_ID",
+    "Frame",
+    "WireClient",
+    "is_close",
+    "normalize",
+    "websocket_url",
+]
+
+Frame = Any
+"""One answer: the parsed JSON of a text frame, a ``{"<binary>": ...}`` marker, or a
+``{CLOSED: code, "reason": ...}`` marker when the server closed the socket."""
+
+CLOSED = "<closed>"
+
+# Meteor's Random.id(): 17 characters from this alphabet (packages/random
+# AbstractRandomGenerator.js); session ids and server-made document ids.
+RANDOM_ID = re.compile(r"[23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz]{17}")
+
+
+def websocket_url(url: str) -> str:
+    """The raw-WebSocket endpoint for a server URL (http(s)://host:port or ws://.../websocket)."""
+    url = re.sub(r"^http", "ws", url)
+    return (
+        url
+        if url.rstrip("/").endswith("/websocket")
+        else url.rstrip("/") + "/websocket"
+    )
+
+
+def is_close(frame: Frame) -> bool:
+    """True for the marker that stands for the server closing the socket."""
+    return isinstance(frame, dict) and CLOSED in frame
+
+
+class WireClient:
+    """One WebSocket to a DDP server; every read has a deadline."""
+
+    def __init__(self, socket: ClientConnection) -> None:
+        self.socket = socket
+        self.closed: Frame | None = None
+
+    @classmethod
+    async def open(cls, url: str, within: float = TIMEOUT) -> WireClient:
+        """Open a raw WebSocket (permessage-deflate off, as our client's default)."""
+        async with asyncio.timeout(within):
+            socket = await connect(websocket_url(url), compression=None, max_size=None)
+        return cls(socket)
+
+    async def __aenter__(self) -> WireClient:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close our side (bounded: a dead server cannot hang the test)."""
+        async with asyncio.timeout(TIMEOUT):
+            await self.socket.close()
+
+    async def send(self, *frames: str | Mapping[str, Any] | Sequence[Any]) -> None:
+        """Send each frame as one text frame: a str goes as is, anything else as JSON."""
+        for frame in frames:
+            await self.socket.send(
+                frame if isinstance(frame, str) else json.dumps(frame)
+            )
+
+    async def recv(self, within: float = TIMEOUT) -> Frame:
+        """The next frame; the close marker once the server has closed (never raises on close)."""
+        if self.closed is not None:
+            return self.closed
+        try:
+            async with asyncio.timeout(within):
+                data = await self.socket.recv()
+        except ConnectionClosed as exc:
+            rcvd = exc.rcvd
+            self.closed = {
+                CLOSED: rcvd.code if rcvd else None,
+                "reason": rcvd.reason if rcvd else None,
+            }
+            return self.closed
+        if isinstance(data, bytes):
+            return {"<binary>": data.hex()}
+        try:
+            return json.loads(data)
+        except ValueError:
+            return {"<text>": data}
+
+    async def collect_until(
+        self, done: Callable[[Frame], bool], within: float = TIMEOUT
+    ) -> list[Frame]:
+        """Frames up to and including the first for which ``done`` is true, or the close.
+
+        Raises TimeoutError (with what came so far) if neither happens in time.
+        """
+        frames: list[Frame] = []
+        try:
+            async with asyncio.timeout(within):
+                while True:
+                    frame = await self.recv(within=within)
+                    frames.append(frame)
+                    if is_close(frame) or done(frame):
+                        return frames
+        except TimeoutError:
+            raise TimeoutError(
+                f"no matching frame within {within} s; got {frames!r}"
+            ) from None
+
+    async def collect_count(self, count: int, within: float = TIMEOUT) -> list[Frame]:
+        """Exactly ``count`` frames (fewer only if the server closes)."""
+        seen = 0
+
+        def done(_frame: Frame) -> bool:
+            nonlocal seen
+            seen += 1
+            return seen >= count
+
+        return await self.collect_until(done, within) if count else []
+
+    async def collect_quiet(
+        self, quiet: float = QUIET, within: float = TIMEOUT
+    ) -> list[Frame]:
+        """Frames until the server stays silent for ``quiet`` seconds (or closes).
+
+        Only for asserting an absence; anything expected is awaited by condition.
+        """
+        frames: list[Frame] = []
+        async with asyncio.timeout(within):
+            while True:
+                try:
+                    frame = await self.recv(within=quiet)
+                except TimeoutError:
+                    return frames
+                frames.append(frame)
+                if is_close(frame):
+                    return frames
+
+    async def handshake(
+        self, version: str = "1", support: Sequence[str] = ("1", "pre2", "pre1")
+    ) -> list[Frame]:
+        """Send ``connect`` and return the frames up to ``connected`` or ``failed``."""
+        await self.send(
+            {"msg": "connect", "version": version, "support": list(support)}
+        )
+        return await self.collect_until(
+            lambda frame: (
+                isinstance(frame, dict) and frame.get("msg") in ("connected", "failed")
+            )
+        )
+
+
+def _is_server_id_frame(frame: Frame) -> bool:
+    # Meteor before 2.3 sends {"server_id": "0"} first on every socket; current
+    # Meteor does not (commit b5b7306), and Meteor's client ignores it (LC onMessage).
+    return isinstance(frame, dict) and set(frame) == {"server_id"}
+
+
+def normalize(frames: Sequence[Frame]) -> list[Frame]:
+    """The frames with Meteor 1.9's ``server_id`` frame dropped and random values named.
+
+    Every Random.id-shaped string becomes ``<id1>``, ``<id2>``... by first
+    appearance (the same id keeps the same name, so "same session" still
+    compares), and every ``{"$date": ms}`` value becomes ``{"$date": "<date>"}``.
+    """
+    names: dict[str, str] = {}
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, str):
+            if RANDOM_ID.fullmatch(value):
+                return names.setdefault(value, f"<id{len(names) + 1}>")
+            return value
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        if isinstance(value, dict):
+            if set(value) == {"$date"} and isinstance(value["$date"], int | float):
+                return {"$date": "<date>"}
+            return {key: walk(item) for key, item in value.items()}
+        return value
+
+    return [walk(frame) for frame in frames if not _is_server_id_frame(frame)]
