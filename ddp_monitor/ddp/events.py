@@ -30,6 +30,7 @@ __all__ = [
     "StubFailed",
     "SubscriptionReady",
     "SubscriptionStopped",
+    "TransportLost",
 ]
 
 
@@ -38,6 +39,18 @@ class StatusChanged:
     """``Meteor.status()`` changed; ``status`` is the new snapshot."""
 
     status: Status
+
+
+@dataclass(frozen=True, slots=True)
+class TransportLost:
+    """The socket or the attempt is gone (before the StatusChanged it causes).
+
+    ``reason`` is Meteor's ConnectionError message: the driver's error text,
+    'DDP connection timed out', 'DDP heartbeat timed out', or None for a
+    clean close. Meteor keeps it out of the status; so does ``Status``.
+    """
+
+    reason: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +169,7 @@ class DocumentMoved:
 
 Event = (
     StatusChanged
+    | TransportLost
     | HandshakeCompleted
     | BadMessageReceived
     | ServerErrorReceived
