@@ -88,7 +88,8 @@ from ddp_monitor.ddp.messages import (
     Sub,
     Unsub,
     Updated,
-    parse,
+    decode,
+    from_dict,
     serialize,
 )
 from ddp_monitor.ddp.methods import MethodCall, MethodInvoker, MethodQueue
@@ -234,7 +235,30 @@ class ClientConnection:
         if self._heartbeat is not None:
             self._heartbeat.message_received()
         try:
-            msg = parse(text)
+            raw = decode(text)
+            # Hot path (a subscription's initial flood): a well-formed `added`
+            # with nothing buffering and no stub snapshots goes straight to the
+            # store, skipping the message value. Anything else takes from_dict.
+            if (
+                type(raw) is dict
+                and raw.get("msg") == "added"
+                and not self._server_docs.docs
+                and not self._subs_being_revived
+                and not self._methods.blocking_quiescence
+            ):
+                collection = raw.get("collection")
+                id_ = raw.get("id")
+                fields = raw.get("fields")
+                if fields is None and "fields" not in raw:
+                    fields = {}
+                if (
+                    type(collection) is str
+                    and type(id_) is str
+                    and type(fields) is dict
+                ):
+                    self.store.added(collection, id_, fields)
+                    return
+            msg = from_dict(raw)
         except ProtocolError as exc:
             self._events.append(BadMessageReceived(text, exc.detail))
             return
