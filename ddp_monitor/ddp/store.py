@@ -152,7 +152,11 @@ class Store:
         Used for Meteor's store reset after a reconnect: documents that came
         back unchanged emit nothing.
         """
-        for name in list(self._collections.keys() | new._collections.keys()):
+        names = [
+            *self._collections,
+            *(n for n in new._collections if n not in self._collections),
+        ]
+        for name in names:
             old_docs = self._collections.get(name, {})
             new_docs = new._collections.get(name, {})
             for id_ in [i for i in old_docs if i not in new_docs]:
