@@ -25,3 +25,18 @@ __all__ = [
     "SubscriptionError",
     "VersionMismatch",
 ]
+
+# The sans-I/O client core (appended).
+from ddp_monitor.ddp.client import ClientConnection
+from ddp_monitor.ddp.methods import MethodCall
+from ddp_monitor.ddp.status import ConnectionStatus, Status, meteor_status
+from ddp_monitor.ddp.store import Store
+
+__all__ += [
+    "ClientConnection",
+    "ConnectionStatus",
+    "MethodCall",
+    "Status",
+    "Store",
+    "meteor_status",
+]
