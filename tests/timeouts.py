@@ -9,7 +9,14 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["PEER_INSTALL_TIMEOUT", "PEER_START_TIMEOUT", "QUIET", "SCALE", "TIMEOUT"]
+__all__ = [
+    "PEER_INSTALL_TIMEOUT",
+    "PEER_START_TIMEOUT",
+    "QUIET",
+    "SCALE",
+    "TIMEOUT",
+    "TOOL_TIMEOUT",
+]
 
 
 def _scale() -> float:
@@ -39,3 +46,6 @@ PEER_START_TIMEOUT: float = 60.0 * SCALE
 
 # npm installs of the peers (first run only; later runs find them in place).
 PEER_INSTALL_TIMEOUT: float = 600.0 * SCALE
+
+# One static check (ruff, mypy --strict from a cold cache, import-linter) on 2 busy cores.
+TOOL_TIMEOUT: float = 300.0 * SCALE
