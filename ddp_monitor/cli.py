@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from collections.abc import Sequence
 
 __all__ = ["build_parser", "main"]
@@ -32,11 +33,29 @@ _COMMANDS = ("watch", "serve")
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``ddp-monitor`` console script."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    # argparse cannot mix sub-commands with an optional positional URL, so a
+    # first word that is not a command (or nothing at all) opens the app.
+    if not words or (words[0] not in _COMMANDS and not words[0].startswith("-")):
+        return _open_app(words)
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(words)
     if args.command is None:
         parser.print_help()
         return 2
     module = importlib.import_module(f"ddp_monitor.{args.command}")
     result: int = module.run(args)
+    return result
+
+
+def _open_app(words: Sequence[str]) -> int:
+    """``ddp-monitor [URL]``: the window, on the embedded demo server without a URL."""
+    parser = argparse.ArgumentParser(
+        prog="ddp-monitor",
+        description="Open the monitor window (the embedded demo server when no URL).",
+    )
+    parser.add_argument("url", nargs="?", help="server URL, e.g. http://localhost:3000")
+    args = parser.parse_args(words)
+    app = importlib.import_module("ddp_monitor.app")
+    result: int = app.run(args.url)
     return result

@@ -1,0 +1,179 @@
+"""The composition root: QApplication, the qasync loop, the client, the demo server, the window.
+
+Owns start-up and shut-down of the desktop app and the one catch-all error
+route (``sys.excepthook`` and the loop's exception handler -> the window's
+banner); imports Qt, qasync, ``transport``, ``qt``, ``ui`` and, only when no
+URL is given, ``demo``. qasync runs asyncio on Qt's loop, so the client lives
+on the GUI thread (ARCHITECTURE.md section 3, "Qt adaptor").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import qasync  # type: ignore[import-untyped]  # qasync ships no type information
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.urls import InvalidURL
+from ddp_monitor.ui.main_window import MainWindow
+from ddp_monitor.ui.resources import icon, is_dark, stylesheet
+
+__all__ = ["DEMO_METHODS", "DEMO_PUBLICATIONS", "Session", "open_session", "run"]
+
+#: What the embedded demo server offers (ddp_monitor/demo.py), for completion.
+DEMO_METHODS = (
+    "echo",
+    "describe",
+    "add",
+    "slow",
+    "fail",
+    "whoami",
+    "tasks.add",
+    "tasks.toggle",
+    "tasks.remove",
+)
+DEMO_PUBLICATIONS = ("items", "ticker", "tasks", "presence")
+
+
+@dataclass
+class Session:
+    """One open window with its client (and the demo server when it runs one)."""
+
+    window: MainWindow
+    adaptor: ClientAdaptor
+    closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        """Close the client, then stop the demo server (in that order)."""
+        for close in self.closers:
+            await close()
+
+
+async def open_session(url: str | None, settings: QSettings | None = None) -> Session:
+    """Start the demo server when ``url`` is None, connect, build the window.
+
+    Raises:
+        InvalidURL: ``url`` cannot lead to a DDP server.
+    """
+    closers: list[Callable[[], Awaitable[Any]]] = []
+    label = ""
+    methods: tuple[str, ...] = ()
+    publications: tuple[str, ...] = ()
+    if url is None:
+        # Imported here: opening a real server's URL never loads the demo.
+        from ddp_monitor.demo import create_demo_server
+
+        server = create_demo_server(host="127.0.0.1", port=0)
+        await server.start()
+        closers.append(server.stop)
+        url, label = str(server.url), "local demo"
+        methods, publications = DEMO_METHODS, DEMO_PUBLICATIONS
+    try:
+        client = DDPClient(url)
+    except InvalidURL:
+        for close in closers:
+            await close()
+        raise
+    adaptor = ClientAdaptor(client, label)
+    await adaptor.start()
+    closers.insert(0, adaptor.close)
+    window = MainWindow(
+        adaptor, settings, method_names=methods, publication_names=publications
+    )
+    return Session(window, adaptor, closers)
+
+
+def apply_style(app: QApplication) -> None:
+    """The light or dark stylesheet, following the system palette (and its changes)."""
+
+    def restyle(*_: object) -> None:
+        app.setStyleSheet(stylesheet(is_dark(app.palette())))
+
+    restyle()
+    app.styleHints().colorSchemeChanged.connect(restyle)
+
+
+def install_error_route(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+    """Every unexpected error: printed for the record, shown in the window in words."""
+
+    def hook(
+        kind: type[BaseException],
+        exc: BaseException,
+        tb: TracebackType | None,
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        sys.stderr.write(text)
+        window.banner.show_problem(
+            "Something went wrong inside ddp-monitor",
+            f"{kind.__name__}: {exc}. The connection keeps running; details below.",
+            text,
+        )
+
+    def on_loop_error(
+        _loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+    ) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            hook(type(exc), exc, exc.__traceback__)
+        else:
+            window.banner.show_problem(
+                "Something went wrong", str(context.get("message"))
+            )
+
+    sys.excepthook = hook
+    loop.set_exception_handler(on_loop_error)
+
+
+def run(url: str | None = None) -> int:
+    """Open the window (on the demo server when ``url`` is None) until it is closed."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("ddp-monitor")
+    app.setApplicationName("ddp-monitor")
+    app.setWindowIcon(icon("app"))
+    app.setQuitOnLastWindowClosed(False)
+    apply_style(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        code: int = loop.run_until_complete(_main(app, url, loop))
+        return code
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def _main(
+    app: QApplication, url: str | None, loop: asyncio.AbstractEventLoop
+) -> int:
+    try:
+        session = await open_session(url)
+    except InvalidURL as exc:
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "ddp-monitor",
+            f"ddp-monitor cannot connect to {exc.url!r}:\n{exc.reason}.",
+        )
+        box.setInformativeText(
+            "Give a server URL such as http://localhost:3000 or "
+            "ws://localhost:3000/websocket, or no URL to open the demo."
+        )
+        box.exec()
+        return 2
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    install_error_route(session.window, loop)
+    session.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    session.window.show()
+    await closed.wait()
+    await session.close()
+    return 0

@@ -1,0 +1,235 @@
+"""The Qt face of one ``DDPClient``: its events as batched signals, its actions as slots.
+
+Owns ``ClientAdaptor``; imports QtCore, ``qt.actions``,
+``transport`` (client, handles, wiretap) and ``ddp`` values. Under qasync the
+client runs on the GUI thread, so this is just a listener (qtconsole's
+``client.py`` seam): no threads, no locks.
+
+Batching: core events and wiretap frames are collected and handed on every
+``FLUSH_MS`` as one list each, so 10,000 frames a second cost a dozen model
+updates, not 10,000. Status changes are also sent at once (``status_changed``)
+for the badge; inside the batch they keep their order with everything else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from ddp_monitor.ddp.events import (
+    BadMessageReceived,
+    Event,
+    HandshakeCompleted,
+    ServerErrorReceived,
+    StatusChanged,
+    TransportLost,
+)
+from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.store import Store
+from ddp_monitor.qt.actions import AdaptorEvent, MethodCalled, Subscribed, Unsubscribed
+from ddp_monitor.qt.meter import LinkMeter
+from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.handles import PendingMethod, Subscription
+from ddp_monitor.transport.wiretap import Frame
+
+__all__ = ["FLUSH_MS", "ClientAdaptor"]
+
+#: How often batches are handed to the models: well under the 100 ms a person
+#: notices, well over the 16 ms of a frame.
+FLUSH_MS = 60
+_METER_MS = 500
+
+
+class ClientAdaptor(QObject):
+    """Signals for one client; actions the window may take on it.
+
+    Signals:
+        status_changed(Status): at once, for every change.
+        handshake_completed(str, str): session id and DDP version.
+        transport_lost(str): why the socket or the attempt died.
+        problem(str, str): a title and a sentence for the error banner.
+        events_flushed(list, list): the batch of ``AdaptorEvent`` values, in
+            order, and the monotonic time each one happened.
+        frames_flushed(list): the batch of wiretap ``Frame`` values, in order.
+        meter_changed(float, object): msg/s and the last RTT in seconds (or None).
+        battery_saving_changed(bool)
+    """
+
+    status_changed = Signal(object)
+    handshake_completed = Signal(str, str)
+    transport_lost = Signal(str)
+    problem = Signal(str, str)
+    events_flushed = Signal(list, list)
+    frames_flushed = Signal(list)
+    meter_changed = Signal(float, object)
+    battery_saving_changed = Signal(bool)
+
+    def __init__(
+        self, client: DDPClient, label: str = "", parent: QObject | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.client = client
+        self.label = label or _short(client.url)
+        self.meter = LinkMeter()
+        self._battery_saving = False
+        self._events: list[AdaptorEvent] = []
+        self._times: list[float] = []
+        self._frames: list[Frame] = []
+        self._flush_timer = QTimer(self)
+        self._flush_timer.setSingleShot(True)
+        self._flush_timer.setInterval(FLUSH_MS)
+        self._flush_timer.timeout.connect(self.flush)
+        self._meter_timer = QTimer(self)
+        self._meter_timer.setInterval(_METER_MS)
+        self._meter_timer.timeout.connect(self._read_meter)
+        self._meter_timer.start()
+        self.connected_since: float | None = None
+        self._subs: dict[str, Subscription] = {}
+        self._removers = [
+            client.add_listener(self._on_event),
+            client.wiretap.add(self._on_frame),
+        ]
+
+    # -- state -----------------------------------------------------------------
+    @property
+    def status(self) -> Status:
+        return self.client.status
+
+    @property
+    def store(self) -> Store:
+        store: Store = self.client.store
+        return store
+
+    @property
+    def session(self) -> str | None:
+        return self.client.session
+
+    @property
+    def version(self) -> str | None:
+        return self.client.version
+
+    @property
+    def url(self) -> str:
+        return self.client.url
+
+    @property
+    def battery_saving(self) -> bool:
+        return self._battery_saving
+
+    # -- actions -----------------------------------------------------------------
+    async def start(self) -> None:
+        """Start the client (listeners are already attached: nothing is missed)."""
+        await self.client.start()
+
+    @Slot()
+    def reconnect(self) -> None:
+        """Meteor's ``reconnect()``: try now. Also ends battery saving."""
+        self._set_battery_saving(False)
+        self.client.reconnect()
+
+    @Slot(bool)
+    def set_battery_saving(self, on: bool) -> None:
+        """On: ``disconnect()`` (calls queue); off: ``reconnect()``."""
+        if on == self._battery_saving:
+            return
+        self._set_battery_saving(on)
+        if on:
+            self.client.disconnect()
+        else:
+            self.client.reconnect()
+
+    def call(self, name: str, params: Sequence[Any]) -> PendingMethod:
+        """Start a call; its row appears at once, its answer arrives as events."""
+        pending = self.client.apply_nowait(name, list(params))
+        self._queue(
+            MethodCalled(pending.id, name, list(params), self.client.status.connected)
+        )
+        return pending
+
+    def subscribe(self, name: str, params: Sequence[Any]) -> Subscription:
+        handle = self.client.subscribe(name, *params)
+        self._queue(Subscribed(handle.id, name, list(params), time.monotonic()))
+        self._subs[handle.id] = handle
+        return handle
+
+    def stop(self, sub_id: str) -> None:
+        """Stop a subscription this window made."""
+        handle = self._subs.pop(sub_id, None)
+        if handle is not None:
+            handle.stop()
+            self._queue(Unsubscribed(sub_id))
+
+    async def close(self) -> None:
+        """Detach and close the client for good."""
+        for remove in self._removers:
+            remove()
+        self._flush_timer.stop()
+        self._meter_timer.stop()
+        await self.client.close()
+
+    # -- listeners (on the loop, per event / per frame: keep them cheap) ----------
+    def _on_event(self, event: Event) -> None:
+        self._queue(event)
+        if isinstance(event, StatusChanged):
+            self._on_status(event.status)
+        elif isinstance(event, HandshakeCompleted):
+            self.handshake_completed.emit(event.session, event.version)
+        elif isinstance(event, TransportLost):
+            self.transport_lost.emit(event.reason or "the server closed the connection")
+        elif isinstance(event, ServerErrorReceived):
+            self.problem.emit(
+                "The server rejected a message", f"It answered: {event.reason}"
+            )
+        elif isinstance(event, BadMessageReceived):
+            self.problem.emit(
+                "The server sent a frame that is not valid DDP",
+                f"{event.reason}; the frame was dropped, as Meteor does.",
+            )
+
+    def _on_frame(self, frame: Frame) -> None:
+        self._frames.append(frame)
+        self.meter.frame(frame)
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _queue(self, event: AdaptorEvent) -> None:
+        self._events.append(event)
+        self._times.append(time.monotonic())
+        if not self._flush_timer.isActive():
+            self._flush_timer.start()
+
+    def _on_status(self, status: Status) -> None:
+        if status.status is ConnectionStatus.CONNECTED:
+            self.connected_since = time.monotonic()
+        else:
+            self.connected_since = None
+        self.status_changed.emit(status)
+
+    def _set_battery_saving(self, on: bool) -> None:
+        if on != self._battery_saving:
+            self._battery_saving = on
+            self.battery_saving_changed.emit(on)
+
+    @Slot()
+    def flush(self) -> None:
+        """Hand the collected events and frames on (the timer calls this)."""
+        events, self._events = self._events, []
+        times, self._times = self._times, []
+        frames, self._frames = self._frames, []
+        if events:
+            self.events_flushed.emit(events, times)
+        if frames:
+            self.frames_flushed.emit(frames)
+
+    @Slot()
+    def _read_meter(self) -> None:
+        self.meter_changed.emit(self.meter.rate(time.monotonic()), self.meter.last_rtt)
+
+
+def _short(url: str) -> str:
+    """``host:port`` of a URL, the connection's name when it has no other."""
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0] or url

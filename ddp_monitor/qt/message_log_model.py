@@ -1,0 +1,285 @@
+"""The message log: every DDP frame that crossed the socket, bounded, filterable.
+
+Owns ``MessageLogModel`` (a ``QAbstractTableModel`` over ``transport.wiretap.Frame``
+values) and the JSON Lines export; imports QtCore/QtGui and the frame value.
+Memory is bounded: past ``limit`` frames the oldest drop and ``dropped`` counts
+them. Filtering happens here rather than in a ``QSortFilterProxyModel`` so a
+flush of thousands of frames costs one row insert, not a proxy remap.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor
+
+from ddp_monitor.transport.wiretap import Direction, Frame
+
+__all__ = ["DEFAULT_LIMIT", "LogEntry", "MessageLogModel", "frame_kind", "pretty"]
+
+#: Frames kept in memory; at ~300 bytes a frame this is about 15 MB.
+DEFAULT_LIMIT = 50_000
+
+COLUMNS = ("Time", "Dir", "Type", "Size", "Frame")
+_PREVIEW = 300
+# Meteor writes "msg" first, so the common case is a cheap prefix match.
+_MSG_FIRST = re.compile(r'\s*\{\s*"msg"\s*:\s*"([^"\\]{1,40})"')
+_Index = QModelIndex | QPersistentModelIndex
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A frame with its place in the log and its message type."""
+
+    seq: int
+    frame: Frame
+    kind: str
+
+
+def frame_kind(data: str | bytes) -> str:
+    """The frame's ``msg`` (``added``, ``ping``...), ``server_id``, ``binary`` or ``invalid``."""
+    if isinstance(data, bytes):
+        return "binary"
+    match = _MSG_FIRST.match(data)
+    if match:
+        return match.group(1)
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        return "invalid"
+    if isinstance(raw, dict):
+        kind = raw.get("msg")
+        if isinstance(kind, str):
+            return kind
+        if "server_id" in raw:
+            return "server_id"
+    return "invalid"
+
+
+def pretty(data: str | bytes) -> str:
+    """Indented JSON for the detail pane; text that is not JSON is shown as it is."""
+    if isinstance(data, bytes):
+        return f"<{len(data)} bytes binary frame>\n{data.hex(' ')}"
+    try:
+        return json.dumps(json.loads(data), indent=2, ensure_ascii=False)
+    except ValueError:
+        return data
+
+
+class MessageLogModel(QAbstractTableModel):
+    """Frames in arrival order; ``append`` takes a whole flush at once.
+
+    Signals:
+        counts_changed(): ``total``, ``dropped`` or ``held`` changed.
+    """
+
+    counts_changed = Signal()
+
+    def __init__(self, limit: int = DEFAULT_LIMIT, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._all: deque[LogEntry] = deque(maxlen=limit)
+        self._rows: list[LogEntry] = []
+        self._seq = 0
+        self.limit = limit
+        self.dropped = 0
+        self.held = 0  # frames that arrived while paused
+        self._paused = False
+        self._kinds: frozenset[str] | None = None
+        self._text = ""
+        self._bad: set[str | bytes] = set()
+        # Frames carry the monotonic clock; wall time is for people only.
+        self._wall_offset = time.time() - time.monotonic()
+
+    # -- feeding ------------------------------------------------------------
+    def append(self, frames: Iterable[Frame]) -> None:
+        """Add a batch of frames (one model update for the whole batch)."""
+        new = []
+        for frame in frames:
+            self._seq += 1
+            new.append(LogEntry(self._seq, frame, frame_kind(frame.data)))
+        if not new:
+            return
+        overflow = len(self._all) + len(new) - self.limit
+        if overflow > 0:
+            self.dropped += overflow
+        self._all.extend(new)
+        if self._paused:
+            self.held += len(new)
+        else:
+            self._trim_rows()
+            self._insert([entry for entry in new if self._matches(entry)])
+        self.counts_changed.emit()
+
+    def mark_bad(self, data: str | bytes) -> None:
+        """Show frames with this text in red (the core dropped them as bad)."""
+        self._bad.add(data)
+
+    def clear(self) -> None:
+        """Forget every frame and reset the counters."""
+        self.beginResetModel()
+        self._all.clear()
+        self._rows.clear()
+        self._bad.clear()
+        self.dropped = self.held = 0
+        self.endResetModel()
+        self.counts_changed.emit()
+
+    def set_paused(self, paused: bool) -> None:
+        """While paused the rows stay still; frames are kept and shown on resume."""
+        if paused == self._paused:
+            return
+        self._paused = paused
+        if not paused:
+            self.held = 0
+            self._rebuild()
+        self.counts_changed.emit()
+
+    @property
+    def paused(self) -> bool:
+        return self._paused
+
+    def set_filter(self, kinds: Iterable[str] | None = None, text: str = "") -> None:
+        """Show only frames of these types (None: all) containing ``text`` (any case)."""
+        self._kinds = None if kinds is None else frozenset(kinds)
+        self._text = text.casefold()
+        self._rebuild()
+
+    # -- reading ------------------------------------------------------------
+    @property
+    def total(self) -> int:
+        """Frames held in memory (shown or filtered out)."""
+        return len(self._all)
+
+    def kinds_seen(self) -> list[str]:
+        return sorted({entry.kind for entry in self._all})
+
+    def entry(self, row: int) -> LogEntry:
+        return self._rows[row]
+
+    def visible_entries(self) -> Sequence[LogEntry]:
+        return self._rows
+
+    def wall_time(self, entry: LogEntry) -> datetime:
+        return datetime.fromtimestamp(entry.frame.time + self._wall_offset, UTC)
+
+    def export(self, path: Path) -> int:
+        """Write the shown frames as JSON Lines; returns how many were written.
+
+        Each line: ``{"time": ISO-8601 UTC, "direction": "in"|"out", "type": msg,
+        "frame": the frame's text}``; the text is kept exactly as on the wire.
+        """
+        with path.open("w", encoding="utf-8") as out:
+            for entry in self._rows:
+                data = entry.frame.data
+                line = {
+                    "time": self.wall_time(entry).isoformat(timespec="milliseconds"),
+                    "direction": str(entry.frame.direction),
+                    "type": entry.kind,
+                    "frame": data if isinstance(data, str) else data.hex(),
+                }
+                out.write(json.dumps(line, ensure_ascii=False) + "\n")
+        return len(self._rows)
+
+    # -- Qt model -----------------------------------------------------------
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
+        if (
+            orientation is Qt.Orientation.Horizontal
+            and role == Qt.ItemDataRole.DisplayRole
+        ):
+            return COLUMNS[section]
+        return None
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        entry = self._rows[index.row()]
+        column = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(entry, column)
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if entry.frame.data in self._bad or entry.kind in ("invalid", "error"):
+                return QColor("#d2383f")
+            if column == 1:
+                inbound = entry.frame.direction is Direction.IN
+                return QColor("#2e9d4f" if inbound else "#2f7fd8")
+        if role == Qt.ItemDataRole.ToolTipRole and column == 4:
+            return self._display(entry, 4)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        return None
+
+    def _display(self, entry: LogEntry, column: int) -> str:
+        data = entry.frame.data
+        if column == 0:
+            return self.wall_time(entry).astimezone().strftime("%H:%M:%S.%f")[:-3]
+        if column == 1:
+            return (
+                "\u2190 in" if entry.frame.direction is Direction.IN else "out \u2192"
+            )
+        if column == 2:
+            return entry.kind
+        if column == 3:
+            return f"{len(data):,}"
+        text = data if isinstance(data, str) else f"<{len(data)} bytes>"
+        return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "\u2026"
+
+    # -- internals ----------------------------------------------------------
+    def _matches(self, entry: LogEntry) -> bool:
+        if self._kinds is not None and entry.kind not in self._kinds:
+            return False
+        if not self._text:
+            return True
+        data = entry.frame.data
+        text = data if isinstance(data, str) else data.hex()
+        return self._text in text.casefold()
+
+    def _trim_rows(self) -> None:
+        """Drop shown rows whose frame fell out of the bounded buffer."""
+        if not self._rows:
+            return
+        oldest = self._all[0].seq if self._all else self._seq + 1
+        gone = bisect.bisect_left(self._rows, oldest, key=lambda entry: entry.seq)
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            del self._rows[:gone]
+            self.endRemoveRows()
+
+    def _insert(self, entries: list[LogEntry]) -> None:
+        if not entries:
+            return
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(entries) - 1)
+        self._rows.extend(entries)
+        self.endInsertRows()
+
+    def _rebuild(self) -> None:
+        self.beginResetModel()
+        self._rows = [entry for entry in self._all if self._matches(entry)]
+        self.endResetModel()

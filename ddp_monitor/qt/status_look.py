@@ -1,0 +1,76 @@
+"""How a connection status looks and reads, the same in every place that shows one.
+
+Owns the status -> (words, colour, icon name) table of ``shared/UX.md``
+(badge, connection dots, message log); imports QtGui and ``ddp.status``.
+Colour is never the only signal: every status has its own icon and words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PySide6.QtGui import QColor
+
+from ddp_monitor.ddp.status import ConnectionStatus, Status
+
+__all__ = ["StatusLook", "look", "status_words"]
+
+
+@dataclass(frozen=True, slots=True)
+class StatusLook:
+    """What the badge draws: a colour, an icon name (``resources/icons``) and words."""
+
+    colour: QColor
+    icon: str
+    words: str
+
+
+_C = ConnectionStatus
+_COLOURS = {
+    _C.CONNECTED: QColor("#2e9d4f"),
+    _C.CONNECTING: QColor("#2f7fd8"),
+    _C.WAITING: QColor("#c98500"),
+    _C.OFFLINE: QColor("#7a7f87"),
+    _C.FAILED: QColor("#d2383f"),
+}
+
+
+def status_words(
+    status: Status, remaining: float | None = None, *, battery_saving: bool = False
+) -> str:
+    """The badge's words, e.g. ``Waiting - retry 3 in 4.2 s`` or ``Failed: reason``.
+
+    Args:
+        status: the snapshot to describe.
+        remaining: seconds to ``retry_time`` while waiting (from the countdown).
+        battery_saving: the user went offline on purpose.
+    """
+    kind = status.status
+    if kind is _C.CONNECTED:
+        return "Connected"
+    if kind is _C.CONNECTING:
+        if status.retry_count:
+            return f"Connecting... (attempt {status.retry_count + 1})"
+        return "Connecting..."
+    if kind is _C.WAITING:
+        # Meteor counts the retry about to happen as retryCount + 1 (retry.js).
+        attempt = status.retry_count + 1
+        if remaining is None:
+            return f"Waiting - retry {attempt}"
+        return f"Waiting - retry {attempt} in {max(remaining, 0.0):.1f} s"
+    if kind is _C.OFFLINE:
+        return "Offline (battery saving)" if battery_saving else "Offline"
+    if status.reason:
+        return f"Failed: {status.reason}"
+    return "Failed: the connection was closed and will not retry"
+
+
+def look(
+    status: Status, remaining: float | None = None, *, battery_saving: bool = False
+) -> StatusLook:
+    """Colour, icon name and words for ``status``."""
+    return StatusLook(
+        colour=QColor(_COLOURS[status.status]),
+        icon=f"status-{status.status.value}",
+        words=status_words(status, remaining, battery_saving=battery_saving),
+    )

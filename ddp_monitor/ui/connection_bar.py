@@ -1,0 +1,72 @@
+"""The connection bar: badge, Reconnect now, the battery-saving switch, RTT and msg/s.
+
+Owns ``ConnectionBar``; imports QtWidgets/QtGui/QtCore and ``ui.status_badge``.
+The buttons show actions the window owns (shortcuts live on the actions, so
+the menu, the bar and the keyboard do the same thing).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+
+from ddp_monitor.ui.status_badge import StatusBadge
+
+__all__ = ["ConnectionBar"]
+
+
+class ConnectionBar(QFrame):
+    """One row under the menu: the connection's state and its two main actions."""
+
+    def __init__(
+        self,
+        reconnect: QAction,
+        battery_saving: QAction,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("connectionBar")
+        self.badge = StatusBadge()
+        self.reconnect_button = _button(reconnect, "reconnectButton")
+        self.battery_button = _button(battery_saving, "batteryToggle")
+        self.rtt = QLabel("RTT -")
+        self.rtt.setObjectName("meterLabel")
+        self.rtt.setToolTip(
+            "Round trip of the last DDP ping the client sent and its pong "
+            "(Meteor pings after 17.5 s without a message)"
+        )
+        self.rate = QLabel("0 msg/s")
+        self.rate.setObjectName("meterLabel")
+        self.rate.setToolTip("Frames per second, both directions, over the last second")
+        self.rate.setMinimumWidth(
+            self.rate.fontMetrics().horizontalAdvance("88,888 msg/s")
+        )
+        self.rate.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 12, 6)
+        layout.setSpacing(10)
+        layout.addWidget(self.badge)
+        layout.addWidget(self.reconnect_button)
+        layout.addStretch(1)
+        layout.addWidget(self.battery_button)
+        layout.addSpacing(12)
+        layout.addWidget(self.rtt)
+        layout.addWidget(self.rate)
+
+    @Slot(float, object)
+    def show_meter(self, per_second: float, rtt: float | None) -> None:
+        """Messages per second and the ping round trip (seconds, or None)."""
+        self.rate.setText(f"{per_second:,.0f} msg/s")
+        self.rtt.setText("RTT -" if rtt is None else f"RTT {rtt * 1000:.1f} ms")
+
+
+def _button(action: QAction, name: str) -> QToolButton:
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setDefaultAction(action)
+    button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+    button.setAutoRaise(False)
+    return button

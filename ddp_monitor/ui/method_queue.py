@@ -1,0 +1,126 @@
+"""The Methods tab: the call queue and a console that calls any method.
+
+Owns ``MethodQueuePanel``; imports QtWidgets/QtCore, ``qt.method_model`` and
+the panel parts in ``ui``. The console checks the EJSON parameters as they are
+typed and refuses to send until they are valid (issue 4 item 4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QCompleter,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ddp_monitor.ddp import ejson
+from ddp_monitor.qt.message_log_model import pretty
+from ddp_monitor.qt.method_model import MethodQueueModel
+from ddp_monitor.ui.params_field import ParamsField
+from ddp_monitor.ui.table_view import DenseTable
+
+__all__ = ["MethodQueuePanel"]
+
+Caller = Callable[[str, Sequence[Any]], object]
+
+
+class MethodQueuePanel(QWidget):
+    """Calls above, the selected call's details beside them, the console below."""
+
+    def __init__(
+        self,
+        model: MethodQueueModel,
+        call: Caller,
+        method_names: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._call = call
+        self.table = DenseTable(
+            "methodTable",
+            "No calls yet: type a method name and its parameters below and press Call.",
+            follow_tail=True,
+        )
+        self.table.setModel(model)
+        self.table.set_column_widths(40, 120, 170, 130, 70, 70)
+        self.table.selectionModel().selectionChanged.connect(self._selected)
+        self.detail = QPlainTextEdit()
+        self.detail.setObjectName("jsonView")
+        self.detail.setReadOnly(True)
+        self.detail.setFont(
+            QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
+        )
+        self.detail.setPlaceholderText(
+            "Select a call to see its parameters and result."
+        )
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setObjectName("methodSplitter")
+        self.splitter.addWidget(self.table)
+        self.splitter.addWidget(self.detail)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("method name")
+        self.name.setCompleter(QCompleter(list(method_names)))
+        self.name.returnPressed.connect(self.submit)
+        self.params = ParamsField('parameters as a JSON array, e.g. ["buy milk"]')
+        self.params.submitted.connect(self.submit)
+        self.call_button = QPushButton("Call")
+        self.call_button.setToolTip("Send the call (Ctrl+Enter in the parameters)")
+        self.call_button.clicked.connect(self.submit)
+        self.params.validity_changed.connect(self.call_button.setEnabled)
+        console = QGridLayout()
+        console.setContentsMargins(0, 4, 0, 0)
+        console.addWidget(QLabel("Call"), 0, 0)
+        console.addWidget(self.name, 0, 1, Qt.AlignmentFlag.AlignTop)
+        console.addWidget(self.params, 0, 2)
+        console.addWidget(self.call_button, 0, 3, Qt.AlignmentFlag.AlignTop)
+        console.addWidget(self.params.status_label, 1, 2, 1, 2)
+        console.setColumnStretch(1, 1)
+        console.setColumnStretch(2, 3)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.splitter, 1)
+        layout.addLayout(console)
+
+    def submit(self) -> None:
+        """Call the typed method with the typed parameters (when both are valid)."""
+        name = self.name.text().strip()
+        if not name:
+            self.params.status_label.setText("\u2717 Type a method name first.")
+            self.name.setFocus()
+            return
+        if not self.params.valid:
+            self.params.setFocus()
+            return
+        self._call(name, self.params.params)
+
+    def _selected(self, _new: QItemSelection, _old: QItemSelection) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        if not rows:
+            self.detail.clear()
+            return
+        record = self.model.record(rows[0].row())
+        parts = [
+            f"// {record.name}  (id {record.method_id}, {record.state.value})",
+            "params:",
+            pretty(ejson.stringify(list(record.params))),
+        ]
+        if record.error is not None:
+            parts += ["error:", record.error]
+        elif record.result is not None or record.done_at is not None:
+            parts += ["result:", pretty(ejson.stringify(record.result))]
+        self.detail.setPlainText("\n".join(parts))

@@ -1,0 +1,102 @@
+"""The Subscriptions tab: subscribe to any publication, watch it get ready, stop it.
+
+Owns ``SubscriptionsPanel``; imports QtWidgets/QtCore, ``qt.subscription_model``
+and the panel parts in ``ui``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCompleter,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionState
+from ddp_monitor.ui.params_field import ParamsField
+from ddp_monitor.ui.table_view import DenseTable
+
+__all__ = ["SubscriptionsPanel"]
+
+
+class SubscriptionsPanel(QWidget):
+    """The subscribe form above the table; Stop ends the selected subscriptions."""
+
+    def __init__(
+        self,
+        model: SubscriptionModel,
+        subscribe: Callable[[str, Sequence[Any]], object],
+        stop: Callable[[str], None],
+        publication_names: Sequence[str] = (),
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._subscribe = subscribe
+        self._stop = stop
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("publication name")
+        self.name.setCompleter(QCompleter(list(publication_names)))
+        self.name.returnPressed.connect(self.submit)
+        self.params = ParamsField("parameters as a JSON array, e.g. [100]")
+        self.params.submitted.connect(self.submit)
+        self.subscribe_button = QPushButton("Subscribe")
+        self.subscribe_button.clicked.connect(self.submit)
+        self.params.validity_changed.connect(self.subscribe_button.setEnabled)
+        self.stop_button = QPushButton("Stop selected")
+        self.stop_button.setEnabled(False)
+        self.stop_button.clicked.connect(self.stop_selected)
+        form = QGridLayout()
+        form.setContentsMargins(0, 0, 0, 4)
+        form.addWidget(QLabel("Subscribe"), 0, 0)
+        form.addWidget(self.name, 0, 1, Qt.AlignmentFlag.AlignTop)
+        form.addWidget(self.params, 0, 2)
+        form.addWidget(self.subscribe_button, 0, 3, Qt.AlignmentFlag.AlignTop)
+        form.addWidget(self.stop_button, 0, 4, Qt.AlignmentFlag.AlignTop)
+        form.addWidget(self.params.status_label, 1, 2, 1, 3)
+        form.setColumnStretch(1, 1)
+        form.setColumnStretch(2, 3)
+        self.table = DenseTable(
+            "subscriptionTable",
+            "No subscriptions yet: type a publication name and press Subscribe.",
+        )
+        self.table.setModel(model)
+        self.table.set_column_widths(140, 200, 170, 170, 110)
+        self.table.selectionModel().selectionChanged.connect(self._selection)
+        model.dataChanged.connect(self._selection)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(form)
+        layout.addWidget(self.table, 1)
+
+    def submit(self) -> None:
+        name = self.name.text().strip()
+        if not name:
+            self.params.status_label.setText("\u2717 Type a publication name first.")
+            self.name.setFocus()
+            return
+        if self.params.valid:
+            self._subscribe(name, self.params.params)
+
+    def stop_selected(self) -> None:
+        for sub_id in self._selected_live():
+            self._stop(sub_id)
+
+    def _selected_live(self) -> list[str]:
+        live = (SubscriptionState.WAITING, SubscriptionState.READY)
+        records = [
+            self.model.record(index.row())
+            for index in self.table.selectionModel().selectedRows()
+        ]
+        return [r.sub_id for r in records if r.state in live]
+
+    def _selection(self, *_: object) -> None:
+        self.stop_button.setEnabled(bool(self._selected_live()))

@@ -1,0 +1,123 @@
+"""The dense table every panel uses: fixed row height, copy, remembered columns, empty text.
+
+Owns ``DenseTable``; imports QtWidgets/QtGui/QtCore only. Fixed row heights
+keep a 50,000-row log cheap to scroll (no per-row size hints); the view
+follows the newest row only while it is scrolled to the bottom, as a browser's
+network panel does.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QSettings, Qt
+from PySide6.QtGui import (
+    QGuiApplication,
+    QKeySequence,
+    QPainter,
+    QPaintEvent,
+    QShortcut,
+)
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+__all__ = ["DenseTable"]
+
+
+class DenseTable(QTableView):
+    """A table with a placeholder sentence when empty and Ctrl+C copying rows as TSV.
+
+    Args:
+        name: object name, also the settings key of its column widths.
+        empty_text: what an empty table says (how to fill it).
+        follow_tail: scroll to new rows while the view is at the bottom.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        empty_text: str = "",
+        *,
+        follow_tail: bool = False,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName(name)
+        self.empty_text = empty_text
+        self._follow_tail = follow_tail
+        self._at_bottom = True
+        vertical = self.verticalHeader()
+        vertical.setVisible(False)
+        vertical.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        vertical.setDefaultSectionSize(self.fontMetrics().height() + 6)
+        header = self.horizontalHeader()
+        header.setStretchLastSection(True)
+        header.setHighlightSections(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setDefaultAlignment(
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.setWordWrap(False)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setAlternatingRowColors(True)
+        self.setShowGrid(False)
+        self.setHorizontalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        copy = QShortcut(QKeySequence.StandardKey.Copy, self)
+        copy.setContext(Qt.ShortcutContext.WidgetShortcut)
+        copy.activated.connect(self.copy_selection)
+        self.verticalScrollBar().valueChanged.connect(self._scrolled)
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        if model is not None and self._follow_tail:
+            self.model().rowsInserted.connect(self._rows_inserted)
+
+    def set_column_widths(self, *widths: int) -> None:
+        for column, width in enumerate(widths):
+            self.setColumnWidth(column, width)
+
+    def copy_selection(self) -> None:
+        """Selected rows as tab-separated text (pastes into a spreadsheet)."""
+        model = self.model()
+        rows = sorted(
+            {index.row() for index in self.selectionModel().selectedIndexes()}
+        )
+        lines = [
+            "\t".join(
+                str(model.index(row, column).data() or "")
+                for column in range(model.columnCount())
+            )
+            for row in rows
+        ]
+        QGuiApplication.clipboard().setText("\n".join(lines))
+
+    def save_state(self, settings: QSettings) -> None:
+        settings.setValue(
+            f"columns/{self.objectName()}", self.horizontalHeader().saveState()
+        )
+
+    def restore_state(self, settings: QSettings) -> None:
+        state = settings.value(f"columns/{self.objectName()}")
+        if isinstance(state, QByteArray):
+            self.horizontalHeader().restoreState(state)
+
+    def _scrolled(self, value: int) -> None:
+        self._at_bottom = value >= self.verticalScrollBar().maximum() - 2
+
+    def _rows_inserted(self, _parent: QModelIndex, _first: int, _last: int) -> None:
+        if self._at_bottom:
+            self.scrollToBottom()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        model = self.model()
+        if model is not None and model.rowCount() == 0 and self.empty_text:
+            painter = QPainter(self.viewport())
+            painter.setPen(self.palette().placeholderText().color())
+            rect = self.viewport().rect().adjusted(24, 24, -24, -24)
+            painter.drawText(
+                rect,
+                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+                | int(Qt.TextFlag.TextWordWrap),
+                self.empty_text,
+            )
+            painter.end()
