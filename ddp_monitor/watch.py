@@ -46,7 +46,9 @@ Values are EJSON ({"$date": ms}, {"$binary": base64}, ...).
 examples:
   ddp-monitor watch localhost:3000 --subscribe items '[1000]'
   ddp-monitor watch http://127.0.0.1:4000 --call slow '[5000]' --no-retry --call add '[1, 2]'
-Ctrl-C exits with status 0."""
+--no-retry and --wait apply to the --call just before them. Calls are made when the
+first connection opens, so a restart of the server shows which are re-sent and which
+fail. Ctrl-C exits with status 0."""
 
 
 @dataclass
@@ -149,7 +151,7 @@ def add_arguments(subparsers: Any) -> None:
         nargs="+",
         default=[],
         metavar=("NAME", "PARAMS"),
-        help="call a method at start (repeatable); PARAMS is a JSON array, e.g. '[1, 2]'",
+        help="call a method once connected (repeatable); PARAMS is a JSON array, e.g. '[1, 2]'",
     )
     parser.add_argument(
         "--no-retry",
@@ -228,11 +230,6 @@ class _Watch:
         for sub in self.args.subscribe:
             handle = client.subscribe(sub.name, *sub.params)
             self.subscriptions[handle.id] = sub
-        for call in self.args.call:
-            pending = client.apply_nowait(
-                call.name, call.params, no_retry=call.no_retry, wait=call.wait
-            )
-            self.calls[pending.id] = call.name
         await stop.wait()
         self.stopping = True
         await client.close()
@@ -263,9 +260,24 @@ class _Watch:
             line["binary"] = base64.b64encode(frame.data).decode()
         self.emit(line, frame.time)
 
+    def make_calls(self) -> None:
+        """The --call calls, made once the first socket is open.
+
+        Made before it, a no_retry call would count as sent and dropped and
+        fail at once (Meteor's onReset rule), which is not what a user asks.
+        """
+        calls, self.args.call = self.args.call, []
+        for call in calls:
+            pending = self.client.apply_nowait(
+                call.name, call.params, no_retry=call.no_retry, wait=call.wait
+            )
+            self.calls[pending.id] = call.name
+
     def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.StatusChanged):
             self.print_status(event.status)
+            if event.status.connected and self.args.call:
+                self.make_calls()
         elif isinstance(event, events.HandshakeCompleted):
             line = {"event": "handshake", "session": event.session}
             self.emit({**line, "version": event.version})

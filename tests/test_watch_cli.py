@@ -1,0 +1,189 @@
+"""``ddp-monitor watch`` as a subprocess: JSON lines a script can rely on, clean exits."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from tests.peers.meteor_server import MeteorServer
+from tests.timeouts import TIMEOUT
+
+# Runs the sub-command exactly as cli.py does (add_arguments, then run); a
+# launcher of its own so the test does not depend on the other sub-commands.
+_LAUNCHER = (
+    "import argparse, sys\n"
+    "from ddp_monitor import watch\n"
+    "parser = argparse.ArgumentParser(prog='ddp-monitor')\n"
+    "watch.add_arguments(parser.add_subparsers(dest='command'))\n"
+    "sys.exit(watch.run(parser.parse_args(sys.argv[1:])))\n"
+)
+
+Line = dict[str, Any]
+
+
+class Watch:
+    """One ``watch`` process; lines are parsed as they come."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[Line] = []
+
+    @classmethod
+    async def start(cls, *args: str) -> Watch:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-c",
+            _LAUNCHER,
+            "watch",
+            *args,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        return cls(process)
+
+    async def until(self, predicate: Callable[[Line], bool]) -> Line:
+        """Read lines until one matches (each must be a JSON object)."""
+        assert self.process.stdout is not None
+        async with asyncio.timeout(TIMEOUT):
+            while True:
+                raw = await self.process.stdout.readline()
+                assert raw, f"watch ended early: {await self.stderr()}"
+                line = json.loads(raw)
+                assert isinstance(line, dict)
+                self.lines.append(line)
+                if predicate(line):
+                    return line
+
+    async def stderr(self) -> str:
+        assert self.process.stderr is not None
+        return (await self.process.stderr.read()).decode()
+
+    async def interrupt(self) -> int:
+        """Ctrl-C, then the exit status."""
+        self.process.send_signal(signal.SIGINT)
+        async with asyncio.timeout(TIMEOUT):
+            await self.process.communicate()
+        assert self.process.returncode is not None
+        return self.process.returncode
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@pytest.mark.meteor
+@pytest.mark.asyncio
+async def test_watch_reports_status_subscriptions_and_calls(
+    meteor_server: MeteorServer,
+) -> None:
+    """Against Meteor: status lines in Meteor.status() shape, ready counts, call results; Ctrl-C exits 0."""
+    watch = await Watch.start(
+        meteor_server.http_url,
+        "--frames",
+        "--subscribe",
+        "items",
+        "[25]",
+        "--call",
+        "add",
+        "[1, 2]",
+        "--call",
+        "fail",
+        "--no-retry",
+    )
+    try:
+        first = await watch.until(lambda line: line["event"] == "status")
+        assert first.keys() == {"event", "status", "connected", "retryCount", "t"}
+        assert (first["status"], first["connected"], first["retryCount"]) == (
+            "connecting",
+            False,
+            0,
+        )
+
+        def seen(event: str, key: str, value: Any) -> bool:
+            return any(x["event"] == event and x.get(key) == value for x in watch.lines)
+
+        await watch.until(
+            lambda _: (
+                seen("ready", "name", "items")
+                and seen("result", "method", "add")
+                and seen("result", "method", "fail")
+            )
+        )
+        connected = [x for x in watch.lines if x.get("status") == "connected"]
+        assert connected[0]["connected"] is True
+        ready = next(x for x in watch.lines if x["event"] == "ready")
+        assert ready["params"] == [25]
+        assert ready["collections"] == {"items": 25}
+        results = {x["method"]: x for x in watch.lines if x["event"] == "result"}
+        assert results["add"]["result"] == 3
+        assert results["fail"]["error"] == {
+            "error": "boom",
+            "reason": "Boom: requested failure",
+            "details": {"scenario": "fail"},
+        }
+        frames = [x for x in watch.lines if x["event"] == "frame"]
+        assert frames[0]["direction"] == "out"
+        assert json.loads(frames[0]["text"])["msg"] == "connect"
+        assert any(f["direction"] == "in" for f in frames)
+        times = [x["t"] for x in watch.lines]
+        assert all(isinstance(t, float) for t in times)
+    finally:
+        code = await watch.interrupt()
+    assert code == 0
+
+
+@pytest.mark.asyncio
+async def test_watch_shows_waiting_with_retry_time_in_epoch_ms() -> None:
+    """A refused connection prints waiting lines with retryTime, as Meteor.status() has it."""
+    watch = await Watch.start(f"127.0.0.1:{_free_port()}")
+    try:
+        waiting = await watch.until(lambda line: line.get("status") == "waiting")
+        assert waiting.keys() == {
+            "event",
+            "status",
+            "connected",
+            "retryCount",
+            "retryTime",
+            "t",
+        }
+        # Meteor's first retry comes 10 ms after the loss.
+        assert waiting["retryTime"] - waiting["t"] == pytest.approx(10, abs=5)
+        lost = [x for x in watch.lines if x["event"] == "lost"]
+        assert lost
+        assert lost[0]["reason"].startswith("connection refused")
+    finally:
+        code = await watch.interrupt()
+    assert code == 0
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ftp://example.com"], "invalid DDP server URL"),
+        (["ws://127.0.0.1:99999"], "invalid DDP server URL"),
+        (["localhost:3000", "--call", "add", "[1,"], "not JSON"),
+        (["localhost:3000", "--call", "add", "1"], "must be a JSON array"),
+        (["localhost:3000", "--no-retry"], "must follow a --call"),
+    ],
+)
+async def test_watch_refuses_unusable_input_with_a_message(
+    args: list[str], message: str
+) -> None:
+    """A bad URL or bad call parameters: non-zero exit and a message on stderr, no hang."""
+    watch = await Watch.start(*args)
+    async with asyncio.timeout(TIMEOUT):
+        out, err = await watch.process.communicate()
+    assert watch.process.returncode == 2
+    assert message in err.decode()
+    assert out == b""
