@@ -1,0 +1,243 @@
+"""The per-session merge box: what each client sees when several subs publish.
+
+Owns Meteor's ``SERVER_MERGE`` strategy (``packages/ddp-server/livedata_server.js``
+``SessionCollectionView`` / ``SessionDocumentView``); imports ``ddp.ejson``.
+
+Each document keeps, per field, a precedence list of ``[sub, value]``; the
+client sees the first entry's value. Rules copied from Meteor:
+
+- the first sub to add a document sends ``added`` with every field; a later sub
+  adding it sends ``changed`` with only the fields new to the view (its values
+  for fields the view already has join the list and are not sent);
+- a ``changed`` from a sub reaches the client only where that sub comes first
+  and the value differs (``EJSON.equals``); clearing moves to the next sub's
+  value, or to ``cleared`` when nobody holds the field;
+- ``removed`` goes out only when the last sub drops the document; before that
+  the leaving sub's fields are cleared or replaced;
+- empty changes are never sent; ``_id`` inside fields is ignored.
+
+Hot path: most documents are held by one sub, so a document starts in a
+compact form (``precedence`` None, ``fields`` is the view) and only grows the
+per-field lists when a second sub touches it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from ddp_monitor.ddp.ejson import clone, equals, to_json_value
+
+__all__ = ["MergeBox"]
+
+_Precedence = dict[str, list[list[Any]]]  # field -> [[sub, value], ...]
+
+
+class _Document:
+    __slots__ = ("fields", "precedence", "subs")
+
+    def __init__(self, sub: str, fields: dict[str, Any]) -> None:
+        self.subs = [sub]  # Meteor's existsIn, in arrival order
+        self.fields = fields  # the client's view of the document
+        self.precedence: _Precedence | None = None
+
+    def expand(self) -> _Precedence:
+        """Leave the one-sub form: every field so far belongs to ``subs[0]``."""
+        if self.precedence is None:
+            owner = self.subs[0]
+            self.precedence = {k: [[owner, v]] for k, v in self.fields.items()}
+        return self.precedence
+
+
+class MergeBox:
+    """One session's view of every published document.
+
+    Args:
+        send: called with each frame (JSON text) to send, in order.
+        dumps: JSON text of a JSON-compatible value (compact, non-ASCII kept).
+    """
+
+    def __init__(self, send: Callable[[str], None], dumps: Callable[[Any], str]):
+        self._send = send
+        self._dumps = dumps
+        self._views: dict[str, dict[str, _Document]] = {}
+
+    def documents(self, collection: str) -> dict[str, dict[str, Any]]:
+        """The client's current view of one collection (id -> fields); a copy."""
+        view = self._views.get(collection, {})
+        return {id_: dict(doc.fields) for id_, doc in view.items()}
+
+    def added(
+        self, sub: str, collection: str, id_: str, fields: Mapping[str, Any]
+    ) -> None:
+        view = self._views.get(collection)
+        if view is None:
+            view = self._views[collection] = {}
+        doc = view.get(id_)
+        if doc is None:
+            # Fast path (SessionCollectionView.added, first sub): one dict copy.
+            own = {k: clone(v) for k, v in fields.items() if k != "_id"}
+            view[id_] = _Document(sub, own)
+            self._send_added(collection, id_, own)
+            return
+        if sub not in doc.subs:  # existsIn is a Set
+            doc.subs.append(sub)
+        precedence = doc.expand()
+        collected: dict[str, Any] = {}
+        for key, value in fields.items():
+            if key == "_id":
+                continue
+            value = clone(value)
+            entries = precedence.get(key)
+            if entries is None:
+                precedence[key] = [[sub, value]]
+                doc.fields[key] = value
+                collected[key] = value
+            else:  # isAdd: the sub joins the list without a lookup (Meteor)
+                entries.append([sub, value])
+        self._send_changed(collection, id_, collected, [])
+
+    def changed(
+        self,
+        sub: str,
+        collection: str,
+        id_: str,
+        fields: Mapping[str, Any],
+        cleared: Iterable[str] = (),
+    ) -> None:
+        """Raises KeyError for a document the session does not have (as Meteor throws)."""
+        doc = self._views.get(collection, {}).get(id_)
+        if doc is None:
+            raise KeyError(f"Could not find element with id {id_} to change")
+        changed: dict[str, Any] = {}
+        gone: list[str] = []
+        if doc.precedence is None and doc.subs == [sub]:
+            self._change_single(doc, fields, cleared, changed, gone)
+        else:
+            precedence = doc.expand()
+            for key, value in fields.items():
+                if key != "_id":
+                    self._change_field(doc, precedence, sub, key, value, changed)
+            for key in cleared:
+                self._clear_field(doc, precedence, sub, key, changed, gone)
+        self._send_changed(collection, id_, changed, gone)
+
+    def removed(self, sub: str, collection: str, id_: str) -> None:
+        """Raises KeyError for a document the session does not have."""
+        view = self._views.get(collection, {})
+        doc = view.get(id_)
+        if doc is None:
+            raise KeyError(f"Removed nonexistent document {id_}")
+        if sub in doc.subs:
+            doc.subs.remove(sub)
+        if not doc.subs:
+            del view[id_]
+            self._send(
+                self._dumps({"msg": "removed", "collection": collection, "id": id_})
+            )
+            return
+        precedence = doc.expand()
+        changed: dict[str, Any] = {}
+        gone: list[str] = []
+        for key in list(precedence):
+            self._clear_field(doc, precedence, sub, key, changed, gone)
+        self._send_changed(collection, id_, changed, gone)
+
+    def clear(self) -> None:
+        """Forget everything without telling the client (session close, §7.6)."""
+        self._views.clear()
+
+    @staticmethod
+    def _change_single(
+        doc: _Document,
+        fields: Mapping[str, Any],
+        cleared: Iterable[str],
+        changed: dict[str, Any],
+        gone: list[str],
+    ) -> None:
+        view = doc.fields
+        for key, value in fields.items():
+            if key != "_id" and (key not in view or not equals(view[key], value)):
+                view[key] = changed[key] = clone(value)
+        for key in cleared:
+            if key != "_id" and key in view:
+                del view[key]
+                gone.append(key)
+
+    @staticmethod
+    def _change_field(
+        doc: _Document,
+        precedence: _Precedence,
+        sub: str,
+        key: str,
+        value: Any,
+        changed: dict[str, Any],
+    ) -> None:
+        # SessionDocumentView.changeField with isAdd false.
+        value = clone(value)
+        entries = precedence.get(key)
+        if entries is None:
+            precedence[key] = [[sub, value]]
+            doc.fields[key] = changed[key] = value
+            return
+        for entry in entries:
+            if entry[0] == sub:
+                if entry is entries[0] and not equals(value, entry[1]):
+                    doc.fields[key] = changed[key] = value
+                entry[1] = value
+                return
+        entries.append([sub, value])
+
+    @staticmethod
+    def _clear_field(
+        doc: _Document,
+        precedence: _Precedence,
+        sub: str,
+        key: str,
+        changed: dict[str, Any],
+        gone: list[str],
+    ) -> None:
+        # SessionDocumentView.clearField: clearing an unknown field is fine.
+        entries = precedence.get(key)
+        if entries is None:
+            return
+        was_first = False
+        for i, entry in enumerate(entries):
+            if entry[0] == sub:
+                was_first = i == 0
+                removed_value = entry[1]
+                del entries[i]
+                break
+        if not entries:
+            del precedence[key]
+            del doc.fields[key]
+            gone.append(key)
+        elif was_first and not equals(removed_value, entries[0][1]):
+            doc.fields[key] = changed[key] = entries[0][1]
+
+    def _send_added(self, collection: str, id_: str, fields: dict[str, Any]) -> None:
+        dumps = self._dumps
+        if fields:
+            self._send(
+                '{"msg":"added","collection":'
+                + dumps(collection)
+                + ',"id":'
+                + dumps(id_)
+                + ',"fields":'
+                + dumps(to_json_value(fields))
+                + "}"
+            )
+        else:  # stringifyDDP drops an empty `fields`
+            self._send(dumps({"msg": "added", "collection": collection, "id": id_}))
+
+    def _send_changed(
+        self, collection: str, id_: str, fields: dict[str, Any], cleared: list[str]
+    ) -> None:
+        if not fields and not cleared:
+            return  # Session.sendChanged suppresses empty changes
+        wire: dict[str, Any] = {"msg": "changed", "collection": collection, "id": id_}
+        if fields:
+            wire["fields"] = to_json_value(fields)
+        if cleared:
+            wire["cleared"] = cleared
+        self._send(self._dumps(wire))

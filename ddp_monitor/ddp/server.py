@@ -1,0 +1,395 @@
+"""The server side of one DDP socket, as plain code: ``ServerSession``.
+
+Owns what Meteor's ``packages/ddp-server/livedata_server.js`` does per socket
+(the ``Server`` ctor's ``socket.on('data')`` checks, ``_handleConnect``,
+``Session.processMessage`` and ``protocol_handlers``, the subscriptions and
+close); imports ``ddp.errors``, ``ddp.messages``, ``ddp.heartbeat``,
+``ddp.ids``, ``ddp.mergebox`` and ``ddp.subscription``. Sockets, timers and the
+user's handlers live in ``transport.server``.
+
+Contract (websockets' sans-I/O style, time as in aioquic): feed
+``receive_text(text, now)`` and ``handle_timer(now)``; after every call take
+``messages_to_send()`` (frames, in order) and ``events()`` (what the driver
+must do: run a method or a publication, close the socket). The driver answers
+with ``method_finished`` / ``unblock`` / ``handler_finished``.
+
+Order of checks, exactly as Meteor (reference §1.4): not JSON or not an object
+-> "Bad request" without offendingMessage; bad EJSON -> "Parse error"; no
+``msg`` -> "Bad request"; ``connect`` on a live session -> "Already
+connected"; anything before ``connect`` -> "Must connect first"; then
+``ping``/``pong`` at once, and everything else through a FIFO where a method or
+publication blocks the next message until it finishes or unblocks.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ddp_monitor.ddp import messages
+from ddp_monitor.ddp.ejson import to_json_value
+from ddp_monitor.ddp.errors import ProtocolError, meteor_error_dict
+from ddp_monitor.ddp.heartbeat import (
+    SERVER_INTERVAL,
+    SERVER_TIMEOUT,
+    Heartbeat,
+    HeartbeatAction,
+)
+from ddp_monitor.ddp.ids import random_id
+from ddp_monitor.ddp.mergebox import MergeBox
+from ddp_monitor.ddp.subscription import ServerSubscription
+
+__all__ = [
+    "UNDEFINED",
+    "BadMessageReceived",
+    "CloseRequested",
+    "MethodInvoked",
+    "ServerEvent",
+    "ServerSession",
+    "SessionStarted",
+    "SubscriptionStarted",
+    "SubscriptionStopped",
+]
+
+_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+class _Undefined:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+#: A method result that leaves ``result`` off the wire, as JavaScript's undefined does.
+UNDEFINED: Any = _Undefined()
+
+
+@dataclass(frozen=True, slots=True)
+class SessionStarted:
+    """``connected`` is queued; the driver runs the on_connection callbacks."""
+
+    session: str
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class MethodInvoked:
+    """Run method ``method``; answer with ``method_finished(id, ...)``."""
+
+    id: str
+    method: str
+    params: list[Any]
+    random_seed: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStarted:
+    """Run the publication's handler; answer with ``handler_finished(sub)``."""
+
+    subscription: ServerSubscription
+
+
+@dataclass(frozen=True, slots=True)
+class SubscriptionStopped:
+    id: str
+
+
+@dataclass(frozen=True, slots=True)
+class BadMessageReceived:
+    """The peer sent something DDP does not allow; an ``error`` reply is queued."""
+
+    text: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class CloseRequested:
+    """Close the socket once the queued frames are written."""
+
+    reason: str
+
+
+ServerEvent = (
+    SessionStarted
+    | MethodInvoked
+    | SubscriptionStarted
+    | SubscriptionStopped
+    | BadMessageReceived
+    | CloseRequested
+)
+
+
+class ServerSession:
+    """One socket's DDP session.
+
+    Args:
+        now: monotonic seconds when the socket opened.
+        methods: names of the known methods (looked up at call time).
+        publications: names of the known publications.
+        new_id: makes the session id (Random.id()).
+        heartbeat_interval / heartbeat_timeout: seconds; 0 turns heartbeats off.
+    """
+
+    def __init__(
+        self,
+        now: float,
+        *,
+        methods: Callable[[str], bool],
+        publications: Callable[[str], bool],
+        new_id: Callable[[], str] = random_id,
+        heartbeat_interval: float = SERVER_INTERVAL,
+        heartbeat_timeout: float = SERVER_TIMEOUT,
+    ) -> None:
+        self.id: str | None = None
+        self.version: str | None = None
+        self.closed = False
+        self.user_id: str | None = None
+        self.messages_in = 0
+        self.messages_out = 0
+        self.subscriptions: dict[str, ServerSubscription] = {}
+        self._has_method = methods
+        self._has_publication = publications
+        self._new_id = new_id
+        self._heartbeat_settings = (heartbeat_interval, heartbeat_timeout)
+        self._heartbeat: Heartbeat | None = None
+        self._outbox: list[str] = []
+        self._events: list[ServerEvent] = []
+        self._queue: deque[dict[str, Any]] = deque()
+        self._blocker: object | None = None  # method id or subscription running
+        self.merge_box = MergeBox(self._outbox.append, _dumps)
+
+    # -- driver API -----------------------------------------------------------
+
+    def messages_to_send(self) -> list[str]:
+        out, self._outbox[:] = self._outbox[:], []
+        self.messages_out += len(out)
+        return out
+
+    def events(self) -> list[ServerEvent]:
+        out, self._events = self._events, []
+        return out
+
+    def next_deadline(self) -> float | None:
+        return None if self._heartbeat is None else self._heartbeat.next_deadline()
+
+    def handle_timer(self, now: float) -> None:
+        if self._heartbeat is None or self.closed:
+            return
+        action = self._heartbeat.handle_timer(now)
+        if action is HeartbeatAction.SEND_PING:
+            self._outbox.append('{"msg":"ping"}')
+        elif action is HeartbeatAction.TIMED_OUT:
+            self.close("heartbeat timed out")
+
+    def receive_text(self, text: str, now: float) -> None:
+        """One frame from the socket (Meteor's ``socket.on('data')``)."""
+        if self.closed:
+            return
+        self.messages_in += 1
+        try:
+            raw = messages.decode(text)
+        except ProtocolError as exc:
+            self._send_error(exc.reason, None, text)
+            return
+        kind = raw.get("msg") if isinstance(raw, dict) else None
+        if not kind:
+            self._send_error("Bad request", raw, text)
+        elif kind == "connect":
+            if self.id is not None:
+                self._send_error("Already connected", raw, text)
+            else:
+                self._handle_connect(raw, now)
+        elif self.id is None:
+            self._send_error("Must connect first", raw, text)
+        else:
+            self._process_message(raw, text)
+
+    def method_finished(
+        self, method_id: str, result: Any = None, error: dict[str, Any] | None = None
+    ) -> None:
+        """The method's handler returned ``result`` or failed with ``error`` (wire shape).
+
+        Its writes have already reached every merge box (collections call
+        observers synchronously), so the write fence fires at once and
+        ``updated`` goes out before ``result``, as Meteor's does (§5.3).
+        """
+        if self.closed:
+            return
+        self._outbox.append(_dumps({"msg": "updated", "methods": [method_id]}))
+        payload: dict[str, Any] = {"msg": "result", "id": method_id}
+        if error is not None:
+            payload["error"] = error
+        elif result is not UNDEFINED:
+            payload["result"] = to_json_value(result)
+        self._outbox.append(_dumps(payload))
+        self.unblock(method_id)
+
+    def unblock(self, blocker: object) -> None:
+        """Let the next queued message run (``this.unblock()``); idempotent."""
+        if self._blocker is not None and self._blocker == blocker:
+            self._blocker = None
+            self._run_queue()
+
+    def handler_finished(self, sub: ServerSubscription) -> None:
+        """The publication's handler returned (or its coroutine completed)."""
+        self.unblock(sub)
+
+    def close(self, reason: str = "closed") -> None:
+        """Meteor's ``Session.close``: synchronous part only.
+
+        Drops the merge box without sending ``removed``/``nosub`` and asks the
+        driver to close the socket; the driver then calls ``deactivate_all()``
+        and the on_close callbacks, deferred (§7.6).
+        """
+        if self.closed:
+            return
+        self.closed = True
+        self.merge_box.clear()
+        self._heartbeat = None
+        self._queue.clear()
+        self._events.append(CloseRequested(reason))
+
+    def deactivate_all(self) -> None:
+        """Run every subscription's stop callbacks (after ``close``)."""
+        subs, self.subscriptions = list(self.subscriptions.values()), {}
+        for sub in subs:
+            sub.deactivate()
+
+    def set_user_id(self, user_id: str | None) -> None:
+        # Meteor re-runs every publication and sends the diff; publications
+        # here read user_id when they start. Re-running is left to a later step.
+        self.user_id = user_id
+
+    # -- protocol -------------------------------------------------------------
+
+    def _handle_connect(self, raw: dict[str, Any], now: float) -> None:
+        # livedata_server.js _handleConnect and calculateVersion.
+        version, support = raw.get("version"), raw.get("support")
+        ok = (
+            isinstance(version, str)
+            and isinstance(support, list)
+            and all(isinstance(v, str) for v in support)
+            and version in support
+        )
+        chosen = messages.SUPPORTED_VERSIONS[0]
+        if ok and isinstance(support, list):
+            chosen = next(
+                (v for v in support if v in messages.SUPPORTED_VERSIONS), chosen
+            )
+        if not ok or version != chosen:
+            self._outbox.append(_dumps({"msg": "failed", "version": chosen}))
+            self.close("DDP version negotiation failed")
+            return
+        self.id = self._new_id()
+        self.version = chosen
+        if chosen != "pre1" and self._heartbeat_settings[0] > 0:
+            self._heartbeat = Heartbeat(*self._heartbeat_settings, now=now)
+        self._outbox.append(_dumps({"msg": "connected", "session": self.id}))
+        self._events.append(SessionStarted(self.id, chosen))
+
+    def _process_message(self, raw: dict[str, Any], text: str) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.message_received()
+        kind = raw["msg"]
+        if self.version != "pre1" and kind in ("ping", "pong"):
+            if kind == "ping":
+                self._pong(raw)
+            return
+        self._queue.append(raw)
+        if self._blocker is None:
+            self._run_queue()
+
+    def _pong(self, raw: dict[str, Any]) -> None:
+        ping_id = raw.get("id")
+        if ping_id is None:
+            self._outbox.append('{"msg":"pong"}')
+        elif isinstance(ping_id, str) or not ping_id:
+            self._outbox.append(_dumps({"msg": "pong", "id": ping_id}))
+        # A truthy non-string id makes stringifyDDP throw: Meteor logs, sends nothing.
+
+    def _run_queue(self) -> None:
+        while self._queue and self._blocker is None and not self.closed:
+            raw = self._queue.popleft()
+            kind = raw["msg"]
+            if kind == "method":
+                self._handle_method(raw)
+            elif kind == "sub":
+                self._handle_sub(raw)
+            elif kind == "unsub":
+                self._stop_subscription(raw.get("id"))
+            else:
+                self._send_error("Bad request", raw, None)
+
+    def _handle_method(self, raw: dict[str, Any]) -> None:
+        try:
+            if "randomSeed" in raw and not isinstance(raw["randomSeed"], str):
+                raise ProtocolError("Malformed method invocation")  # even null
+            msg = messages.from_dict(raw)
+        except ProtocolError as exc:
+            self._send_error(exc.reason, raw, None)
+            return
+        assert isinstance(msg, messages.Method)
+        if not self._has_method(msg.method):
+            error = meteor_error_dict(404, f"Method '{msg.method}' not found")
+            self._outbox.append(_dumps({"msg": "result", "id": msg.id, "error": error}))
+            self._outbox.append(_dumps({"msg": "updated", "methods": [msg.id]}))
+            return
+        self._blocker = msg.id
+        self._events.append(
+            MethodInvoked(msg.id, msg.method, msg.params, msg.random_seed)
+        )
+
+    def _handle_sub(self, raw: dict[str, Any]) -> None:
+        try:
+            msg = messages.from_dict(raw)
+        except ProtocolError as exc:
+            self._send_error(exc.reason, raw, None)
+            return
+        assert isinstance(msg, messages.Sub)
+        if not self._has_publication(msg.name):
+            error = meteor_error_dict(404, f"Subscription '{msg.name}' not found")
+            self._outbox.append(_dumps({"msg": "nosub", "id": msg.id, "error": error}))
+            return
+        if msg.id in self.subscriptions:
+            return  # ignored, not an error: this is what happens on reconnect
+        sub = ServerSubscription(self, msg.id, msg.name, msg.params)
+        self.subscriptions[msg.id] = sub
+        self._blocker = sub
+        self._events.append(SubscriptionStarted(sub))
+
+    def _stop_subscription(
+        self, sub_id: Any, error: dict[str, Any] | None = None
+    ) -> None:
+        # livedata_server.js _stopSubscription: removed..., stop callbacks, nosub.
+        sub = self.subscriptions.pop(sub_id, None) if isinstance(sub_id, str) else None
+        if sub is not None:
+            sub.remove_all_documents()
+            sub.deactivate()
+            self._events.append(SubscriptionStopped(sub.id))
+            if self._blocker is sub:  # stopped while its handler still runs
+                self._blocker = None
+        payload: dict[str, Any] = {"msg": "nosub", "id": sub_id}
+        if error is not None:
+            payload["error"] = error
+        self._outbox.append(_dumps(payload))
+
+    def _send_error(self, reason: str, offending: Any, text: str | None) -> None:
+        payload: dict[str, Any] = {"msg": "error", "reason": reason}
+        if offending is not None:
+            # Meteor re-stringifies the parsed message; fields/params/result
+            # were EJSON-decoded, so encode them back.
+            payload["offendingMessage"] = to_json_value(offending)
+        frame = _dumps(payload)
+        self._outbox.append(frame)
+        self._events.append(
+            BadMessageReceived(text if text is not None else frame, reason)
+        )
+
+    def send_raw(self, text: str) -> None:
+        """Queue a frame built elsewhere (the subscription's ``ready``)."""
+        if not self.closed:
+            self._outbox.append(text)

@@ -1,0 +1,125 @@
+"""The server's side of one subscription: ``ServerSubscription``.
+
+Owns Meteor's ``Subscription`` bookkeeping (``packages/ddp-server/livedata_server.js``):
+which documents this sub published, ``ready`` once, ``stop``/``error`` ending
+in ``nosub``, stop callbacks run once. Imports ``ddp.errors`` and ``ddp.mongo_id``;
+the session it belongs to is duck-typed (``ddp.server.ServerSession``) so that
+module can import this one.
+
+Every call after deactivation is ignored, as Meteor's ``_isDeactivated`` does.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from ddp_monitor.ddp.mongo_id import id_stringify
+
+if TYPE_CHECKING:
+    from ddp_monitor.ddp.server import ServerSession
+
+__all__ = ["ServerSubscription"]
+
+
+class ServerSubscription:
+    """A named subscription on one session.
+
+    Attributes:
+        id: the client's sub id.
+        name: the publication's name.
+        params: the ``sub`` message's params.
+        is_ready: whether ``ready`` was sent.
+    """
+
+    def __init__(
+        self, session: ServerSession, id_: str, name: str, params: list[Any]
+    ) -> None:
+        self.id = id_
+        self.name = name
+        self.params = params
+        self.is_ready = False
+        self.deactivated = False
+        self._session = session
+        self._handle = "N" + id_  # Meteor's subscriptionHandle for named subs
+        self._documents: dict[str, set[str]] = {}
+        self._stop_callbacks: list[Callable[[], None]] = []
+
+    @property
+    def active(self) -> bool:
+        return not self.deactivated and not self._session.closed
+
+    def added(self, collection: str, id_: Any, fields: Mapping[str, Any]) -> None:
+        if not self.active:
+            return
+        doc_id = id_stringify(id_)
+        ids = self._documents.get(collection)
+        if ids is None:
+            ids = self._documents[collection] = set()
+        ids.add(doc_id)
+        self._session.merge_box.added(self._handle, collection, doc_id, fields)
+
+    def changed(
+        self,
+        collection: str,
+        id_: Any,
+        fields: Mapping[str, Any],
+        cleared: Iterable[str] = (),
+    ) -> None:
+        """``cleared`` names fields to remove (JavaScript's ``undefined`` values)."""
+        if not self.active:
+            return
+        self._session.merge_box.changed(
+            self._handle, collection, id_stringify(id_), fields, cleared
+        )
+
+    def removed(self, collection: str, id_: Any) -> None:
+        if self.active:
+            self._removed(collection, id_stringify(id_))
+
+    def _removed(self, collection: str, doc_id: str) -> None:
+        self._documents.get(collection, set()).discard(doc_id)
+        self._session.merge_box.removed(self._handle, collection, doc_id)
+
+    def ready(self) -> None:
+        if not self.active or self.is_ready:
+            return
+        self.is_ready = True
+        self._session.send_raw('{"msg":"ready","subs":[' + _quote(self.id) + "]}")
+
+    def stop(self) -> None:
+        """End the subscription; the client gets ``nosub`` without an error."""
+        if self.active:
+            self._session._stop_subscription(self.id)
+
+    def error(self, error: dict[str, Any]) -> None:
+        """End the subscription with ``nosub`` carrying ``error`` (wire shape)."""
+        if self.active:
+            self._session._stop_subscription(self.id, error)
+
+    def on_stop(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` when the sub stops; at once if it already has."""
+        if not self.active:
+            callback()
+        else:
+            self._stop_callbacks.append(callback)
+
+    def remove_all_documents(self) -> None:
+        for collection, ids in list(self._documents.items()):
+            for doc_id in list(ids):
+                self._removed(collection, doc_id)
+
+    def deactivate(self) -> None:
+        if self.deactivated:
+            return
+        self.deactivated = True
+        callbacks, self._stop_callbacks = self._stop_callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def __repr__(self) -> str:
+        return f"ServerSubscription({self.id!r}, {self.name!r})"
+
+
+_quote = json.JSONEncoder(ensure_ascii=False).encode

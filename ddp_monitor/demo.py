@@ -1,0 +1,266 @@
+"""The embedded demo application: methods and publications on ``DDPServer``.
+
+Owns the demo's names and behaviour; imports ``transport.server`` and ``ddp``.
+The first part copies ``../shared/peers/meteor/app.js`` frame for frame
+(checked against the real Meteor 1.9.3 server), JavaScript's coercions
+included (``add('a', 2)`` is ``"a2"``, ``items('2')`` publishes 2 documents);
+the second adds ``whoami``, a task list and a presence list.
+
+| name                     | behaviour                                          |
+|--------------------------|----------------------------------------------------|
+| ``echo(x)``              | returns x                                          |
+| ``describe(x)``          | ``{type, ejson}``: how the server decoded x        |
+| ``add(a, b)``            | a + b, with JavaScript's ``+``                     |
+| ``slow(ms)``             | answers after ms; blocks the connection's queue    |
+| ``fail()``               | Meteor.Error('boom', 'Boom: requested failure', {scenario: 'fail'}) |
+| ``whoami()``             | ``{id, clientAddress, httpHeaders}``               |
+| ``tasks.add(title)``     | new task id; ``tasks.toggle(id)``, ``tasks.remove(id)`` |
+| pub ``items(n)``         | n docs ``{_id: 'i<k>', k, text: 'item k'}``, ready |
+| pub ``ticker(ms)``       | doc ``tick`` ``{n, at}`` changed every ms          |
+| pub ``tasks``            | the task list, live                                |
+| pub ``presence``         | one document per open connection, live             |
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from datetime import UTC, datetime
+from typing import Any
+
+from ddp_monitor.ddp.collection import Collection
+from ddp_monitor.ddp.ejson import ObjectID, RegExp, js_number, stringify
+from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.server import UNDEFINED
+from ddp_monitor.transport.server import (
+    ConnectionHandle,
+    DDPServer,
+    MethodInvocation,
+    Subscription,
+)
+
+__all__ = ["create_demo_server", "install_demo"]
+
+
+def create_demo_server(**kwargs: Any) -> DDPServer:
+    """A ``DDPServer`` (same keyword arguments) running the demo application."""
+    server = DDPServer(**kwargs)
+    install_demo(server)
+    return server
+
+
+def install_demo(server: DDPServer) -> None:
+    """Register the demo's methods and publications on ``server``."""
+    tasks = Collection("tasks")
+    presence = Collection("presence")
+
+    def on_connection(conn: ConnectionHandle) -> None:
+        presence.insert(
+            {
+                "_id": conn.id,
+                "clientAddress": conn.client_address,
+                "connectedAt": datetime.fromtimestamp(conn.connected_at, UTC),
+            }
+        )
+        conn.on_close(lambda: presence.remove(conn.id))
+
+    server.on_connection(on_connection)
+    server.methods(
+        {
+            "echo": lambda this, x=UNDEFINED, *_: x,
+            "describe": _describe,
+            "add": lambda this, a=UNDEFINED, b=UNDEFINED, *_: js_add(a, b),
+            "slow": _slow,
+            "fail": _fail,
+            "whoami": _whoami,
+            "tasks.add": lambda this, title=UNDEFINED, *_: _add_task(tasks, title),
+            "tasks.toggle": lambda this, id_=UNDEFINED, *_: _toggle_task(tasks, id_),
+            "tasks.remove": lambda this, id_=UNDEFINED, *_: _remove_task(tasks, id_),
+        }
+    )
+    server.publish("items", _items)
+    server.publish("ticker", _ticker)
+    server.publish("tasks", lambda sub, *_: tasks.find())
+    server.publish("presence", lambda sub, *_: presence.find())
+
+
+# -- the scenario of peers/meteor/app.js ------------------------------------------
+
+
+def _describe(this: MethodInvocation, x: Any = UNDEFINED, *_: Any) -> dict[str, Any]:
+    if x is UNDEFINED:
+        return {"type": "undefined"}  # EJSON.stringify(undefined) is undefined
+    return {"type": js_typeof(x), "ejson": stringify(x, canonical=True)}
+
+
+async def _slow(this: MethodInvocation, ms: Any = UNDEFINED, *_: Any) -> Any:
+    delay = js_number_of(ms)
+    await asyncio.sleep(delay / 1000 if math.isfinite(delay) and delay > 0 else 0)
+    return ms
+
+
+def _fail(this: MethodInvocation, *_: Any) -> None:
+    raise MethodError("boom", "Boom: requested failure", {"scenario": "fail"})
+
+
+def _items(sub: Subscription, n: Any = UNDEFINED, *_: Any) -> None:
+    count = js_number_of(n) or 0  # Number(n) || 0
+    k = 0
+    while k < count:  # `k < n` also runs for a fractional n
+        sub.added("items", f"i{k}", {"k": k, "text": f"item {k}"})
+        k += 1
+    sub.ready()
+
+
+def _ticker(sub: Subscription, interval_ms: Any = UNDEFINED, *_: Any) -> None:
+    ms = js_number_of(interval_ms) or 1000
+    # Node's setInterval treats anything outside 1..2**31-1 ms as 1 ms.
+    interval = ms / 1000 if 1 <= ms <= 2**31 - 1 else 0.001
+    n = 0
+    sub.added("ticker", "tick", {"n": n, "at": _now()})
+    sub.ready()
+    loop = asyncio.get_running_loop()
+    timer: list[asyncio.TimerHandle] = []
+
+    def tick() -> None:
+        nonlocal n
+        n += 1
+        sub.changed("ticker", "tick", {"n": n, "at": _now()})
+        timer[0] = loop.call_later(interval, tick)
+
+    timer.append(loop.call_later(interval, tick))
+    sub.on_stop(lambda: timer[0].cancel())
+
+
+def _now() -> datetime:
+    """The time as a JavaScript Date holds it: whole milliseconds."""
+    now = datetime.now(UTC)
+    return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+# -- the additions ------------------------------------------------------------------
+
+
+def _whoami(this: MethodInvocation, *_: Any) -> dict[str, Any]:
+    conn = this.connection
+    return {
+        "id": conn.id,
+        "clientAddress": conn.client_address,
+        "httpHeaders": conn.http_headers,
+    }
+
+
+def _add_task(tasks: Collection, title: Any) -> str:
+    if not isinstance(title, str) or not title.strip():
+        raise MethodError(400, "Task title must be a non-empty string")
+    return tasks.insert({"title": title, "done": False, "createdAt": _now()})
+
+
+def _task(tasks: Collection, id_: Any) -> dict[str, Any]:
+    doc = tasks.find_one(id_) if isinstance(id_, str) else None
+    if doc is None:
+        raise MethodError(404, f"Task '{id_}' not found")
+    return doc
+
+
+def _toggle_task(tasks: Collection, id_: Any) -> bool:
+    done = not _task(tasks, id_)["done"]
+    tasks.update(id_, {"done": done})
+    return done
+
+
+def _remove_task(tasks: Collection, id_: Any) -> Any:
+    _task(tasks, id_)
+    tasks.remove(id_)
+    return UNDEFINED  # the result is left off the wire
+
+
+# -- JavaScript semantics the scenario relies on -----------------------------------
+
+
+def js_typeof(x: Any) -> str:
+    """app.js's type names: null, Date, binary, array, or JavaScript's typeof."""
+    if x is None:
+        return "null"
+    if isinstance(x, datetime):
+        return "Date"
+    if isinstance(x, bytes | bytearray):
+        return "binary"
+    if isinstance(x, list):
+        return "array"
+    if isinstance(x, bool):
+        return "boolean"
+    if isinstance(x, int | float):
+        return "number"
+    if isinstance(x, str):
+        return "string"
+    if isinstance(x, dict | RegExp | ObjectID):
+        return "object"
+    return "object"
+
+
+def js_number_of(x: Any) -> float:
+    """JavaScript's ``Number(x)`` for the values DDP can carry."""
+    if x is UNDEFINED:
+        return math.nan
+    if x is None:
+        return 0
+    if isinstance(x, bool):
+        return 1 if x else 0
+    if isinstance(x, int | float):
+        return x
+    if isinstance(x, str):
+        text = x.strip()
+        if not text:
+            return 0
+        try:
+            return (
+                float(int(text, 0))
+                if text[:2].lower() in ("0x", "0o", "0b")
+                else float(text)
+            )
+        except ValueError:
+            return math.nan
+    if isinstance(x, list):
+        return js_number_of(js_string(x))
+    return math.nan
+
+
+def js_string(x: Any) -> str:
+    """JavaScript's ``String(x)`` for the values DDP can carry."""
+    if x is UNDEFINED:
+        return "undefined"
+    if x is None:
+        return "null"
+    if isinstance(x, bool):
+        return "true" if x else "false"
+    if isinstance(x, int):
+        return str(x)
+    if isinstance(x, float):
+        if math.isnan(x):
+            return "NaN"
+        if math.isinf(x):
+            return "Infinity" if x > 0 else "-Infinity"
+        return js_number(x)
+    if isinstance(x, str):
+        return x
+    if isinstance(x, list):
+        return ",".join("" if v is None or v is UNDEFINED else js_string(v) for v in x)
+    if isinstance(x, datetime):
+        return x.isoformat()
+    return "[object Object]"
+
+
+def js_add(a: Any, b: Any) -> Any:
+    """JavaScript's ``a + b``: strings (and objects) concatenate, the rest add as numbers."""
+    concat = (str, list, dict, datetime, bytes, RegExp, ObjectID)
+    if isinstance(a, concat) or isinstance(b, concat):
+        return js_string(a) + js_string(b)
+    total = js_number_of(a) + js_number_of(b)
+    if (
+        isinstance(total, float)
+        and total.is_integer()
+        and not (isinstance(a, float) or isinstance(b, float))
+    ):
+        return int(total)
+    return total

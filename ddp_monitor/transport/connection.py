@@ -1,0 +1,304 @@
+"""One server-side socket: pumps frames through ``ddp.server.ServerSession``.
+
+Owns the asyncio side of a DDP connection on the server: reading and writing
+the websocket (raw or SockJS-framed), the heartbeat timer, running method and
+publication handlers (plain functions or coroutines), the deferred close, and
+the public ``ConnectionHandle``. Imports ``ddp`` and ``transport.sockjs``,
+``transport.context``; ``transport.server`` owns the listening socket.
+
+After every call into the core, ``_pump`` queues ``messages_to_send()`` for the
+writer task and dispatches ``events()`` until none are left (handlers may feed
+the core again), then re-arms one ``loop.call_at`` for the heartbeat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+from websockets.asyncio.server import ServerConnection
+from websockets.exceptions import ConnectionClosed
+
+from ddp_monitor.ddp import server as core
+from ddp_monitor.ddp.forwarding import client_address, forwarded_chain, http_headers
+from ddp_monitor.transport import sockjs
+from ddp_monitor.transport.context import (
+    MethodInvocation,
+    Subscription,
+    run_method,
+    run_publication,
+)
+
+if TYPE_CHECKING:
+    from ddp_monitor.transport.server import DDPServer
+
+__all__ = ["ConnectionHandle", "SocketDriver", "spawn"]
+
+log = logging.getLogger(__name__)
+
+
+class ConnectionHandle:
+    """What Meteor calls ``this.connection``: one client's DDP session.
+
+    Attributes:
+        id: the session id sent in ``connected`` (new on every reconnect).
+        client_address: the client's IP by ``HTTP_FORWARDED_COUNT`` rules, or None.
+        http_headers: sockjs's 14 whitelisted headers, lower-case names.
+        peer_address: the TCP peer's address, whatever the headers say.
+        forwarded_for: the ``X-Forwarded-For`` chain as received.
+        connected_at: wall-clock seconds (``time.time()``) of ``connected``.
+        transport: ``"websocket"`` or ``"sockjs"``.
+    """
+
+    def __init__(self, driver: SocketDriver, session_id: str) -> None:
+        self.id = session_id
+        self._driver = driver
+        self.client_address = driver.client_address
+        self.http_headers = dict(driver.http_headers)
+        self.peer_address = driver.peer_address
+        self.forwarded_for = forwarded_chain(driver.http_headers.get("x-forwarded-for"))
+        self.connected_at = time.time()
+        self.transport = "sockjs" if driver.sockjs else "websocket"
+        self._on_close: list[Callable[[], Any]] = []
+
+    @property
+    def closed(self) -> bool:
+        return self._driver.session.closed
+
+    @property
+    def subscriptions(self) -> dict[str, str]:
+        """Live subscriptions: sub id -> publication name."""
+        return {k: s.name for k, s in self._driver.session.subscriptions.items()}
+
+    @property
+    def messages_in(self) -> int:
+        return self._driver.session.messages_in
+
+    @property
+    def messages_out(self) -> int:
+        return self._driver.session.messages_out
+
+    @property
+    def user_id(self) -> str | None:
+        return self._driver.session.user_id
+
+    def close(self) -> None:
+        """Close this client's connection; the client may reconnect (with a new id)."""
+        self._driver.session.close("closed by the server")
+        self._driver.pump()
+
+    def on_close(self, fn: Callable[[], Any]) -> None:
+        """Call ``fn`` once the connection has closed (deferred if it already has)."""
+        if self._driver.finished:
+            asyncio.get_running_loop().call_soon(_call, fn)
+        else:
+            self._on_close.append(fn)
+
+    def _run_on_close(self) -> None:
+        callbacks, self._on_close = self._on_close, []
+        for fn in callbacks:
+            _call(fn)
+
+    def __repr__(self) -> str:
+        return f"ConnectionHandle({self.id!r}, {self.client_address!r})"
+
+
+_background: set[asyncio.Future[Any]] = set()
+
+
+def spawn(pending: Awaitable[Any]) -> None:
+    """Run a user callback's coroutine to its end, holding a reference meanwhile."""
+    future = asyncio.ensure_future(pending)
+    _background.add(future)
+    future.add_done_callback(_background.discard)
+
+
+def _call(fn: Callable[[], Any]) -> None:
+    try:
+        result = fn()
+        if inspect.isawaitable(result):
+            spawn(result)
+    except Exception:
+        log.exception("Exception in onClose callback")
+
+
+class SocketDriver:
+    """Drives one websocket through a ``ServerSession``."""
+
+    def __init__(self, server: DDPServer, ws: ServerConnection, sockjs_framed: bool):
+        self.server = server
+        self.ws = ws
+        self.sockjs = sockjs_framed
+        self.loop = asyncio.get_running_loop()
+        self.session = core.ServerSession(
+            self.loop.time(),
+            methods=server._methods.__contains__,
+            publications=server._publications.__contains__,
+            heartbeat_interval=server.heartbeat_interval,
+            heartbeat_timeout=server.heartbeat_timeout,
+        )
+        headers = ws.request.headers.raw_items() if ws.request else []
+        self.http_headers = http_headers(headers)
+        peer = ws.remote_address
+        self.peer_address: str | None = str(peer[0]) if peer else None
+        self.client_address = client_address(
+            self.peer_address,
+            self.http_headers.get("x-forwarded-for"),
+            server.forwarded_count,
+            server.forwarded_rule,
+        )
+        self.handle: ConnectionHandle | None = None
+        self.finished = False
+        self._outq: list[str] = []
+        self._wake = asyncio.Event()
+        self._close_after_flush = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._timer_at: float | None = None
+        self._pump_scheduled = False
+
+    async def run(self) -> None:
+        writer = asyncio.create_task(self._writer())
+        try:
+            if self.sockjs:
+                await self.ws.send(sockjs.OPEN_FRAME)
+            async for frame in self.ws:
+                text = (
+                    frame
+                    if isinstance(frame, str)
+                    else frame.decode("utf-8", "replace")
+                )
+                if self.sockjs:
+                    if not self._receive_sockjs(text):
+                        break
+                else:
+                    self.session.receive_text(text, self.loop.time())
+                self.pump()
+        except ConnectionClosed:
+            pass
+        finally:
+            self.session.close("socket closed")
+            self.pump()
+            self._wake.set()
+            with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
+                await writer
+            self._cancel_timer()
+
+    def _receive_sockjs(self, text: str) -> bool:
+        try:
+            items = sockjs.decode_frame(text)
+        except ValueError:
+            self._spawn(self.ws.close(*sockjs.BROKEN_FRAMING))
+            return False
+        now = self.loop.time()
+        for item in items:
+            if isinstance(item, str):
+                self.session.receive_text(item, now)
+            else:  # Meteor's parseDDP(String(x)): objects become junk text
+                text = "[object Object]" if isinstance(item, dict | list) else str(item)
+                self.session.receive_text(text, now)
+        return True
+
+    def request_pump(self) -> None:
+        """Pump soon, once, however many publication calls come first."""
+        if not self._pump_scheduled:
+            self._pump_scheduled = True
+            self.loop.call_soon(self.pump)
+
+    def pump(self) -> None:
+        """Move the core's output to the writer and act on its events."""
+        self._pump_scheduled = False
+        session = self.session
+        while True:
+            out = session.messages_to_send()
+            if out:
+                self._outq.extend(out)
+                self._wake.set()
+            events = session.events()
+            if not events:
+                break
+            for event in events:
+                self._dispatch(event)
+        self._arm_timer()
+        self.server._notify_activity(self)
+
+    def _dispatch(self, event: core.ServerEvent) -> None:
+        match event:
+            case core.SessionStarted(session_id, _):
+                self.handle = ConnectionHandle(self, session_id)
+                self.server._connection_opened(self.handle)
+            case core.MethodInvoked():
+                invocation = MethodInvocation(self, event)
+                fn = self.server._methods[event.method]
+                self._finish_soon(run_method(fn, invocation, event.params))
+            case core.SubscriptionStarted(sub):
+                context = Subscription(self, sub)
+                fn = self.server._publications[sub.name]
+                self._finish_soon(run_publication(fn, context))
+            case core.CloseRequested():
+                self._close_after_flush = True
+                self._wake.set()
+                self.loop.call_soon(self._finish_close)
+            case core.SubscriptionStopped() | core.BadMessageReceived():
+                self.server._notify_activity(self, force=True)
+
+    def _finish_soon(self, pending: Awaitable[None] | None) -> None:
+        # A coroutine handler keeps running in its own task; the core stays
+        # blocked (or not, after unblock) until it calls back.
+        if pending is not None:
+            spawn(pending)
+
+    def _spawn(self, pending: Awaitable[Any]) -> None:
+        spawn(pending)
+
+    def _finish_close(self) -> None:
+        # livedata_server.js Session.close, deferred half: publications' stop
+        # callbacks first, then onClose callbacks in registration order.
+        if self.finished:
+            return
+        self.finished = True
+        self.session.deactivate_all()
+        if self.handle is not None:
+            self.server._connection_closed(self.handle)
+            self.handle._run_on_close()
+
+    async def _writer(self) -> None:
+        ws = self.ws
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outq:
+                batch, self._outq = self._outq, []
+                if self.sockjs:
+                    await ws.send(sockjs.encode_messages(batch))
+                else:
+                    for text in batch:
+                        await ws.send(text)
+            if self._close_after_flush:
+                if self.sockjs:
+                    await ws.send(sockjs.close_frame(1000, "Normal closure"))
+                await ws.close(1000, "Normal closure")
+                return
+
+    def _arm_timer(self) -> None:
+        deadline = None if self.session.closed else self.session.next_deadline()
+        if deadline == self._timer_at:
+            return
+        self._cancel_timer()
+        if deadline is not None:
+            self._timer_at = deadline
+            self._timer = self.loop.call_at(deadline, self._on_timer)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = self._timer_at = None
+
+    def _on_timer(self) -> None:
+        self._timer = self._timer_at = None
+        self.session.handle_timer(self.loop.time())
+        self.pump()

@@ -1,0 +1,256 @@
+"""``DDPServer``: a Meteor-compatible DDP server on ``websockets.asyncio.server``.
+
+Owns the listening socket, routing (raw WebSocket at ``/websocket``, SockJS at
+``/sockjs/info`` and ``/sockjs/<server>/<session>/websocket``, 404 elsewhere),
+the method and publication registries, ``on_connection`` hooks and the live
+connection list the server panel shows. Imports ``ddp`` and the other
+``transport`` server modules; one ``SocketDriver`` runs each socket.
+
+Introspection: ``add_listener(fn)`` gets ``ConnectionOpened``,
+``ConnectionClosed`` and ``ConnectionChanged`` (subscriptions or message counts
+moved) with the ``ConnectionHandle``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from http import HTTPStatus
+from types import TracebackType
+from typing import Any
+
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
+from websockets.extensions.permessage_deflate import ServerPerMessageDeflateFactory
+from websockets.http11 import Request, Response
+
+from ddp_monitor.ddp.forwarding import ForwardedRule, parse_forwarded_count
+from ddp_monitor.ddp.heartbeat import SERVER_INTERVAL, SERVER_TIMEOUT
+from ddp_monitor.transport import sockjs
+from ddp_monitor.transport.connection import ConnectionHandle, SocketDriver, spawn
+from ddp_monitor.transport.context import (
+    MethodHandler,
+    MethodInvocation,
+    PublishHandler,
+    Subscription,
+)
+
+__all__ = [
+    "ConnectionChanged",
+    "ConnectionClosed",
+    "ConnectionHandle",
+    "ConnectionOpened",
+    "DDPServer",
+    "Hook",
+    "MethodInvocation",
+    "Subscription",
+]
+
+log = logging.getLogger(__name__)
+
+#: faye-websocket (Meteor's) accepts up to 64 MiB; we default lower.
+DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionOpened:
+    connection: ConnectionHandle
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionClosed:
+    connection: ConnectionHandle
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionChanged:
+    connection: ConnectionHandle
+
+
+ServerListenerEvent = ConnectionOpened | ConnectionClosed | ConnectionChanged
+
+
+class Hook:
+    """What ``on_connection`` returns: ``stop()`` unregisters the callback."""
+
+    def __init__(self, hooks: list[Callable[..., Any]], fn: Callable[..., Any]):
+        self._hooks, self._fn = hooks, fn
+
+    def stop(self) -> None:
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+class DDPServer:
+    """A DDP server that behaves like Meteor's (``ddp-server`` + sockjs).
+
+    Args:
+        host, port: where to listen; port 0 picks a free port.
+        forwarded_count: proxies in front (``HTTP_FORWARDED_COUNT``); None reads
+            the environment variable as Meteor does.
+        forwarded_rule: ``client_address`` rule (current ddp-server or legacy).
+        heartbeat_interval, heartbeat_timeout: DDP heartbeats, seconds (0: off).
+        compression: offer permessage-deflate (off by default, see issue 2).
+        max_message_size: bytes; a bigger frame closes that socket with 1009.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        forwarded_count: int | None = None,
+        forwarded_rule: ForwardedRule = ForwardedRule.CURRENT,
+        heartbeat_interval: float = SERVER_INTERVAL,
+        heartbeat_timeout: float = SERVER_TIMEOUT,
+        compression: bool = False,
+        max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+    ) -> None:
+        self.host = host
+        self._port = port
+        if forwarded_count is None:
+            forwarded_count = parse_forwarded_count(
+                os.environ.get("HTTP_FORWARDED_COUNT")
+            )
+        self.forwarded_count = forwarded_count
+        self.forwarded_rule = ForwardedRule(forwarded_rule)
+        self.heartbeat_interval = heartbeat_interval
+        self.heartbeat_timeout = heartbeat_timeout
+        self.compression = compression
+        self.max_message_size = max_message_size
+        self._methods: dict[str, MethodHandler] = {}
+        self._publications: dict[str, PublishHandler] = {}
+        self._connection_hooks: list[Callable[[ConnectionHandle], Any]] = []
+        self._listeners: list[Callable[[ServerListenerEvent], Any]] = []
+        self._connections: dict[str, ConnectionHandle] = {}
+        self._server: Server | None = None
+
+    # -- application API ------------------------------------------------------
+
+    def methods(self, handlers: dict[str, MethodHandler]) -> None:
+        """Register methods: ``fn(invocation, *params)`` returns a value or awaitable."""
+        for name in handlers:
+            if name in self._methods:
+                raise ValueError(f"A method named '{name}' is already defined")
+        self._methods.update(handlers)
+
+    def publish(self, name: str, fn: PublishHandler) -> None:
+        """Register a publication: ``fn(sub, *params)``; may return a cursor."""
+        if name in self._publications:
+            raise ValueError(f"Ignoring duplicate publish named '{name}'")
+        self._publications[name] = fn
+
+    def on_connection(self, callback: Callable[[ConnectionHandle], Any]) -> Hook:
+        """Call ``callback(connection)`` after each new session sent ``connected``."""
+        self._connection_hooks.append(callback)
+        return Hook(self._connection_hooks, callback)
+
+    def add_listener(self, fn: Callable[[ServerListenerEvent], Any]) -> Hook:
+        """Introspection: ``fn(event)`` when a connection opens, closes or changes."""
+        self._listeners.append(fn)
+        return Hook(self._listeners, fn)
+
+    @property
+    def connections(self) -> list[ConnectionHandle]:
+        """The live connections, oldest first."""
+        return list(self._connections.values())
+
+    # -- lifecycle ------------------------------------------------------------
+
+    async def start(self) -> None:
+        extensions = [ServerPerMessageDeflateFactory()] if self.compression else None
+        self._server = await serve(
+            self._handle_socket,
+            self.host,
+            self._port,
+            process_request=self._process_request,
+            compression=None,
+            extensions=extensions,
+            max_size=self.max_message_size,
+            ping_interval=None,  # DDP has its own heartbeats; sockjs's are per socket
+            server_header=None,
+        )
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        await self._server.wait_closed()
+        self._server = None
+
+    async def __aenter__(self) -> DDPServer:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the server is not started")
+        sock = next(iter(self._server.sockets))
+        return int(sock.getsockname()[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"ws://{host}:{self.port}/websocket"
+
+    # -- sockets --------------------------------------------------------------
+
+    def _process_request(
+        self, connection: ServerConnection, request: Request
+    ) -> Response | None:
+        path = request.path.split("?", 1)[0]
+        if path in sockjs.RAW_WEBSOCKET_PATHS or sockjs.SESSION_PATH.fullmatch(path):
+            return None  # go on with the WebSocket handshake
+        if path.rstrip("/") == "/sockjs/info":
+            headers = Headers(sockjs.INFO_HEADERS)
+            return Response(200, "OK", headers, sockjs.info_body())
+        return connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")
+
+    async def _handle_socket(self, ws: ServerConnection) -> None:
+        path = ws.request.path.split("?", 1)[0] if ws.request else ""
+        driver = SocketDriver(
+            self, ws, sockjs_framed=bool(sockjs.SESSION_PATH.fullmatch(path))
+        )
+        await driver.run()
+
+    def _connection_opened(self, handle: ConnectionHandle) -> None:
+        self._connections[handle.id] = handle
+        self._emit(ConnectionOpened(handle))
+        # Meteor runs onConnection hooks after `connected`; a hook that closes
+        # the connection stops the rest.
+        for hook in list(self._connection_hooks):
+            if handle.closed:
+                break
+            try:
+                result = hook(handle)
+                if inspect.isawaitable(result):
+                    spawn(result)
+            except Exception:
+                log.exception("Exception in onConnection callback")
+
+    def _connection_closed(self, handle: ConnectionHandle) -> None:
+        if self._connections.pop(handle.id, None) is not None:
+            self._emit(ConnectionClosed(handle))
+
+    def _notify_activity(self, driver: SocketDriver, force: bool = False) -> None:
+        if self._listeners and driver.handle is not None and not driver.finished:
+            self._emit(ConnectionChanged(driver.handle))
+
+    def _emit(self, event: ServerListenerEvent) -> None:
+        for fn in list(self._listeners):
+            try:
+                fn(event)
+            except Exception:
+                log.exception("Exception in server listener")
