@@ -27,7 +27,15 @@ from ddp_monitor.transport.urls import InvalidURL
 from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.resources import icon, is_dark, stylesheet
 
-__all__ = ["DEMO_METHODS", "DEMO_PUBLICATIONS", "Session", "open_session", "run"]
+__all__ = [
+    "DEMO_METHODS",
+    "DEMO_PUBLICATIONS",
+    "DEMO_SUBSCRIPTIONS",
+    "Session",
+    "open_session",
+    "run",
+    "start_demo_traffic",
+]
 
 #: What the embedded demo server offers (ddp_monitor/demo.py), for completion.
 DEMO_METHODS = (
@@ -42,6 +50,11 @@ DEMO_METHODS = (
     "tasks.remove",
 )
 DEMO_PUBLICATIONS = ("items", "ticker", "tasks", "presence")
+DEMO_SUBSCRIPTIONS: tuple[tuple[str, list[Any]], ...] = (
+    ("tasks", []),
+    ("presence", []),
+    ("ticker", [1000]),
+)
 
 
 @dataclass
@@ -89,7 +102,16 @@ async def open_session(url: str | None, settings: QSettings | None = None) -> Se
     window = MainWindow(
         adaptor, settings, method_names=methods, publication_names=publications
     )
+    if methods:
+        start_demo_traffic(adaptor)
     return Session(window, adaptor, closers)
+
+
+def start_demo_traffic(adaptor: ClientAdaptor) -> None:
+    """Give every panel something moving on the demo (shared/UX.md, first run)."""
+    for name, params in DEMO_SUBSCRIPTIONS:
+        adaptor.subscribe(name, params)
+    adaptor.call("tasks.add", ["Try the method console below"])
 
 
 def apply_style(app: QApplication) -> None:

@@ -163,14 +163,14 @@ class ClientAdaptor(QObject):
             self._queue(Unsubscribed(sub_id))
 
     async def close(self) -> None:
-        """Detach and close the client for good."""
+        """Close the client for good (the window sees it fail), then detach."""
+        await self.client.close()
+        self.flush()
         for remove in self._removers:
             remove()
         self._flush_timer.stop()
         self._meter_timer.stop()
-        await self.client.close()
 
-    # -- listeners (on the loop, per event / per frame: keep them cheap) ----------
     def _on_event(self, event: Event) -> None:
         self._queue(event)
         if isinstance(event, StatusChanged):

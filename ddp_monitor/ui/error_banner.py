@@ -60,12 +60,14 @@ class ErrorBanner(QFrame):
         layout.addWidget(self._more, 0, Qt.AlignmentFlag.AlignTop)
         layout.addWidget(close, 0, Qt.AlignmentFlag.AlignTop)
         self._technical = ""
+        self._shown = ("", "")
         self.count = 0
         self.hide()
 
     @property
     def title(self) -> str:
-        return self._title.text()
+        """The newest problem's title (without the counter)."""
+        return self._shown[0]
 
     @property
     def detail(self) -> str:
@@ -74,7 +76,10 @@ class ErrorBanner(QFrame):
     @Slot(str, str)
     def show_problem(self, title: str, detail: str = "", technical: str = "") -> None:
         """Show a problem: a short title, a sentence, optional technical text."""
-        self.count = self.count + 1 if self.isVisible() else 1
+        repeated = self.isVisible() and (title, detail) == self._shown
+        if not repeated:
+            self.count = self.count + 1 if self.isVisible() else 1
+        self._shown = (title, detail)
         suffix = f"  ({self.count} problems; newest shown)" if self.count > 1 else ""
         self._title.setText(title + suffix)
         self._detail.setText(detail)
