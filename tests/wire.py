@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import re
+from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -24,10 +26,12 @@ from tests.timeouts import QUIET, TIMEOUT
 __all__ = [
     "CLOSED",
     "RANDOM_ID",
+    "SOCKJS",
     "Frame",
     "WireClient",
     "is_close",
     "normalize",
+    "sockjs_url",
     "websocket_url",
 ]
 
@@ -36,6 +40,10 @@ Frame = Any
 ``{CLOSED: code, "reason": ...}`` marker when the server closed the socket."""
 
 CLOSED = "<closed>"
+
+# Marker for SockJS's own frames in SockJS mode: {SOCKJS: "o"} for the open
+# frame, {SOCKJS: "c", "code": ..., "reason": ...} for its close frame.
+SOCKJS = "<sockjs>"
 
 # Meteor's Random.id(): 17 characters from this alphabet (packages/random
 # AbstractRandomGenerator.js); session ids and server-made document ids.
@@ -52,6 +60,18 @@ def websocket_url(url: str) -> str:
     )
 
 
+def sockjs_url(url: str) -> str:
+    """A SockJS websocket-transport URL, ``/sockjs/<server>/<session>/websocket``, for a server URL.
+
+    The server and session parts are random, as sockjs-client makes them
+    (three digits, eight letters), so every call opens a new SockJS session.
+    """
+    base = re.sub(r"/websocket/?$", "", websocket_url(url))
+    server = f"{random.randrange(1000):03d}"
+    session = "".join(random.choices("abcdefghijklmnopqrstuvwxyz012345", k=8))
+    return f"{base}/sockjs/{server}/{session}/websocket"
+
+
 def is_close(frame: Frame) -> bool:
     """True for the marker that stands for the server closing the socket."""
     return isinstance(frame, dict) and CLOSED in frame
@@ -60,16 +80,26 @@ def is_close(frame: Frame) -> bool:
 class WireClient:
     """One WebSocket to a DDP server; every read has a deadline."""
 
-    def __init__(self, socket: ClientConnection) -> None:
+    def __init__(self, socket: ClientConnection, *, sockjs: bool = False) -> None:
         self.socket = socket
+        self.sockjs = sockjs
         self.closed: Frame | None = None
+        self._unwrapped: deque[Frame] = deque()
 
     @classmethod
-    async def open(cls, url: str, within: float = TIMEOUT) -> WireClient:
-        """Open a raw WebSocket (permessage-deflate off, as our client's default)."""
+    async def open(
+        cls, url: str, within: float = TIMEOUT, *, sockjs: bool = False
+    ) -> WireClient:
+        """Open a raw WebSocket (permessage-deflate off, as our client's default).
+
+        With ``sockjs=True``, open SockJS's websocket transport instead and
+        speak its framing: sends go out as ``["<frame>"]`` arrays and ``a[...]``
+        answers are unwrapped into their DDP frames; ``h`` heartbeats are dropped.
+        """
+        target = sockjs_url(url) if sockjs else websocket_url(url)
         async with asyncio.timeout(within):
-            socket = await connect(websocket_url(url), compression=None, max_size=None)
-        return cls(socket)
+            socket = await connect(target, compression=None, max_size=None)
+        return cls(socket, sockjs=sockjs)
 
     async def __aenter__(self) -> WireClient:
         return self
@@ -83,32 +113,38 @@ class WireClient:
             await self.socket.close()
 
     async def send(self, *frames: str | Mapping[str, Any] | Sequence[Any]) -> None:
-        """Send each frame as one text frame: a str goes as is, anything else as JSON."""
+        """Send each frame as one text frame: a str goes as is, anything else as JSON.
+
+        In SockJS mode each frame is wrapped in its own ``["..."]`` envelope.
+        """
         for frame in frames:
-            await self.socket.send(
-                frame if isinstance(frame, str) else json.dumps(frame)
-            )
+            text = frame if isinstance(frame, str) else json.dumps(frame)
+            await self.socket.send(json.dumps([text]) if self.sockjs else text)
 
     async def recv(self, within: float = TIMEOUT) -> Frame:
         """The next frame; the close marker once the server has closed (never raises on close)."""
+        async with asyncio.timeout(within):
+            while not self._unwrapped:
+                self._unwrapped.extend(await self._recv_frames())
+        return self._unwrapped.popleft()
+
+    async def _recv_frames(self) -> list[Frame]:
         if self.closed is not None:
-            return self.closed
+            return [self.closed]
         try:
-            async with asyncio.timeout(within):
-                data = await self.socket.recv()
+            data = await self.socket.recv()
         except ConnectionClosed as exc:
             rcvd = exc.rcvd
             self.closed = {
                 CLOSED: rcvd.code if rcvd else None,
                 "reason": rcvd.reason if rcvd else None,
             }
-            return self.closed
+            return [self.closed]
         if isinstance(data, bytes):
-            return {"<binary>": data.hex()}
-        try:
-            return json.loads(data)
-        except ValueError:
-            return {"<text>": data}
+            return [{"<binary>": data.hex()}]
+        if self.sockjs:
+            return _sockjs_frames(data)
+        return [_parse(data)]
 
     async def collect_until(
         self, done: Callable[[Frame], bool], within: float = TIMEOUT
@@ -171,6 +207,31 @@ class WireClient:
                 isinstance(frame, dict) and frame.get("msg") in ("connected", "failed")
             )
         )
+
+
+def _parse(text: str) -> Frame:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return {"<text>": text}
+
+
+def _sockjs_frames(data: str) -> list[Frame]:
+    # SockJS protocol framing (sockjs-node lib/transport.js): o = open, h =
+    # heartbeat, a[...] = an array of messages, m"..." = one, c[code, reason] = close.
+    kind, body = data[:1], data[1:]
+    if kind == "o" and not body:
+        return [{SOCKJS: "o"}]
+    if kind == "h" and not body:
+        return []
+    if kind == "a":
+        return [_parse(message) for message in json.loads(body)]
+    if kind == "m":
+        return [_parse(json.loads(body))]
+    if kind == "c":
+        code, reason = json.loads(body)
+        return [{SOCKJS: "c", "code": code, "reason": reason}]
+    return [{"<text>": data}]
 
 
 def _is_server_id_frame(frame: Frame) -> bool:
