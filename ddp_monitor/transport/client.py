@@ -15,8 +15,9 @@ briefs/client-contract.md says (aioquic's ``QuicConnectionProtocol`` shape):
   (``transport_closed``), with ``link.classify``'s reason text.
 
 websockets' reconnect iterator is not used: Meteor's machine decides when to
-retry. Text frames go to the core; binary ones are ignored as Meteor's Node
-client does (``socket-stream-client/node.js``). Frames cross the ``wiretap``
+retry. Text frames go to the core as ``link.Link`` parses them (no reader task in
+between); binary ones are ignored as Meteor's Node client does
+(``socket-stream-client/node.js``). Frames cross the ``wiretap``
 when they really hit the socket.
 """
 
@@ -115,6 +116,8 @@ class DDPClient:
         self._conn: ClientConnection | None = None
         self._closed = False
         self._busy = False  # inside a core call or a dispatch: the outer one pumps
+        self._more = False  # a nested core call happened during a dispatch
+        self._arm_soon = False  # an _arm_timer is scheduled
         self._socket_task: asyncio.Task[None] | None = None
         self._link: link.Link | None = None
         self._closing: set[asyncio.Task[None]] = set()
@@ -360,7 +363,9 @@ class DDPClient:
             return action(self._loop_().time())
         finally:
             self._busy = outer
-            if not outer:
+            if outer:
+                self._more = True  # the outer pump must look again
+            else:
                 self._pump()
 
     def _pump(self) -> None:
@@ -376,6 +381,7 @@ class DDPClient:
                 events = conn.events()
                 if not events:
                     break
+                self._more = False
                 handlers = self._handlers
                 listeners = self._listeners
                 for event in events:
@@ -384,9 +390,15 @@ class DDPClient:
                         handler(event)
                     if listeners.active:
                         listeners.emit(event)
+                if not self._more:  # no listener called back into the core
+                    break
         finally:
             self._busy = False
-        self._arm_timer()
+        if not self._arm_soon:
+            # One re-arm per loop iteration, not per frame: a burst of frames
+            # is read without yielding, and the deadline only moves on timers.
+            self._arm_soon = True
+            self._loop_().call_soon(self._arm_timer)
 
     def _write(self, messages: list[str]) -> None:
         socket = self._link
@@ -397,6 +409,7 @@ class DDPClient:
                 self.wiretap.frame(Direction.OUT, now, text)
 
     def _arm_timer(self) -> None:
+        self._arm_soon = False
         deadline = self._conn.next_deadline() if self._conn is not None else None
         if self._closed:
             deadline = None
@@ -462,30 +475,28 @@ class DDPClient:
             return
         self._link = socket
         self._call(self._core().transport_opened)
-        await self._read(me, socket)
+        socket.attach(self._on_frame)
+        await socket.wait_closed()
+        closed = socket.protocol.close_exc
+        bad = link.bad_input_reason(closed)
+        if bad is not None and self._socket_task is me:
+            self._emit(BadMessageReceived("", bad))
+        self._lost(me, link.classify(closed))
 
-    async def _read(self, me: asyncio.Task[None] | None, socket: link.Link) -> None:
-        conn = self._core()
-        receive, pump, tap = conn.receive_text, self._pump, self.wiretap
-        clock = self._loop_().time
-        try:
-            while True:
-                data = await socket.recv()
-                now = clock()
-                if tap.active:
-                    tap.frame(Direction.IN, now, data)
-                if type(data) is str:  # binary frames: ignored, as Meteor
-                    receive(data, now)
-                    pump()
-        except link.LinkClosed as exc:
-            bad = link.bad_input_reason(exc)
-            if bad is not None and self._socket_task is me:
-                self._emit(BadMessageReceived("", bad))
-            self._lost(me, link.classify(exc))
-        except Exception as exc:  # a bug below us: say so, keep the client alive
-            self._report(exc)
-            self._lost(me, f"internal error: {exc!r}")
-            await socket.close()
+    def _on_frame(self, socket: link.Link, data: str | bytes) -> None:
+        """One message from the socket, called from its ``data_received``."""
+        if socket is not self._link:  # a dropped socket's last words
+            return
+        now = self._loop_().time()
+        if self.wiretap.active:
+            self.wiretap.frame(Direction.IN, now, data)
+        if type(data) is str:  # binary frames: ignored, as Meteor
+            try:
+                self._core().receive_text(data, now)
+                self._pump()
+            except Exception as exc:  # a bug below us must not kill the socket
+                self._busy = False
+                self._report(exc)
 
     def _lost(self, me: asyncio.Task[None] | None, reason: str) -> None:
         """An attempt failed or the link died; report it if it is still ours."""

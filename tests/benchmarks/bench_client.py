@@ -1,0 +1,210 @@
+"""DDPClient throughput and latency beside bare websockets ceilings (issue 2, benchmark).
+
+Run from the repository root (not collected by pytest)::
+
+    python -m tests.benchmarks.bench_client [--runs 5] [--docs 100000] [--calls 1000] [--no-meteor]
+
+Prints medians of several runs and the ratios to the ceilings:
+
+1. a server (its own process) streams N ``added`` documents to a subscription;
+   the client's messages/s until ``ready`` with every document stored, beside a
+   bare websockets client that only receives and json-decodes the same frames
+   from the same server (target: >= 80% of that ceiling);
+2. method round trip p50/p99 over sequential calls, beside a bare WebSocket
+   echo round trip on the same server (target: within 1.3x);
+3. the same subscription from the real Meteor 1.9.3 server, with compression
+   off (the default) and on, beside the bare ceiling.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import multiprocessing
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from websockets.asyncio.client import connect
+from websockets.asyncio.server import ServerConnection, serve
+
+from ddp_monitor.transport.client import DDPClient
+
+__all__ = ["main"]
+
+CONNECT = json.dumps({"msg": "connect", "version": "1", "support": ["1"]})
+
+
+# -- the streaming server, in its own process ----------------------------------
+async def _serve_forever(port_queue: Any) -> None:
+    async def handle(ws: ServerConnection) -> None:
+        async for text in ws:
+            msg = json.loads(text)
+            kind = msg.get("msg")
+            if kind is None and msg.get("echo") is not None:
+                await ws.send(text)  # the bare echo
+            elif kind == "connect":
+                await ws.send('{"msg":"connected","session":"benchSession00001"}')
+            elif kind == "ping":
+                await ws.send('{"msg":"pong"}')
+            elif kind == "method":
+                # updated then result, as Meteor for a write-free method; one
+                # write for both, so the server adds no second wake-up.
+                result = {"msg": "result", "id": msg["id"], "result": msg["params"][0]}
+                updated = {"msg": "updated", "methods": [msg["id"]]}
+                ws.protocol.send_text(json.dumps(updated).encode())
+                ws.protocol.send_text(json.dumps(result).encode())
+                ws.send_data()
+            elif kind == "sub":
+                await _stream(ws, msg["id"], int(msg["params"][0]))
+
+    async with serve(handle, "127.0.0.1", 0, compression=None, max_size=None) as server:
+        port_queue.put(server.sockets[0].getsockname()[1])
+        await asyncio.Future()
+
+
+async def _stream(ws: ServerConnection, sub_id: str, count: int) -> None:
+    # Frames straight into the protocol, flushed per 500: the server must be
+    # faster than any client, or both figures would measure the server.
+    for k in range(count):
+        doc = {"msg": "added", "collection": "items", "id": f"i{k}",
+               "fields": {"k": k, "text": f"item {k}"}}
+        ws.protocol.send_text(json.dumps(doc, separators=(",", ":")).encode())
+        if k % 500 == 499:
+            ws.send_data()
+            await ws.drain()
+    ws.protocol.send_text(json.dumps({"msg": "ready", "subs": [sub_id]}).encode())
+    ws.send_data()
+
+
+def _server_process(port_queue: Any) -> None:
+    asyncio.run(_serve_forever(port_queue))
+
+
+# -- the measurements ---------------------------------------------------------------
+async def bare_subscription(url: str, docs: int, compression: bool = False) -> float:
+    """Messages/s of a client that only receives and json-decodes, until ready."""
+    async with connect(url, compression="deflate" if compression else None,
+                       max_size=None, ping_interval=None) as ws:
+        await ws.send(CONNECT)
+        while json.loads(await ws.recv()).get("msg") != "connected":
+            pass
+        start = time.perf_counter()
+        await ws.send(json.dumps({"msg": "sub", "id": "s1", "name": "items", "params": [docs]}))
+        received = 0
+        while True:
+            msg = json.loads(await ws.recv())
+            received += 1
+            if msg.get("msg") == "ready":
+                return received / (time.perf_counter() - start)
+
+
+async def client_subscription(url: str, docs: int, compression: bool = False) -> float:
+    """Messages/s of DDPClient from subscribe() until ready with every document stored."""
+    async with DDPClient(url, compression=compression) as client:
+        await client.call("echo", 0)  # handshake done, as the bare client
+        start = time.perf_counter()
+        handle = client.subscribe("items", docs)
+        await handle.ready
+        elapsed = time.perf_counter() - start
+        stored = len(client.store.collection("items"))
+        if stored != docs:
+            raise SystemExit(f"only {stored} of {docs} documents stored")
+        return (docs + 1) / elapsed
+
+
+async def bare_round_trips(url: str, calls: int) -> list[float]:
+    async with connect(url, compression=None, ping_interval=None) as ws:
+        times = []
+        for i in range(calls):
+            start = time.perf_counter()
+            await ws.send(json.dumps({"echo": i}))
+            await ws.recv()
+            times.append(time.perf_counter() - start)
+        return times
+
+
+async def client_round_trips(url: str, calls: int) -> list[float]:
+    async with DDPClient(url) as client:
+        await client.call("echo", 0)
+        times = []
+        for i in range(calls):
+            start = time.perf_counter()
+            await client.call("echo", i)
+            times.append(time.perf_counter() - start)
+        return times
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _median(runs: int, measure: Callable[[], Awaitable[float]]) -> float:
+    return statistics.median([await measure() for _ in range(runs)])
+
+
+async def bench(args: argparse.Namespace, url: str) -> None:
+    runs, docs = args.runs, args.docs
+    print(f"# subscription: {docs} added documents, median of {runs} runs")
+    ceiling = await _median(runs, lambda: bare_subscription(url, docs))
+    ours = await _median(runs, lambda: client_subscription(url, docs))
+    print(f"bare websockets ceiling : {ceiling:10.0f} msg/s")
+    print(f"DDPClient               : {ours:10.0f} msg/s  ({ours / ceiling:.0%} of ceiling, target >= 80%)")
+
+    print(f"# method round trip: {args.calls} sequential calls, median p50/p99 of {runs} runs")
+    bare = [await bare_round_trips(url, args.calls) for _ in range(runs)]
+    mine = [await client_round_trips(url, args.calls) for _ in range(runs)]
+    for label, series in (("bare WebSocket echo", bare), ("DDPClient call", mine)):
+        p50 = statistics.median(_percentile(s, 0.5) for s in series) * 1e6
+        p99 = statistics.median(_percentile(s, 0.99) for s in series) * 1e6
+        print(f"{label:24}: p50 {p50:7.0f} us  p99 {p99:7.0f} us")
+    ratio50 = statistics.median(_percentile(s, 0.5) for s in mine) / statistics.median(
+        _percentile(s, 0.5) for s in bare)
+    ratio99 = statistics.median(_percentile(s, 0.99) for s in mine) / statistics.median(
+        _percentile(s, 0.99) for s in bare)
+    print(f"ratio                   : p50 {ratio50:.2f}x  p99 {ratio99:.2f}x (target <= 1.3x)")
+
+
+async def bench_meteor(args: argparse.Namespace) -> None:
+    from tests.peers.meteor_server import MeteorServer
+
+    docs, runs = args.docs, args.meteor_runs
+    with MeteorServer() as server:
+        url = server.url
+        print(f"# real Meteor 1.9.3: items({docs}), median of {runs} runs")
+        ceiling = await _median(runs, lambda: bare_subscription(url, docs))
+        off = await _median(runs, lambda: client_subscription(url, docs))
+        on = await _median(runs, lambda: client_subscription(url, docs, compression=True))
+        print(f"bare websockets ceiling : {ceiling:10.0f} msg/s")
+        print(f"DDPClient (no deflate)  : {off:10.0f} msg/s  ({off / ceiling:.0%} of ceiling)")
+        print(f"DDPClient (deflate)     : {on:10.0f} msg/s  ({on / off:.0%} of no-deflate)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--meteor-runs", type=int, default=3)
+    parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=1000)
+    parser.add_argument("--no-meteor", action="store_true")
+    args = parser.parse_args()
+    context = multiprocessing.get_context("spawn")
+    ports = context.Queue()
+    server = context.Process(target=_server_process, args=(ports,), daemon=True)
+    server.start()
+    try:
+        url = f"ws://127.0.0.1:{ports.get(timeout=30)}/websocket"
+        asyncio.run(bench(args, url))
+    finally:
+        server.terminate()
+        server.join()
+    if not args.no_meteor:
+        asyncio.run(bench_meteor(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
