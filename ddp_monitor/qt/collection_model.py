@@ -105,12 +105,13 @@ class CollectionListModel(RowTableModel[_Collection]):
         self.counts_changed.emit()
 
     def apply_events(self, events: Iterable[Event]) -> None:
+        # dict.fromkeys: first-seen order, so rows appear in arrival order.
         self.refresh(
-            {
+            dict.fromkeys(
                 e.collection
                 for e in events
                 if isinstance(e, DocumentAdded | DocumentRemoved)
-            }
+            )
         )
 
 

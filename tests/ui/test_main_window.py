@@ -44,7 +44,9 @@ async def _status(session: Session, wanted: ConnectionStatus) -> None:
     await until(adaptor.status_changed, lambda: adaptor.status.status is wanted)
 
 
-def test_badge_follows_every_status(qloop: asyncio.AbstractEventLoop, tmp_path: Path) -> None:
+def test_badge_follows_every_status(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
     """The badge shows all five statuses, each with its own icon and its own words."""
 
     async def scenario() -> dict[ConnectionStatus, tuple[str, str]]:
@@ -118,9 +120,11 @@ def test_countdown_runs_while_waiting_and_stops_on_connect(
                 return ticks, words, waiting, countdown.running and not stops
 
     ticks, words, waiting, running = run(qloop, scenario())
-    assert ticks == sorted(ticks, reverse=True) and ticks[0] > ticks[-1]
+    assert ticks == sorted(ticks, reverse=True)
+    assert ticks[0] > ticks[-1]
     assert words == status_words(waiting, ticks[-1])
-    assert " in " in words and words.endswith(" s")
+    assert " in " in words
+    assert words.endswith(" s")
     assert not running
 
 
@@ -151,9 +155,17 @@ def test_battery_saving_queues_a_call_and_sends_it_on_reconnect(
                 lambda: "result" in window.log_model.kinds_seen(),
             )
             sent_kinds = [e.kind for e in window.log_model.visible_entries()]
-            return queued_title, offline_kinds, window.tabs.tabText(0), model.record(0).result, sent_kinds
+            return (
+                queued_title,
+                offline_kinds,
+                window.tabs.tabText(0),
+                model.record(0).result,
+                sent_kinds,
+            )
 
-    queued_title, offline_kinds, after_title, result, sent_kinds = run(qloop, scenario())
+    queued_title, offline_kinds, after_title, result, sent_kinds = run(
+        qloop, scenario()
+    )
     assert queued_title == "Methods (1 queued)"
     assert "method" not in offline_kinds
     assert after_title == "Methods (1)"
@@ -176,8 +188,10 @@ def test_subscription_becomes_ready_with_its_documents_shown(
             window.subscriptions.subscribe_button.click()
             await until(
                 subs.counts_changed,
-                lambda: subs.rowCount() == 1
-                and subs.record(0).state is SubscriptionState.READY,
+                lambda: (
+                    subs.rowCount() == 1
+                    and subs.record(0).state is SubscriptionState.READY
+                ),
             )
             window.tabs.setCurrentWidget(window.collections)
             panel = window.collections
@@ -188,7 +202,13 @@ def test_subscription_becomes_ready_with_its_documents_shown(
             tree = panel.tree_model
             fields = [tree.item(row, 0).text() for row in range(tree.rowCount())]
             values = [tree.item(row, 1).text() for row in range(tree.rowCount())]
-            return subs.record(0).state, subs.record(0).documents, ids, len(fields), values
+            return (
+                subs.record(0).state,
+                subs.record(0).documents,
+                ids,
+                len(fields),
+                values,
+            )
 
     state, count, ids, field_rows, values = run(qloop, scenario())
     assert state is SubscriptionState.READY
@@ -211,7 +231,10 @@ def test_message_log_filters_by_type_and_text_and_exports(
             await session.adaptor.call("echo", ["other"])
             await until(
                 window.log_model.counts_changed,
-                lambda: sum(e.kind == "result" for e in window.log_model.visible_entries()) == 2,
+                lambda: (
+                    sum(e.kind == "result" for e in window.log_model.visible_entries())
+                    == 2
+                ),
             )
             log.set_kinds({"result"})
             kinds = {e.kind for e in window.log_model.visible_entries()}
@@ -225,9 +248,11 @@ def test_message_log_filters_by_type_and_text_and_exports(
 
     kinds, texts, lines, shown = run(qloop, scenario())
     assert kinds == {"result"}
-    assert len(texts) == 1 and "needle-42" in texts[0]
+    assert len(texts) == 1
+    assert "needle-42" in texts[0]
     assert len(lines) == shown == 1
-    assert lines[0]["direction"] == "in" and lines[0]["type"] == "result"
+    assert lines[0]["direction"] == "in"
+    assert lines[0]["type"] == "result"
     assert json.loads(lines[0]["frame"])["result"] == "needle-42"
 
 

@@ -1,0 +1,224 @@
+"""The item models: consistent for Qt's views (qtmodeltester) and right about what they show.
+
+Models are fed the same values the adaptor hands them in a batch: real
+``Frame``, real core events, and a real ``ddp.store.Store``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import Qt
+
+from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.events import (
+    Event,
+    MethodCompleted,
+    MethodResultReceived,
+    MethodSent,
+    StatusChanged,
+    SubscriptionReady,
+)
+from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.store import Store
+from ddp_monitor.qt.actions import MethodCalled, Subscribed
+from ddp_monitor.qt.collection_model import (
+    CollectionListModel,
+    DocumentTableModel,
+    DocumentTreeModel,
+)
+from ddp_monitor.qt.message_log_model import MessageLogModel, frame_kind
+from ddp_monitor.qt.method_model import MethodQueueModel, MethodState
+from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionState
+from ddp_monitor.transport.wiretap import Direction, Frame
+
+
+def _frames(n: int, start: float = 100.0) -> list[Frame]:
+    return [
+        Frame(
+            Direction.IN if k % 2 else Direction.OUT,
+            start + k / 1000,
+            json.dumps({"msg": "added" if k % 2 else "ping", "id": f"d{k}"}),
+        )
+        for k in range(n)
+    ]
+
+
+def test_message_log_model_is_consistent(qtmodeltester: Any) -> None:
+    """The message log passes Qt's model checks while frames arrive."""
+    model = MessageLogModel(limit=50)
+    model.append(_frames(30))
+    qtmodeltester.check(model)
+    model.append(_frames(40, start=200.0))
+    qtmodeltester.check(model)
+
+
+def test_message_log_drops_the_oldest_frames_and_counts_them() -> None:
+    """Past the limit the oldest frames go and the dropped counter says how many."""
+    model = MessageLogModel(limit=100)
+    model.append(_frames(80))
+    model.append(_frames(70, start=200.0))
+    assert model.total == 100
+    assert model.rowCount() == 100
+    assert model.dropped == 50
+    assert model.entry(0).frame.time == pytest.approx(100.050)  # the 51st of 150
+
+
+def test_message_log_filters_by_type_and_text() -> None:
+    """Filters by message type and by text narrow the rows; clearing them restores all."""
+    model = MessageLogModel()
+    model.append(_frames(10))
+    model.set_filter({"ping"})
+    assert {model.entry(r).kind for r in range(model.rowCount())} == {"ping"}
+    model.set_filter(None, '"D3"')  # any case
+    assert [str(model.entry(r).frame.data) for r in range(model.rowCount())] == [
+        '{"msg": "added", "id": "d3"}'
+    ]
+    model.set_filter(None, "")
+    assert model.rowCount() == 10
+
+
+def test_message_log_pause_holds_new_frames_until_resumed() -> None:
+    """While paused the rows stay still; on resume the held frames appear."""
+    model = MessageLogModel()
+    model.append(_frames(5))
+    model.set_paused(True)
+    model.append(_frames(3, start=200.0))
+    assert model.rowCount() == 5
+    assert model.held == 3
+    model.set_paused(False)
+    assert model.rowCount() == 8
+    model.clear()
+    assert (model.rowCount(), model.total, model.dropped) == (0, 0, 0)
+
+
+def test_message_log_exports_json_lines(tmp_path: Path) -> None:
+    """Export writes one JSON object per shown frame with time, direction, type and the exact text."""
+    model = MessageLogModel()
+    frames = _frames(4)
+    model.append(frames)
+    path = tmp_path / "log.jsonl"
+    assert model.export(path) == 4
+    lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [line["frame"] for line in lines] == [f.data for f in frames]
+    assert [line["direction"] for line in lines] == ["out", "in", "out", "in"]
+    assert [line["type"] for line in lines] == ["ping", "added", "ping", "added"]
+    assert all(line["time"].endswith("+00:00") for line in lines)
+
+
+def test_frame_kind_reads_any_frame() -> None:
+    """The type column names the msg, server_id, or says the frame is invalid or binary."""
+    assert frame_kind('{"msg":"added","collection":"c"}') == "added"
+    assert frame_kind('{"id":"1","msg":"result"}') == "result"
+    assert frame_kind('{"server_id":"0"}') == "server_id"
+    assert frame_kind("not json") == "invalid"
+    assert frame_kind(b"\x00\x01") == "binary"
+
+
+def _method_events() -> list[Any]:
+    return [
+        MethodCalled("1", "add", [1, 2], connected=False),
+        MethodCalled("2", "fail", [], connected=False),
+        StatusChanged(Status(ConnectionStatus.CONNECTED, connected=True)),
+        MethodSent("1", "add", [1, 2]),
+        MethodSent("2", "fail", []),
+        MethodResultReceived("1", 3, None),
+        MethodCompleted("1", 3, None),
+        MethodResultReceived("2", None, MethodError("boom", "Boom: requested failure")),
+        MethodCompleted("2", None, MethodError("boom", "Boom: requested failure")),
+    ]
+
+
+def test_method_queue_follows_a_call_from_queued_to_done(qtmodeltester: Any) -> None:
+    """Calls made offline are queued, then sent, then done with a result or failed with the error."""
+    model = MethodQueueModel()
+    events = _method_events()
+    model.apply_events(events[:2], [1.0, 1.1])
+    assert model.queued == 2
+    assert model.record(0).state is MethodState.QUEUED
+    model.apply_events(events[2:], [2.0, 2.1, 2.2, 2.3, 2.4, 2.5, 2.6])
+    qtmodeltester.check(model)
+    assert model.queued == 0
+    assert model.record(0).state is MethodState.UPDATED
+    assert model.data(model.index(0, 6)) == "3"
+    assert model.data(model.index(0, 5)) == "300.0 ms"
+    assert model.record(1).state is MethodState.FAILED
+    assert model.data(model.index(1, 6)) == "Boom: requested failure [boom]"
+
+
+def test_method_queue_requeues_sent_calls_when_the_connection_drops() -> None:
+    """A sent call without a result goes back to queued when the link drops (Meteor re-sends it)."""
+    model = MethodQueueModel()
+    model.apply_events(
+        [
+            MethodCalled("1", "slow", [500], connected=True),
+            MethodSent("1", "slow", [500]),
+            StatusChanged(Status(ConnectionStatus.WAITING, False, 1, retry_time=5.0)),
+        ]
+    )
+    assert model.record(0).state is MethodState.QUEUED
+
+
+def test_subscription_model_counts_documents_until_ready(qtmodeltester: Any) -> None:
+    """A subscription shows its documents arriving and its time to ready."""
+    store = Store()
+    events: list[Event] = []
+    model = SubscriptionModel()
+    model.apply_events([Subscribed("s1", "items", [3], at=10.0)], [10.0])
+    store._emit = events.append
+    for k in range(3):
+        store.added("items", f"i{k}", {"k": k})
+    model.apply_events([*events, SubscriptionReady("s1")], [10.1, 10.2, 10.3, 10.25])
+    qtmodeltester.check(model)
+    record = model.record(0)
+    assert record.state is SubscriptionState.READY
+    assert record.documents == 3
+    assert model.data(model.index(0, 4)) == "250.0 ms"
+
+
+def test_collection_models_show_counts_documents_and_fields(qtmodeltester: Any) -> None:
+    """Collections list their counts; the document table and tree show a collection and a document."""
+    events: list[Event] = []
+    store = Store(events.append)
+    for k in range(5):
+        store.added("items", f"i{k}", {"k": k, "text": f"item {k}"})
+    store.added("tasks", "t1", {"title": "milk", "tags": ["a", "b"], "meta": {"x": 1}})
+    collections = CollectionListModel(store)
+    documents = DocumentTableModel(store)
+    collections.apply_events(events)
+    documents.set_collection("items")
+    qtmodeltester.check(collections)
+    qtmodeltester.check(documents)
+    assert [collections.name(r) for r in range(collections.rowCount())] == [
+        "items",
+        "tasks",
+    ]
+    assert collections.data(collections.index(0, 1)) == "5"
+    assert documents.rowCount() == 5
+    assert documents.fields() == ["k", "text"]
+    events.clear()
+    store.changed("items", "i2", {"text": "changed"}, [])
+    store.removed("items", "i0")
+    store.added("items", "i9", {"k": 9, "text": "item 9", "extra": True})
+    documents.apply_events(events)
+    qtmodeltester.check(documents)
+    assert documents.rowCount() == 5
+    assert documents.fields() == ["k", "text", "extra"]
+    row = documents.row_of("i2")
+    assert row is not None
+    assert documents.data(documents.index(row, 2)) == "changed"
+    assert (
+        documents.data(documents.index(row, 2), Qt.ItemDataRole.BackgroundRole)
+        is not None
+    )
+    assert (
+        documents.data(documents.index(row, 1), Qt.ItemDataRole.BackgroundRole) is None
+    )
+    tree = DocumentTreeModel()
+    tree.show_document("t1", store.get("tasks", "t1"))
+    qtmodeltester.check(tree)
+    assert tree.rowCount() == 4
+    assert tree.item(2, 1).text() == "[2 items]"

@@ -1,0 +1,62 @@
+"""Widgets driven through their value slots: badge, banner, parameter editor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ui.error_banner import ErrorBanner
+from ddp_monitor.ui.params_field import ParamsField
+from ddp_monitor.ui.status_badge import StatusBadge
+
+
+def test_badge_shows_retry_count_countdown_and_failure_reason(qtbot: Any) -> None:
+    """Waiting shows the retry number and tenths; failed shows the reason; offline says battery saving."""
+    badge = StatusBadge()
+    qtbot.addWidget(badge)
+    badge.show_status(Status(ConnectionStatus.WAITING, False, 2, retry_time=50.0))
+    badge.show_remaining(4.26)
+    assert badge.words == "Waiting - retry 3 in 4.3 s"
+    assert badge.icon_name == "status-waiting"
+    badge.show_status(
+        Status(ConnectionStatus.FAILED, False, reason="no DDP version in common")
+    )
+    assert badge.words == "Failed: no DDP version in common"
+    badge.show_battery_saving(True)
+    badge.show_status(Status(ConnectionStatus.OFFLINE, False))
+    assert badge.words == "Offline (battery saving)"
+    assert '"status": "offline"' in badge.toolTip()
+
+
+def test_params_editor_blocks_sending_until_the_json_is_valid(qtbot: Any) -> None:
+    """Typing broken JSON says where it breaks and Enter sends nothing; fixing it sends."""
+    field = ParamsField("params")
+    qtbot.addWidget(field)
+    sent: list[list[Any]] = []
+    field.submitted.connect(lambda: sent.append(field.params))
+    qtbot.keyClicks(field, '["milk", ')
+    assert not field.valid
+    assert field.status_label.text().startswith("\u2717 Line 1")
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert sent == []
+    qtbot.keyClicks(field, "2]")
+    assert field.valid
+    qtbot.keyClick(field, Qt.Key.Key_Return)
+    assert sent == [["milk", 2]]
+
+
+def test_banner_counts_distinct_problems_and_dismisses(qtbot: Any) -> None:
+    """A repeated problem does not pile up; a new one is counted; dismiss hides it."""
+    banner = ErrorBanner()
+    qtbot.addWidget(banner)
+    banner.show()
+    banner.show_problem("Cannot reach the server", "refused")
+    banner.show_problem("Cannot reach the server", "refused")
+    assert banner.count == 1
+    banner.show_problem("Export failed", "disk full")
+    assert banner.count == 2
+    assert banner.title == "Export failed"
+    banner.dismiss()
+    assert not banner.isVisible()
