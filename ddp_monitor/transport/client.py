@@ -17,7 +17,11 @@ briefs/client-contract.md says (aioquic's ``QuicConnectionProtocol`` shape):
 websockets' reconnect iterator is not used: Meteor's machine decides when to
 retry. Text frames go to the core as ``link.Link`` parses them (no reader task in
 between); binary ones are ignored as Meteor's Node client does
-(``socket-stream-client/node.js``). Frames cross the ``wiretap``
+(``socket-stream-client/node.js``).
+
+Over 400 lines: the socket-following pump and the user API settle the same
+futures from the same events, and splitting them would put that one state in
+two classes. Frames cross the ``wiretap``
 when they really hit the socket.
 """
 
@@ -48,6 +52,11 @@ from ddp_monitor.transport.urls import to_websocket_url
 from ddp_monitor.transport.wiretap import Direction, Listeners, Wiretap
 
 __all__ = ["DDPClient"]
+
+
+def _not_started() -> float:
+    raise InvalidState("DDPClient is not started: await client.start() first")
+
 
 _R = TypeVar("_R")
 
@@ -113,6 +122,7 @@ class DDPClient:
         self._on_reconnect = on_reconnect
         self._stubs: dict[str, Callable[..., Any]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._clock: Callable[[], float] = _not_started
         self._conn: ClientConnection | None = None
         self._closed = False
         self._busy = False  # inside a core call or a dispatch: the outer one pumps
@@ -142,6 +152,7 @@ class DDPClient:
         if self._conn is not None:
             return
         loop = self._loop = asyncio.get_running_loop()
+        self._clock = loop.time
         conn = self._conn = ClientConnection(loop.time(), **self._core_options)
         conn.on_reconnect = self._on_reconnect
         if self._stubs:
@@ -453,10 +464,13 @@ class DDPClient:
         self._socket_task = self._link = None
         if task is not None and not task.done():
             task.cancel()
+            self._track(task)  # close() waits for it to end
         if socket is not None:
-            closing = self._loop_().create_task(socket.close())
-            self._closing.add(closing)
-            closing.add_done_callback(self._closing.discard)
+            self._track(self._loop_().create_task(socket.close()))
+
+    def _track(self, task: asyncio.Task[None]) -> None:
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     async def _run_socket(self) -> None:
         me = asyncio.current_task()
@@ -487,12 +501,12 @@ class DDPClient:
         """One message from the socket, called from its ``data_received``."""
         if socket is not self._link:  # a dropped socket's last words
             return
-        now = self._loop_().time()
+        now = self._clock()
         if self.wiretap.active:
             self.wiretap.frame(Direction.IN, now, data)
-        if type(data) is str:  # binary frames: ignored, as Meteor
+        if type(data) is str and self._conn is not None:  # binary: ignored (Meteor)
             try:
-                self._core().receive_text(data, now)
+                self._conn.receive_text(data, now)
                 self._pump()
             except Exception as exc:  # a bug below us must not kill the socket
                 self._busy = False

@@ -70,8 +70,12 @@ async def _stream(ws: ServerConnection, sub_id: str, count: int) -> None:
     # Frames straight into the protocol, flushed per 500: the server must be
     # faster than any client, or both figures would measure the server.
     for k in range(count):
-        doc = {"msg": "added", "collection": "items", "id": f"i{k}",
-               "fields": {"k": k, "text": f"item {k}"}}
+        doc = {
+            "msg": "added",
+            "collection": "items",
+            "id": f"i{k}",
+            "fields": {"k": k, "text": f"item {k}"},
+        }
         ws.protocol.send_text(json.dumps(doc, separators=(",", ":")).encode())
         if k % 500 == 499:
             ws.send_data()
@@ -87,13 +91,19 @@ def _server_process(port_queue: Any) -> None:
 # -- the measurements ---------------------------------------------------------------
 async def bare_subscription(url: str, docs: int, compression: bool = False) -> float:
     """Messages/s of a client that only receives and json-decodes, until ready."""
-    async with connect(url, compression="deflate" if compression else None,
-                       max_size=None, ping_interval=None) as ws:
+    async with connect(
+        url,
+        compression="deflate" if compression else None,
+        max_size=None,
+        ping_interval=None,
+    ) as ws:
         await ws.send(CONNECT)
         while json.loads(await ws.recv()).get("msg") != "connected":
             pass
         start = time.perf_counter()
-        await ws.send(json.dumps({"msg": "sub", "id": "s1", "name": "items", "params": [docs]}))
+        await ws.send(
+            json.dumps({"msg": "sub", "id": "s1", "name": "items", "params": [docs]})
+        )
         received = 0
         while True:
             msg = json.loads(await ws.recv())
@@ -153,9 +163,13 @@ async def bench(args: argparse.Namespace, url: str) -> None:
     ceiling = await _median(runs, lambda: bare_subscription(url, docs))
     ours = await _median(runs, lambda: client_subscription(url, docs))
     print(f"bare websockets ceiling : {ceiling:10.0f} msg/s")
-    print(f"DDPClient               : {ours:10.0f} msg/s  ({ours / ceiling:.0%} of ceiling, target >= 80%)")
+    print(
+        f"DDPClient               : {ours:10.0f} msg/s  ({ours / ceiling:.0%} of ceiling, target >= 80%)"
+    )
 
-    print(f"# method round trip: {args.calls} sequential calls, median p50/p99 of {runs} runs")
+    print(
+        f"# method round trip: {args.calls} sequential calls, median p50/p99 of {runs} runs"
+    )
     bare = [await bare_round_trips(url, args.calls) for _ in range(runs)]
     mine = [await client_round_trips(url, args.calls) for _ in range(runs)]
     for label, series in (("bare WebSocket echo", bare), ("DDPClient call", mine)):
@@ -163,10 +177,14 @@ async def bench(args: argparse.Namespace, url: str) -> None:
         p99 = statistics.median(_percentile(s, 0.99) for s in series) * 1e6
         print(f"{label:24}: p50 {p50:7.0f} us  p99 {p99:7.0f} us")
     ratio50 = statistics.median(_percentile(s, 0.5) for s in mine) / statistics.median(
-        _percentile(s, 0.5) for s in bare)
+        _percentile(s, 0.5) for s in bare
+    )
     ratio99 = statistics.median(_percentile(s, 0.99) for s in mine) / statistics.median(
-        _percentile(s, 0.99) for s in bare)
-    print(f"ratio                   : p50 {ratio50:.2f}x  p99 {ratio99:.2f}x (target <= 1.3x)")
+        _percentile(s, 0.99) for s in bare
+    )
+    print(
+        f"ratio                   : p50 {ratio50:.2f}x  p99 {ratio99:.2f}x (target <= 1.3x)"
+    )
 
 
 async def bench_meteor(args: argparse.Namespace) -> None:
@@ -178,10 +196,16 @@ async def bench_meteor(args: argparse.Namespace) -> None:
         print(f"# real Meteor 1.9.3: items({docs}), median of {runs} runs")
         ceiling = await _median(runs, lambda: bare_subscription(url, docs))
         off = await _median(runs, lambda: client_subscription(url, docs))
-        on = await _median(runs, lambda: client_subscription(url, docs, compression=True))
+        on = await _median(
+            runs, lambda: client_subscription(url, docs, compression=True)
+        )
         print(f"bare websockets ceiling : {ceiling:10.0f} msg/s")
-        print(f"DDPClient (no deflate)  : {off:10.0f} msg/s  ({off / ceiling:.0%} of ceiling)")
-        print(f"DDPClient (deflate)     : {on:10.0f} msg/s  ({on / off:.0%} of no-deflate)")
+        print(
+            f"DDPClient (no deflate)  : {off:10.0f} msg/s  ({off / ceiling:.0%} of ceiling)"
+        )
+        print(
+            f"DDPClient (deflate)     : {on:10.0f} msg/s  ({on / off:.0%} of no-deflate)"
+        )
 
 
 def main() -> None:
