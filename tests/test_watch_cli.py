@@ -15,16 +15,6 @@ import pytest
 from tests.peers.meteor_server import MeteorServer
 from tests.timeouts import TIMEOUT
 
-# Runs the sub-command exactly as cli.py does (add_arguments, then run); a
-# launcher of its own so the test does not depend on the other sub-commands.
-_LAUNCHER = (
-    "import argparse, sys\n"
-    "from ddp_monitor import watch\n"
-    "parser = argparse.ArgumentParser(prog='ddp-monitor')\n"
-    "watch.add_arguments(parser.add_subparsers(dest='command'))\n"
-    "sys.exit(watch.run(parser.parse_args(sys.argv[1:])))\n"
-)
-
 Line = dict[str, Any]
 
 
@@ -39,8 +29,8 @@ class Watch:
     async def start(cls, *args: str) -> Watch:
         process = await asyncio.create_subprocess_exec(
             sys.executable,
-            "-c",
-            _LAUNCHER,
+            "-m",
+            "ddp_monitor",
             "watch",
             *args,
             stdout=asyncio.subprocess.PIPE,
