@@ -163,6 +163,9 @@ class SocketDriver:
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._writer())
+        heartbeat = (
+            asyncio.create_task(self._sockjs_heartbeat()) if self.sockjs else None
+        )
         try:
             if self.sockjs:
                 await self.ws.send(sockjs.OPEN_FRAME)
@@ -184,9 +187,25 @@ class SocketDriver:
             self.session.close("socket closed")
             self.pump()
             self._wake.set()
+            if heartbeat is not None:
+                heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                 await writer
             self._cancel_timer()
+
+    async def _sockjs_heartbeat(self) -> None:
+        # sockjs WebSocketReceiver.heartbeat: a WebSocket ping every
+        # heartbeat_delay, close 3000 when its pong is 10 s late.
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                await asyncio.sleep(sockjs.HEARTBEAT_DELAY)
+                pong = await self.ws.ping()
+                try:
+                    async with asyncio.timeout(sockjs.HEARTBEAT_TIMEOUT):
+                        await pong
+                except TimeoutError:
+                    await self.ws.close(3000, "No response from heartbeat")
+                    return
 
     def _receive_sockjs(self, text: str) -> bool:
         try:

@@ -164,3 +164,155 @@ async def test_on_close_registered_late_still_runs(server: DDPServer) -> None:
     assert not called.is_set()  # deferred, as Meteor.defer does
     async with asyncio.timeout(TIMEOUT):
         await called.wait()
+
+
+@pytest.mark.asyncio
+async def test_sockjs_info_and_framing(server: DDPServer) -> None:
+    """SockJS clients get /sockjs/info, an `o` frame and `a[...]` arrays of messages."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /sockjs/info HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    async with asyncio.timeout(TIMEOUT):
+        response = await reader.read()
+    writer.close()
+    head, _, body = response.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200")
+    info = json.loads(body)
+    assert info["websocket"] is True
+    assert info["origins"] == ["*:*"]
+    assert info["cookie_needed"] is False
+    url = f"ws://127.0.0.1:{server.port}/sockjs/123/abcdefgh/websocket"
+    async with connect(url) as ws:
+        async with asyncio.timeout(TIMEOUT):
+            assert await ws.recv() == "o"
+            await ws.send(json.dumps([json.dumps(CONNECT)]))
+            frame = await ws.recv()
+        assert isinstance(frame, str)
+        assert frame.startswith("a[")
+        assert json.loads(json.loads(frame[1:])[0])["msg"] == "connected"
+
+
+@pytest.mark.asyncio
+async def test_sockjs_broken_framing_closes_3000(server: DDPServer) -> None:
+    """A SockJS frame that is not JSON closes the socket with 3000 'Broken framing.'."""
+    url = f"ws://127.0.0.1:{server.port}/sockjs/1/a/websocket"
+    async with connect(url) as ws:
+        await ws.send("nonsense[")
+        with pytest.raises(ConnectionClosed) as info:
+            await drain(ws)
+    assert info.value.rcvd is not None
+    assert (info.value.rcvd.code, info.value.rcvd.reason) == (3000, "Broken framing.")
+
+
+@pytest.mark.asyncio
+async def test_unknown_path_is_404(server: DDPServer) -> None:
+    """Paths other than the DDP endpoints answer 404 over plain HTTP."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /nothing HTTP/1.1\r\nHost: x\r\n\r\n")
+    async with asyncio.timeout(TIMEOUT):
+        line = await reader.readline()
+    writer.close()
+    assert line.startswith(b"HTTP/1.1 404")
+
+
+@pytest.mark.asyncio
+async def test_bad_input_keeps_everyone_served(server: DDPServer) -> None:
+    """Garbage on one socket gets errors; that socket and others keep working."""
+    async with connect(server.url) as bad, connect(server.url) as good:
+        await ddp_connect(bad)
+        await ddp_connect(good)
+        for junk in ("nonsense", "[]", '{"msg":42}', '{"msg":"sub","id":1}'):
+            await send(bad, junk)
+            assert (await recv(bad))["msg"] == "error"
+        await send(bad, {"msg": "method", "id": "1", "method": "echo", "params": ["x"]})
+        assert (await until(bad, "result"))[-1]["result"] == "x"
+        await send(
+            good, {"msg": "method", "id": "1", "method": "add", "params": [1, 1]}
+        )
+        assert (await until(good, "result"))[-1]["result"] == 2
+
+
+@pytest.mark.asyncio
+async def test_oversized_frame_closes_only_that_socket() -> None:
+    """A frame over max_message_size closes that socket with 1009; others go on."""
+    srv = create_demo_server(port=0, max_message_size=1000)
+    async with srv, connect(srv.url) as big, connect(srv.url) as small:
+        await ddp_connect(big)
+        await ddp_connect(small)
+        await send(
+            big,
+            {"msg": "method", "id": "1", "method": "echo", "params": ["x" * 2000]},
+        )
+        with pytest.raises(ConnectionClosed) as info:
+            await drain(big)
+        assert info.value.rcvd is not None
+        assert info.value.rcvd.code == 1009
+        await send(small, {"msg": "method", "id": "1", "method": "echo", "params": [1]})
+        assert (await until(small, "result"))[-1]["result"] == 1
+
+
+@pytest.mark.asyncio
+async def test_two_subscriptions_share_documents(server: DDPServer) -> None:
+    """items(2) then items(3): the second sends only i2; unsub removes only i2."""
+    async with connect(server.url) as ws:
+        await ddp_connect(ws)
+        await send(ws, {"msg": "sub", "id": "a", "name": "items", "params": [2]})
+        first = await until(ws, "ready")
+        await send(ws, {"msg": "sub", "id": "b", "name": "items", "params": [3]})
+        second = await until(ws, "ready")
+        await send(ws, {"msg": "unsub", "id": "b"})
+        third = await until(ws, "nosub")
+    assert [f["id"] for f in first[:-1]] == ["i0", "i1"]
+    assert [(f["msg"], f["id"]) for f in second[:-1]] == [("added", "i2")]
+    assert third == [
+        {"msg": "removed", "collection": "items", "id": "i2"},
+        {"msg": "nosub", "id": "b"},
+    ]
+
+
+@pytest.mark.asyncio
+async def test_whoami_reports_address_and_whitelisted_headers(
+    server: DDPServer,
+) -> None:
+    """whoami() shows the caller's id, address and only whitelisted headers."""
+    headers = {"Cookie": "secret=1", "Authorization": "x", "Accept-Language": "fr"}
+    async with connect(server.url, additional_headers=headers) as ws:
+        session = await ddp_connect(ws)
+        await send(ws, {"msg": "method", "id": "1", "method": "whoami", "params": []})
+        result = (await until(ws, "result"))[-1]["result"]
+    assert result["id"] == session
+    assert result["clientAddress"] == "127.0.0.1"
+    assert result["httpHeaders"]["accept-language"] == "fr"
+    assert "cookie" not in result["httpHeaders"]
+    assert "authorization" not in result["httpHeaders"]
+
+
+@pytest.mark.asyncio
+async def test_forwarded_count_option_reads_x_forwarded_for() -> None:
+    """With forwarded_count=1 the client address comes from X-Forwarded-For."""
+    srv = create_demo_server(port=0, forwarded_count=1)
+    proxied = {"X-Forwarded-For": "9.9.9.9"}
+    async with srv, connect(srv.url, additional_headers=proxied) as ws:
+        await ddp_connect(ws)
+        (conn,) = srv.connections
+    assert conn.client_address == "9.9.9.9"
+    assert conn.peer_address == "127.0.0.1"
+    assert conn.forwarded_for == ["9.9.9.9"]
+
+
+@pytest.mark.asyncio
+async def test_tasks_publication_is_live(server: DDPServer) -> None:
+    """tasks.add on one connection shows up in another connection's tasks subscription."""
+    async with connect(server.url) as watcher, connect(server.url) as writer:
+        await ddp_connect(watcher)
+        await ddp_connect(writer)
+        await send(watcher, {"msg": "sub", "id": "t", "name": "tasks", "params": []})
+        await until(watcher, "ready")
+        await send(
+            writer,
+            {"msg": "method", "id": "1", "method": "tasks.add", "params": ["milk"]},
+        )
+        task_id = (await until(writer, "result"))[-1]["result"]
+        added = await recv(watcher)
+    assert added["msg"] == "added"
+    assert added["id"] == task_id
+    assert added["fields"]["title"] == "milk"
