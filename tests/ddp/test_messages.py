@@ -151,3 +151,15 @@ def test_ordered_messages_round_trip() -> None:
     moved = m.MovedBefore("c", "x", None)
     assert m.parse(m.serialize(added)) == added
     assert m.parse(m.serialize(moved)) == moved
+
+
+def test_whitespace_around_a_frame_is_allowed() -> None:
+    """A frame padded with whitespace is still valid JSON and parses."""
+    assert m.parse(' \n{"msg":"ping"}\t ') == m.Ping()
+
+
+def test_trailing_garbage_is_reported_with_position() -> None:
+    """Extra text after the JSON value is a clear 'invalid JSON' error."""
+    with pytest.raises(ProtocolError, match="Extra data") as info:
+        m.parse('{"msg":"ping"} x')
+    assert info.value.reason == "Bad request"
