@@ -10,6 +10,7 @@ on the GUI thread (ARCHITECTURE.md section 3, "Qt adaptor").
 from __future__ import annotations
 
 import asyncio
+import gc
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
@@ -104,6 +105,9 @@ async def open_session(url: str | None, settings: QSettings | None = None) -> Se
     )
     if methods:
         start_demo_traffic(adaptor)
+    # Everything made so far (Qt wrappers, modules, the window) lives for the
+    # whole run: freezing it keeps full collections, and their pauses, short.
+    gc.freeze()
     return Session(window, adaptor, closers)
 
 

@@ -119,10 +119,10 @@ class DocumentTableModel(QAbstractTableModel):
     """The documents of one collection: ``_id`` then the fields seen so far.
 
     Signals:
-        document_changed(str): the document with this id changed in the last flush.
+        documents_changed(frozenset): ids of the documents changed in one flush.
     """
 
-    document_changed = Signal(str)
+    documents_changed = Signal(object)
 
     def __init__(
         self,
@@ -294,16 +294,27 @@ class DocumentTableModel(QAbstractTableModel):
         if not changed:
             return
         now = self._clock()
-        last = len(self._fields)
+        rows = []
         for id_, fields in changed.items():
             row = self._row_of.get(id_)
-            if row is None:
-                continue
-            self._flash[id_] = (now, None if fields is None else frozenset(fields))
-            self.dataChanged.emit(self.index(row, 0), self.index(row, last))
-            self.document_changed.emit(id_)
+            if row is not None:
+                self._flash[id_] = (now, None if fields is None else frozenset(fields))
+                rows.append(row)
+        if rows:
+            # One signal for the whole span: the view repaints only what it shows.
+            self._repaint_rows(min(rows), max(rows))
+            self.documents_changed.emit(frozenset(changed))
         if not self._flash_timer.isActive():
             self._flash_timer.start()
+
+    def _repaint_rows(
+        self, first: int, last: int, roles: list[int] | None = None
+    ) -> None:
+        right = len(self._fields)
+        if roles is None:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, right))
+        else:
+            self.dataChanged.emit(self.index(first, 0), self.index(last, right), roles)
 
     def _flash_colour(self, id_: str, column: int) -> QColor | None:
         at, fields = self._flash[id_]
@@ -320,17 +331,14 @@ class DocumentTableModel(QAbstractTableModel):
 
     def _fade(self) -> None:
         now = self._clock()
-        last = len(self._fields)
+        rows = [
+            row for id_ in self._flash if (row := self._row_of.get(id_)) is not None
+        ]
         for id_, (at, _) in list(self._flash.items()):
-            row = self._row_of.get(id_)
             if now - at > FLASH_SECONDS:
                 del self._flash[id_]
-            if row is not None:
-                self.dataChanged.emit(
-                    self.index(row, 0),
-                    self.index(row, last),
-                    [Qt.ItemDataRole.BackgroundRole],
-                )
+        if rows:
+            self._repaint_rows(min(rows), max(rows), [Qt.ItemDataRole.BackgroundRole])
         if not self._flash:
             self._flash_timer.stop()
 

@@ -47,7 +47,9 @@ class CollectionsPanel(QWidget):
             "documentTable", "Select a collection to see its documents."
         )
         self.document_table.setModel(documents)
+        # Fixed widths: sizing to contents would read every one of 100,000 rows.
         self.document_table.horizontalHeader().setDefaultSectionSize(130)
+        self.document_table.setColumnWidth(0, 160)
         self.document_table.setSelectionMode(DenseTable.SelectionMode.SingleSelection)
         self.document_table.selectionModel().selectionChanged.connect(
             self._document_selected
@@ -60,7 +62,7 @@ class CollectionsPanel(QWidget):
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree.setColumnWidth(0, 130)
         self.tree.setColumnWidth(1, 160)
-        documents.document_changed.connect(self._document_changed)
+        documents.documents_changed.connect(self._documents_changed)
         documents.modelReset.connect(self._document_selected)
         collections.rowsInserted.connect(self._select_first_collection)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -87,7 +89,6 @@ class CollectionsPanel(QWidget):
         rows = self.collection_table.selectionModel().selectedRows()
         name = self.collections.name(rows[0].row()) if rows else None
         self.documents.set_collection(name)
-        self.document_table.resizeColumnToContents(0)
 
     def _document_selected(self, *_: QItemSelection) -> None:
         self._show(self._selected_id())
@@ -96,9 +97,10 @@ class CollectionsPanel(QWidget):
         rows = self.document_table.selectionModel().selectedRows()
         return self.documents.document_id(rows[0].row()) if rows else None
 
-    def _document_changed(self, id_: str) -> None:
-        if id_ == self.tree_model.document_id:
-            self._show(id_, flash=True)
+    def _documents_changed(self, ids: frozenset[str]) -> None:
+        shown = self.tree_model.document_id
+        if shown is not None and shown in ids:
+            self._show(shown, flash=True)
 
     def _show(self, id_: str | None, *, flash: bool = False) -> None:
         store_docs = self.documents.current_documents()
