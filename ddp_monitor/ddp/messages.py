@@ -59,7 +59,8 @@ __all__ = [
 SUPPORTED_VERSIONS: tuple[str, ...] = ("1", "pre2", "pre1")
 
 _loads = json.loads
-_scan = json.JSONDecoder().scan_once
+# scan_once is set in JSONDecoder.__init__ but missing from typeshed's stub.
+_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
