@@ -30,6 +30,10 @@ from ddp_monitor.ddp.ejson import clone, equals, to_json_value
 
 __all__ = ["MergeBox"]
 
+# Values that are their own clone and their own JSON form (floats must also be
+# finite: EJSON writes NaN and infinities as $InfNaN).
+_SCALARS = frozenset({str, int, bool, type(None)})
+
 _Precedence = dict[str, list[list[Any]]]  # field -> [[sub, value], ...]
 
 
@@ -75,10 +79,20 @@ class MergeBox:
             view = self._views[collection] = {}
         doc = view.get(id_)
         if doc is None:
-            # Fast path (SessionCollectionView.added, first sub): one dict copy.
-            own = {k: clone(v) for k, v in fields.items() if k != "_id"}
+            # Fast path (SessionCollectionView.added, first sub): one dict
+            # copy, and no EJSON walk when every value is a plain scalar.
+            own: dict[str, Any] = {}
+            plain = True
+            for key, value in fields.items():
+                kind = type(value)
+                if kind in _SCALARS or (kind is float and value - value == 0):
+                    own[key] = value
+                else:
+                    own[key] = clone(value)
+                    plain = False
+            own.pop("_id", None)
             view[id_] = _Document(sub, own)
-            self._send_added(collection, id_, own)
+            self._send_added(collection, id_, own, plain)
             return
         if sub not in doc.subs:  # existsIn is a Set
             doc.subs.append(sub)
@@ -215,20 +229,13 @@ class MergeBox:
         elif was_first and not equals(removed_value, entries[0][1]):
             doc.fields[key] = changed[key] = entries[0][1]
 
-    def _send_added(self, collection: str, id_: str, fields: dict[str, Any]) -> None:
-        dumps = self._dumps
-        if fields:
-            self._send(
-                '{"msg":"added","collection":'
-                + dumps(collection)
-                + ',"id":'
-                + dumps(id_)
-                + ',"fields":'
-                + dumps(to_json_value(fields))
-                + "}"
-            )
-        else:  # stringifyDDP drops an empty `fields`
-            self._send(dumps({"msg": "added", "collection": collection, "id": id_}))
+    def _send_added(
+        self, collection: str, id_: str, fields: dict[str, Any], plain: bool = False
+    ) -> None:
+        wire: dict[str, Any] = {"msg": "added", "collection": collection, "id": id_}
+        if fields:  # stringifyDDP drops an empty `fields`
+            wire["fields"] = fields if plain else to_json_value(fields)
+        self._send(self._dumps(wire))
 
     def _send_changed(
         self, collection: str, id_: str, fields: dict[str, Any], cleared: list[str]

@@ -18,9 +18,9 @@ _OBJECT_ID_HEX = re.compile(r"[0-9a-f]{24}")
 
 def id_stringify(id_: Any) -> str:
     """A document id as ``added``/``changed``/``removed`` carry it."""
-    if isinstance(id_, str):
-        if id_ == "":
-            return id_
+    if type(id_) is str:
+        if id_ == "" or (id_[0] not in "-~{" and len(id_) != 24):
+            return id_  # the common case, without the regex
         if id_[0] in "-~{" or _OBJECT_ID_HEX.fullmatch(id_):
             return "-" + id_  # escape strings that would parse as something else
         return id_

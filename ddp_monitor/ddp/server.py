@@ -4,7 +4,8 @@ Owns what Meteor's ``packages/ddp-server/livedata_server.js`` does per socket
 (the ``Server`` ctor's ``socket.on('data')`` checks, ``_handleConnect``,
 ``Session.processMessage`` and ``protocol_handlers``, the subscriptions and
 close); imports ``ddp.errors``, ``ddp.messages``, ``ddp.heartbeat``,
-``ddp.ids``, ``ddp.mergebox`` and ``ddp.subscription``. Sockets, timers and the
+``ddp.ids``, ``ddp.mergebox``, ``ddp.subscription`` and ``ddp.server_events``
+(the events it emits, re-exported here). Sockets, timers and the
 user's handlers live in ``transport.server``.
 
 Contract (websockets' sans-I/O style, time as in aioquic): feed
@@ -26,7 +27,6 @@ from __future__ import annotations
 import json
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from ddp_monitor.ddp import messages
@@ -40,6 +40,16 @@ from ddp_monitor.ddp.heartbeat import (
 )
 from ddp_monitor.ddp.ids import random_id
 from ddp_monitor.ddp.mergebox import MergeBox
+from ddp_monitor.ddp.server_events import (
+    UNDEFINED,
+    BadMessageReceived,
+    CloseRequested,
+    MethodInvoked,
+    ServerEvent,
+    SessionStarted,
+    SubscriptionStarted,
+    SubscriptionStopped,
+)
 from ddp_monitor.ddp.subscription import ServerSubscription
 
 __all__ = [
@@ -54,73 +64,40 @@ __all__ = [
     "SubscriptionStopped",
 ]
 
-_dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+def _make_dumps() -> Callable[[Any], str]:
+    """Compact JSON, non-ASCII kept, as JSON.stringify writes it.
+
+    ``JSONEncoder.encode`` builds a new C encoder on every call; on the hot
+    path (one ``added`` per document) building it once saves a third.
+    """
+    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # not CPython's accelerated json
+        return encoder.encode
+
+    def default(value: Any) -> Any:
+        raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+    iterencode = make(
+        None,
+        default,
+        json.encoder.encode_basestring,
+        None,
+        ":",
+        ",",
+        False,
+        False,
+        True,
+    )
+
+    def dumps(value: Any) -> str:
+        return "".join(iterencode(value, 0))
+
+    return dumps
 
 
-class _Undefined:
-    __slots__ = ()
-
-    def __repr__(self) -> str:
-        return "UNDEFINED"
-
-
-#: A method result that leaves ``result`` off the wire, as JavaScript's undefined does.
-UNDEFINED: Any = _Undefined()
-
-
-@dataclass(frozen=True, slots=True)
-class SessionStarted:
-    """``connected`` is queued; the driver runs the on_connection callbacks."""
-
-    session: str
-    version: str
-
-
-@dataclass(frozen=True, slots=True)
-class MethodInvoked:
-    """Run method ``method``; answer with ``method_finished(id, ...)``."""
-
-    id: str
-    method: str
-    params: list[Any]
-    random_seed: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class SubscriptionStarted:
-    """Run the publication's handler; answer with ``handler_finished(sub)``."""
-
-    subscription: ServerSubscription
-
-
-@dataclass(frozen=True, slots=True)
-class SubscriptionStopped:
-    id: str
-
-
-@dataclass(frozen=True, slots=True)
-class BadMessageReceived:
-    """The peer sent something DDP does not allow; an ``error`` reply is queued."""
-
-    text: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class CloseRequested:
-    """Close the socket once the queued frames are written."""
-
-    reason: str
-
-
-ServerEvent = (
-    SessionStarted
-    | MethodInvoked
-    | SubscriptionStarted
-    | SubscriptionStopped
-    | BadMessageReceived
-    | CloseRequested
-)
+_dumps = _make_dumps()
 
 
 class ServerSession:

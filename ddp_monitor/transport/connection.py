@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
+from websockets.protocol import State
 
 from ddp_monitor.ddp import server as core
 from ddp_monitor.ddp.forwarding import client_address, forwarded_chain, http_headers
@@ -127,6 +128,41 @@ def _call(fn: Callable[[], Any]) -> None:
         log.exception("Exception in onClose callback")
 
 
+_WRITE_CHUNK = 512
+_WRITE_BUFFER_LIMIT = 64 * 1024
+
+
+def _text_frame(payload: bytes) -> bytes:
+    # RFC 6455 §5.2: FIN + text opcode, unmasked (server to client).
+    size = len(payload)
+    if size < 126:
+        return bytes((0x81, size)) + payload
+    if size < 65536:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + payload
+    return b"\x81\x7f" + size.to_bytes(8, "big") + payload
+
+
+async def _send_each(ws: ServerConnection, frames: list[str]) -> None:
+    """One text frame per message, written and drained in chunks.
+
+    ``ws.send()`` drains after every frame and the transport makes one system
+    call per frame; on the hot path (one ``added`` per document) that is most
+    of the cost. Inside ``send_context`` (the hook websockets' own ``send``
+    uses: state check, then drain) we write a chunk of frames at once. Without
+    extensions a server frame is just a header and the payload, so we build it
+    here; with permessage-deflate the protocol object builds them.
+    """
+    protocol = ws.protocol
+    for start in range(0, len(frames), _WRITE_CHUNK):
+        chunk = frames[start : start + _WRITE_CHUNK]
+        async with ws.send_context():
+            if protocol.extensions:
+                for text in chunk:
+                    protocol.send_text(text.encode())
+            else:
+                ws.transport.write(b"".join(_text_frame(t.encode()) for t in chunk))
+
+
 class SocketDriver:
     """Drives one websocket through a ``ServerSession``."""
 
@@ -160,6 +196,7 @@ class SocketDriver:
         self._timer: asyncio.TimerHandle | None = None
         self._timer_at: float | None = None
         self._pump_scheduled = False
+        self._writing = False
 
     async def run(self) -> None:
         writer = asyncio.create_task(self._writer())
@@ -234,7 +271,7 @@ class SocketDriver:
         session = self.session
         while True:
             out = session.messages_to_send()
-            if out:
+            if out and not self._write_now(out):
                 self._outq.extend(out)
                 self._wake.set()
             events = session.events()
@@ -244,6 +281,25 @@ class SocketDriver:
                 self._dispatch(event)
         self._arm_timer()
         self.server._notify_activity(self)
+
+    def _write_now(self, frames: list[str]) -> bool:
+        """Write at once when nothing is queued and the socket keeps up.
+
+        Saves a task switch per message batch (fan-out to many connections);
+        under backpressure, with compression or SockJS the writer task does it.
+        """
+        ws = self.ws
+        if (
+            self._outq
+            or self._writing
+            or self.sockjs
+            or ws.protocol.extensions
+            or ws.protocol.state is not State.OPEN
+            or ws.transport.get_write_buffer_size() > _WRITE_BUFFER_LIMIT
+        ):
+            return False
+        ws.transport.write(b"".join(_text_frame(t.encode()) for t in frames))
+        return True
 
     def _dispatch(self, event: core.ServerEvent) -> None:
         match event:
@@ -290,13 +346,14 @@ class SocketDriver:
         while True:
             await self._wake.wait()
             self._wake.clear()
+            self._writing = True  # frames must not overtake this batch
             while self._outq:
                 batch, self._outq = self._outq, []
                 if self.sockjs:
                     await ws.send(sockjs.encode_messages(batch))
                 else:
-                    for text in batch:
-                        await ws.send(text)
+                    await _send_each(ws, batch)
+            self._writing = False
             if self._close_after_flush:
                 if self.sockjs:
                     await ws.send(sockjs.close_frame(1000, "Normal closure"))

@@ -316,3 +316,20 @@ async def test_tasks_publication_is_live(server: DDPServer) -> None:
     assert added["msg"] == "added"
     assert added["id"] == task_id
     assert added["fields"]["title"] == "milk"
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("compression", [False, True])
+async def test_large_publication_arrives_whole_and_in_order(compression: bool) -> None:
+    """items(3000) arrives complete and in order, with and without compression."""
+    srv = create_demo_server(port=0, compression=compression)
+    mode = "deflate" if compression else None
+    async with srv, connect(srv.url, compression=mode) as ws:
+        await ddp_connect(ws)
+        await send(ws, {"msg": "sub", "id": "s", "name": "items", "params": [3000]})
+        frames = await until(ws, "ready")
+        negotiated = ws.response is not None and "permessage-deflate" in str(
+            ws.response.headers.get("Sec-WebSocket-Extensions")
+        )
+    assert [f["id"] for f in frames[:-1]] == [f"i{k}" for k in range(3000)]
+    assert negotiated is compression
