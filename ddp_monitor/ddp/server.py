@@ -297,7 +297,7 @@ class ServerSession:
             elif kind == "sub":
                 self._handle_sub(raw)
             elif kind == "unsub":
-                self._stop_subscription(raw.get("id"))
+                self._stop_subscription(raw.get("id", UNDEFINED))
             else:
                 self._send_error("Bad request", raw, None)
 
@@ -349,7 +349,9 @@ class ServerSession:
             self._events.append(SubscriptionStopped(sub.id))
             if self._blocker is sub:  # stopped while its handler still runs
                 self._blocker = None
-        payload: dict[str, Any] = {"msg": "nosub", "id": sub_id}
+        payload: dict[str, Any] = {"msg": "nosub"}
+        if sub_id is not UNDEFINED:  # JSON.stringify drops an undefined id
+            payload["id"] = sub_id
         if error is not None:
             payload["error"] = error
         self._outbox.append(_dumps(payload))

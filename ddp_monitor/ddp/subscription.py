@@ -43,7 +43,8 @@ class ServerSubscription:
         self.deactivated = False
         self._session = session
         self._handle = "N" + id_  # Meteor's subscriptionHandle for named subs
-        self._documents: dict[str, set[str]] = {}
+        # Meteor's Set keeps insertion order, which orders `removed` on stop.
+        self._documents: dict[str, dict[str, None]] = {}
         self._stop_callbacks: list[Callable[[], None]] = []
 
     @property
@@ -56,8 +57,8 @@ class ServerSubscription:
         doc_id = id_stringify(id_)
         ids = self._documents.get(collection)
         if ids is None:
-            ids = self._documents[collection] = set()
-        ids.add(doc_id)
+            ids = self._documents[collection] = {}
+        ids[doc_id] = None
         self._session.merge_box.added(self._handle, collection, doc_id, fields)
 
     def changed(
@@ -79,7 +80,7 @@ class ServerSubscription:
             self._removed(collection, id_stringify(id_))
 
     def _removed(self, collection: str, doc_id: str) -> None:
-        self._documents.get(collection, set()).discard(doc_id)
+        self._documents.get(collection, {}).pop(doc_id, None)
         self._session.merge_box.removed(self._handle, collection, doc_id)
 
     def ready(self) -> None:

@@ -272,3 +272,22 @@ def test_close_drops_everything_silently() -> None:
     assert stopped == []
     session.deactivate_all()
     assert stopped == ["s"]
+
+
+def test_unsub_without_id_gets_nosub_without_id() -> None:
+    """`unsub` with no id is answered `{"msg":"nosub"}`: JSON drops the undefined id."""
+    session = connected()
+    assert feed(session, {"msg": "unsub"}) == [{"msg": "nosub"}]
+
+
+def test_stop_removes_documents_in_the_order_they_were_added() -> None:
+    """On unsub the sub's documents are removed in the order it added them."""
+    session = connected()
+    feed(session, {"msg": "sub", "id": "s", "name": "items", "params": []})
+    (started,) = session.events()
+    for doc_id in ("i2", "i0", "i1", "i10"):
+        started.subscription.added("items", doc_id, {})
+    session.handler_finished(started.subscription)
+    feed(session)
+    removed = feed(session, {"msg": "unsub", "id": "s"})[:-1]
+    assert [r["id"] for r in removed] == ["i2", "i0", "i1", "i10"]
