@@ -52,6 +52,7 @@ from ddp_monitor.ddp.events import (
     HandshakeCompleted,
     MethodCompleted,
     MethodSent,
+    PongReceived,
     ServerErrorReceived,
     StatusChanged,
     StubFailed,
@@ -152,6 +153,9 @@ class ClientConnection:
         self._after_update: list[Callable[[], None]] = []
         self._reset_stores = False
         self._transport_open = False
+        self._handshake_done = False  # DDP `connected` on the current socket
+        self._pings_sent = 0
+        self._ping_times: dict[str, float] = {}
         self._heartbeat: Heartbeat | None = None
         self._heartbeat_interval = heartbeat_interval
         self._heartbeat_timeout = heartbeat_timeout
@@ -178,7 +182,7 @@ class ClientConnection:
             Connected: self._on_connected,
             Failed: self._on_failed,
             Ping: self._on_ping,
-            Pong: _ignore,  # every message is a pong already
+            Pong: self._on_pong,  # liveness is counted for every message
             ServerId: _ignore,  # servers before Meteor 2.3; Meteor ignores it
             ErrorMessage: self._on_error,
         }
@@ -370,25 +374,40 @@ class ClientConnection:
 
     def reconnect(self, now: float) -> None:
         if self.status.status is ConnectionStatus.CONNECTING:
-            self._events.append(TransportLost(None))  # a clean close
+            self._events.append(TransportLost(None, local=True))  # a clean close
         self._machine.reconnect(now)
 
     def disconnect(self, now: float) -> None:
         if self._machine.has_socket:
-            self._events.append(TransportLost(None))
+            self._events.append(TransportLost(None, local=True))
         self._machine.disconnect()
 
     def close(self, now: float) -> None:
         if self._machine.has_socket:
-            self._events.append(TransportLost(None))
+            self._events.append(TransportLost(None, local=True))
         self._fail_permanently(None, ConnectionLost("the connection was closed"))
+
+    def ping(self, now: float) -> str | None:
+        """Measure the round trip: a ``ping`` with an id, answered by ``PongReceived``.
+
+        None when there is no DDP session to ask: before ``connected``, or
+        under pre1, whose servers answer a ping with "Bad request".
+        """
+        if not self._handshake_done or self.version == "pre1":
+            return None
+        self._pings_sent += 1
+        ping_id = f"rtt{self._pings_sent}"
+        self._ping_times[ping_id] = now
+        self._send(serialize(Ping(ping_id)))
+        return ping_id
 
     # -- status ------------------------------------------------------------
     def _status_changed(self, status: Status) -> None:
         self._events.append(StatusChanged(status))
         if status.status is not ConnectionStatus.CONNECTED:
-            self._transport_open = False
+            self._transport_open = self._handshake_done = False
             self._heartbeat = None  # LC stops it on the stream's disconnect
+            self._ping_times.clear()
 
     def _lose(self, now: float, reason: str | None, *, forced: bool = False) -> None:
         self._events.append(TransportLost(reason))
@@ -424,6 +443,7 @@ class ClientConnection:
             self._reset_stores = True
         resumed = self.session == msg.session  # never with a Meteor server
         self.session = msg.session
+        self._handshake_done = True
         self._events.append(HandshakeCompleted(msg.session, self.version or ""))
         if resumed:
             return
@@ -460,6 +480,11 @@ class ClientConnection:
 
     def _on_ping(self, msg: Ping, text: str, now: float) -> None:
         self._send(serialize(Pong(msg.id)))
+
+    def _on_pong(self, msg: Pong, text: str, now: float) -> None:
+        sent = self._ping_times.pop(msg.id, None) if msg.id is not None else None
+        if sent is not None:
+            self._events.append(PongReceived(msg.id or "", now - sent))
 
     def _on_error(self, msg: ErrorMessage, text: str, now: float) -> None:
         self._events.append(ServerErrorReceived(msg.reason, msg.offending_message))

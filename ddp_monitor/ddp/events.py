@@ -25,6 +25,7 @@ __all__ = [
     "MethodCompleted",
     "MethodResultReceived",
     "MethodSent",
+    "PongReceived",
     "ServerErrorReceived",
     "StatusChanged",
     "StubFailed",
@@ -48,9 +49,21 @@ class TransportLost:
     ``reason`` is Meteor's ConnectionError message: the driver's error text,
     'DDP connection timed out', 'DDP heartbeat timed out', or None for a
     clean close. Meteor keeps it out of the status; so does ``Status``.
+    ``local`` is True when this side dropped it (``disconnect()``,
+    ``reconnect()`` of an attempt, ``close()``), so a UI need not report it
+    as a server's doing.
     """
 
     reason: str | None
+    local: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PongReceived:
+    """The server answered ``ping(now)``: ``round_trip`` in seconds."""
+
+    ping_id: str
+    round_trip: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +184,7 @@ Event = (
     StatusChanged
     | TransportLost
     | HandshakeCompleted
+    | PongReceived
     | BadMessageReceived
     | ServerErrorReceived
     | MethodSent

@@ -39,6 +39,7 @@ from ddp_monitor.ddp.events import (
     Event,
     MethodCompleted,
     MethodResultReceived,
+    PongReceived,
     StatusChanged,
     SubscriptionReady,
     SubscriptionStopped,
@@ -135,6 +136,7 @@ class DDPClient:
         self._timer_at: float | None = None
         self._calls: dict[str, PendingMethod] = {}
         self._subs: dict[str, Subscription] = {}
+        self._pings: dict[str, asyncio.Future[float]] = {}
         self._status_waiters: list[tuple[ConnectionStatus, asyncio.Future[Status]]] = []
         self.wiretap = Wiretap(self._report)
         self._listeners: Listeners[Event] = Listeners(self._report)
@@ -144,6 +146,7 @@ class DDPClient:
             MethodCompleted: self._on_completed,
             SubscriptionReady: self._on_ready,
             SubscriptionStopped: self._on_nosub,
+            PongReceived: self._on_pong,
         }
 
     # -- life cycle ------------------------------------------------------------
@@ -344,6 +347,21 @@ class DDPClient:
         """``Meteor.call(name, ...params)``; see ``apply``."""
         return await self.apply(name, params)
 
+    async def ping(self) -> float:
+        """The round trip of one DDP ``ping`` to the server, in seconds.
+
+        Raises:
+            ConnectionLost: no DDP session to ask (not connected, or a pre1
+                server), or the socket went before the pong came.
+        """
+        conn = self._core()
+        ping_id = self._call(conn.ping)
+        if ping_id is None:
+            raise ConnectionLost(f"no DDP session to ping ({self.status.status})")
+        answered: asyncio.Future[float] = self._loop_().create_future()
+        self._pings[ping_id] = answered
+        return await answered
+
     def subscribe(self, name: str, *params: Any) -> Subscription:
         """``Meteor.subscribe``: a handle with ``ready``, ``stop()`` and ``error``."""
         conn = self._core()
@@ -449,6 +467,10 @@ class DDPClient:
             self._open_socket()
         elif status.status in _SOCKET_GONE:
             self._drop_socket()
+            pings, self._pings = self._pings, {}
+            for answered in pings.values():
+                if not answered.done():
+                    answered.set_exception(ConnectionLost("the socket went first"))
         for waiter in [w for w in self._status_waiters if w[0] is status.status]:
             self._status_waiters.remove(waiter)
             if not waiter[1].done():
@@ -536,6 +558,11 @@ class DDPClient:
             pending.result.set_exception(event.error)
         else:
             pending.result.set_result(event.result)
+
+    def _on_pong(self, event: PongReceived) -> None:
+        answered = self._pings.pop(event.ping_id, None)
+        if answered is not None and not answered.done():
+            answered.set_result(event.round_trip)
 
     def _on_ready(self, event: SubscriptionReady) -> None:
         sub = self._subs.get(event.sub_id)

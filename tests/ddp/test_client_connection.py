@@ -9,6 +9,7 @@ from ddp_monitor.ddp.events import (
     BadMessageReceived,
     HandshakeCompleted,
     MethodCompleted,
+    PongReceived,
     ServerErrorReceived,
     StatusChanged,
     TransportLost,
@@ -205,7 +206,7 @@ def test_close_fails_calls_and_stays_closed() -> None:
     pair.events()
     pair.client.close(1.0)
     events = pair.events()
-    assert events[0] == TransportLost(None)
+    assert events[0] == TransportLost(None, local=True)
     assert pair.client.status == Status(S.FAILED, False, 0)
     [done] = [e for e in events if isinstance(e, MethodCompleted)]
     assert isinstance(done.error, ConnectionLost)
@@ -224,3 +225,38 @@ def test_frames_after_loss_are_ignored() -> None:
     pair.feed(msg="added", collection="c", id="a")
     assert pair.events() == []
     assert dict(pair.client.store.collection("c")) == {}
+
+
+def test_ping_measures_the_round_trip() -> None:
+    """ping() sends a ping with an id; its pong reports the round trip."""
+    pair = Pair()
+    pair.handshake("S1")
+    pair.events()
+    ping_id = pair.client.ping(10.0)
+    assert pair.sent() == [{"msg": "ping", "id": ping_id}]
+    pair.client.receive_text(f'{{"msg":"pong","id":"{ping_id}"}}', 10.25)
+    assert pair.take(PongReceived) == [PongReceived(ping_id or "", 0.25)]
+
+
+def test_ping_needs_a_session_and_forgets_pings_of_a_lost_socket() -> None:
+    """No ping before the handshake; a pong from a previous socket reports nothing."""
+    pair = Pair()
+    pair.open()
+    assert pair.client.ping(0.0) is None
+    pair.feed(msg="connected", session="S1")
+    ping_id = pair.client.ping(0.0)
+    pair.client.transport_closed(pair.now)
+    pair.advance(1.0)
+    pair.open()
+    pair.feed(msg="connected", session="S2")
+    pair.feed(msg="pong", id=ping_id)
+    assert pair.take(PongReceived) == []
+
+
+def test_local_drops_are_marked_local() -> None:
+    """disconnect() reports its own drop as local, unlike a server's close."""
+    pair = Pair()
+    pair.handshake("S1")
+    pair.events()
+    pair.client.disconnect(pair.now)
+    assert pair.take(TransportLost) == [TransportLost(None, local=True)]

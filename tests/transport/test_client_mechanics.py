@@ -286,3 +286,11 @@ async def test_the_tap_sees_frames_when_they_hit_the_socket() -> None:
             assert any('"result"' in str(f.data) for f in ins)
     finally:
         await server.stop()
+
+
+@pytest.mark.asyncio
+async def test_ping_without_a_session_raises_connection_lost() -> None:
+    """Asking for a round trip while nothing is connected fails at once, clearly."""
+    async with DDPClient(f"ws://127.0.0.1:{_free_port()}/websocket") as client:
+        with pytest.raises(ConnectionLost, match="no DDP session"):
+            await asyncio.wait_for(client.ping(), TIMEOUT)

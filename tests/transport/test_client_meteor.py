@@ -184,3 +184,16 @@ async def test_meteor_killed_and_restarted_mid_call(
         assert not items.stopped
         assert len(client.store.collection("items")) == 20
         assert recorder.of(DocumentRemoved) == []  # no flicker to empty
+
+
+async def test_ping_measures_a_round_trip_to_meteor(
+    meteor_server: MeteorServer,
+) -> None:
+    """ping() gets Meteor's pong (echoing our id) and returns a small positive round trip."""
+    async with DDPClient(meteor_server.url) as client, asyncio.timeout(TIMEOUT):
+        recorder = Recorder(client, frames=True)
+        await recorder.wait_for(lambda e: isinstance(e, HandshakeCompleted))
+        round_trip = await client.ping()
+        assert 0 < round_trip < TIMEOUT
+        pongs = [f.data for f in recorder.frames if '"pong"' in str(f.data)]
+        assert pongs == ['{"msg":"pong","id":"rtt1"}']
