@@ -146,6 +146,11 @@ class ServerSession:
         self.messages_out += len(out)
         return out
 
+    @property
+    def pending_output(self) -> int:
+        """How many frames wait in ``messages_to_send()``."""
+        return len(self._outbox)
+
     def events(self) -> list[ServerEvent]:
         out, self._events = self._events, []
         return out

@@ -36,6 +36,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 MethodHandler = Callable[..., Any]
+_FLUSH_EVERY = 256
 PublishHandler = Callable[..., Any]
 
 
@@ -112,7 +113,14 @@ class Subscription:
 
     def added(self, collection: str, id_: Any, fields: Mapping[str, Any]) -> None:
         self._sub.added(collection, id_, fields)
-        self._driver.request_pump()
+        driver = self._driver
+        # A publication adding thousands of documents in one go: hand them to
+        # the socket as we go, so the client reads while we still produce
+        # (Meteor writes every frame as it is sent).
+        if driver.session.pending_output >= _FLUSH_EVERY:
+            driver.pump()
+        else:
+            driver.request_pump()
 
     def changed(
         self,
