@@ -13,16 +13,19 @@ for the badge; inside the batch they keep their order with everything else.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from ddp_monitor.ddp.errors import ConnectionLost
 from ddp_monitor.ddp.events import (
     BadMessageReceived,
     Event,
     HandshakeCompleted,
+    PongReceived,
     ServerErrorReceived,
     StatusChanged,
     TransportLost,
@@ -41,6 +44,9 @@ __all__ = ["FLUSH_MS", "ClientAdaptor"]
 #: notices, well over the 16 ms of a frame.
 FLUSH_MS = 60
 _METER_MS = 500
+#: A DDP ping with an id this often while connected, for the live RTT; one
+#: small frame each way, so it costs the server nothing it would notice.
+PROBE_MS = 2000
 
 
 class ClientAdaptor(QObject):
@@ -86,6 +92,10 @@ class ClientAdaptor(QObject):
         self._meter_timer.setInterval(_METER_MS)
         self._meter_timer.timeout.connect(self._read_meter)
         self._meter_timer.start()
+        self._probe_timer = QTimer(self)
+        self._probe_timer.setInterval(PROBE_MS)
+        self._probe_timer.timeout.connect(self._probe)
+        self._probes: set[asyncio.Future[float]] = set()
         self.connected_since: float | None = None
         self._subs: dict[str, Subscription] = {}
         self._removers = [
@@ -170,6 +180,7 @@ class ClientAdaptor(QObject):
             remove()
         self._flush_timer.stop()
         self._meter_timer.stop()
+        self._probe_timer.stop()
 
     def _on_event(self, event: Event) -> None:
         self._queue(event)
@@ -177,8 +188,15 @@ class ClientAdaptor(QObject):
             self._on_status(event.status)
         elif isinstance(event, HandshakeCompleted):
             self.handshake_completed.emit(event.session, event.version)
+            self._probe()
+            self._probe_timer.start()
+        elif isinstance(event, PongReceived):
+            self.meter.last_rtt = event.round_trip
         elif isinstance(event, TransportLost):
-            self.transport_lost.emit(event.reason or "the server closed the connection")
+            self._probe_timer.stop()
+            if not event.local:  # this side's own drops are no news
+                reason = event.reason or "the server closed the connection"
+                self.transport_lost.emit(reason)
         elif isinstance(event, ServerErrorReceived):
             self.problem.emit(
                 "The server rejected a message", f"It answered: {event.reason}"
@@ -188,6 +206,19 @@ class ClientAdaptor(QObject):
                 "The server sent a frame that is not valid DDP",
                 f"{event.reason}; the frame was dropped, as Meteor does.",
             )
+
+    @Slot()
+    def _probe(self) -> None:
+        """One RTT measurement; its answer arrives as ``PongReceived``."""
+        probe = asyncio.ensure_future(self.client.ping())
+        self._probes.add(probe)
+        probe.add_done_callback(self._probe_done)
+
+    def _probe_done(self, probe: asyncio.Future[float]) -> None:
+        self._probes.discard(probe)
+        if not probe.cancelled() and isinstance(probe.exception(), ConnectionLost):
+            return  # the link went first: the status already says so
+        probe.result()  # anything else is a bug: let the excepthook show it
 
     def _on_frame(self, frame: Frame) -> None:
         self._frames.append(frame)

@@ -274,3 +274,23 @@ def test_unreachable_server_is_explained_in_the_window(
     assert visible
     assert title == "Cannot reach the server"
     assert "refused" in detail.lower()
+
+
+def test_round_trip_is_measured_live_while_connected(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """The bar shows a measured RTT in milliseconds soon after connecting."""
+
+    async def scenario() -> str:
+        async with demo_server() as server, _window(server.url, tmp_path) as session:
+            adaptor = session.adaptor
+            await until(
+                adaptor.meter_changed, lambda: adaptor.meter.last_rtt is not None
+            )
+            await next_emission(adaptor.meter_changed)
+            return session.window.bar.rtt.text()
+
+    text = run(qloop, scenario())
+    assert text.startswith("RTT ")
+    assert text.endswith(" ms")
+    assert float(text.split()[1]) > 0
