@@ -32,6 +32,7 @@ from ddp_monitor.ddp.events import (
 )
 from ddp_monitor.ddp.store import Store
 from ddp_monitor.qt.method_model import short_json
+from ddp_monitor.qt.params import value_kind
 from ddp_monitor.qt.table_model import Column, Index, RowTableModel
 
 __all__ = [
@@ -374,7 +375,7 @@ class DocumentTreeModel(QStandardItemModel):
 
 
 def _row(key: str, value: Any) -> list[QStandardItem]:
-    items = [QStandardItem(key), QStandardItem(), QStandardItem(_type_name(value))]
+    items = [QStandardItem(key), QStandardItem(), QStandardItem(value_kind(value))]
     for item in items:
         item.setEditable(False)
     if isinstance(value, dict):
@@ -388,19 +389,3 @@ def _row(key: str, value: Any) -> list[QStandardItem]:
     else:
         items[1].setText(cell_text(value))
     return items
-
-
-def _type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, dict):
-        return "object"
-    if isinstance(value, list):
-        return "array"
-    return type(value).__name__

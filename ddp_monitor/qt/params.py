@@ -13,7 +13,7 @@ from typing import Any
 from ddp_monitor.ddp import ejson
 from ddp_monitor.ddp.errors import ProtocolError
 
-__all__ = ["ParamsError", "describe_params", "parse_params"]
+__all__ = ["ParamsError", "describe_params", "parse_params", "value_kind"]
 
 
 class ParamsError(ValueError):
@@ -57,14 +57,15 @@ def describe_params(params: list[Any]) -> str:
     """A short confirmation, e.g. ``2 parameters: string, Date``."""
     if not params:
         return "no parameters"
-    kinds = ", ".join(_kind(p) for p in params[:6]) + (
+    kinds = ", ".join(value_kind(p) for p in params[:6]) + (
         ", ..." if len(params) > 6 else ""
     )
     noun = "parameter" if len(params) == 1 else "parameters"
     return f"{len(params)} {noun}: {kinds}"
 
 
-def _kind(value: Any) -> str:
+def value_kind(value: Any) -> str:
+    """The EJSON type name of a value, as Meteor's ``describe`` says it."""
     if value is None:
         return "null"
     if isinstance(value, bool):
