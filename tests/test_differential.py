@@ -214,10 +214,6 @@ SESSION_CASES: list[Any] = [
         connected_then({"msg": "unsub"}),
         ["connected", "nosub", "updated", "result"],
         id="unsub-without-id",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason='ours answers {"msg": "nosub", "id": null}; Meteor leaves the undefined id out: {"msg": "nosub"}',
-        ),
     ),
     pytest.param(
         connected_then(
@@ -506,13 +502,6 @@ async def test_items_publication_matches_meteor(servers: dict[str, str]) -> None
     assert summary(reference).count("ready") == len(params)
 
 
-# Not strict: ours keeps a subscription's document ids in a set, so its order
-# (and this test) follows the process's string hash seed and passes 1 run in 6.
-@pytest.mark.xfail(
-    strict=False,
-    reason="ours sends the last subscription's removed frames in set order (e.g. i2, i0, i1); "
-    "Meteor sends them in the order the subscription added them (i0, i1, i2)",
-)
 async def test_merge_box_shares_documents_between_subscriptions(
     servers: dict[str, str],
 ) -> None:
