@@ -19,6 +19,7 @@ the second adds ``whoami``, a task list and a presence list.
 | pub ``ticker(ms)``       | doc ``tick`` ``{n, at}`` changed every ms          |
 | pub ``tasks``            | the task list, live                                |
 | pub ``presence``         | one document per open connection, live             |
+| ``login``, ``logout``    | Meteor's accounts methods (``demo_accounts``)      |
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ddp_monitor.ddp.collection import Collection
 from ddp_monitor.ddp.ejson import ObjectID, RegExp, js_number, stringify
 from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.ddp.server import UNDEFINED
+from ddp_monitor.demo_accounts import install_accounts
 from ddp_monitor.transport.server import (
     ConnectionHandle,
     DDPServer,
@@ -82,6 +84,7 @@ def install_demo(server: DDPServer) -> None:
     server.publish("ticker", _ticker)
     server.publish("tasks", lambda sub, *_: tasks.find())
     server.publish("presence", lambda sub, *_: presence.find())
+    install_accounts(server)
 
 
 # -- the scenario of peers/meteor/app.js ------------------------------------------
