@@ -9,6 +9,10 @@ the public ``ConnectionHandle``. Imports ``ddp`` and ``transport.sockjs``,
 After every call into the core, ``_pump`` queues ``messages_to_send()`` for the
 writer task and dispatches ``events()`` until none are left (handlers may feed
 the core again), then re-arms one ``loop.call_at`` for the heartbeat.
+
+Over 400 lines because the handle and its driver share one life cycle (and
+the frame ring the server panel reads); splitting them would only add a
+module both must import.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import contextlib
 import inspect
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -34,13 +39,18 @@ from ddp_monitor.transport.context import (
     run_method,
     run_publication,
 )
+from ddp_monitor.transport.wiretap import Direction, Frame
 
 if TYPE_CHECKING:
     from ddp_monitor.transport.server import DDPServer
 
-__all__ = ["ConnectionHandle", "SocketDriver", "spawn"]
+__all__ = ["RECENT_FRAME_CHARS", "ConnectionHandle", "SocketDriver", "spawn"]
 
 log = logging.getLogger(__name__)
+
+#: A remembered frame keeps at most this many characters: the ring is for a
+#: glance in the server panel, and must not pin a 16 MiB frame per connection.
+RECENT_FRAME_CHARS = 2000
 
 
 class ConnectionHandle:
@@ -54,6 +64,9 @@ class ConnectionHandle:
         forwarded_for: the ``X-Forwarded-For`` chain as received.
         connected_at: wall-clock seconds (``time.time()``) of ``connected``.
         transport: ``"websocket"`` or ``"sockjs"``.
+        version: the DDP version agreed in ``connect`` ("1", "pre2", "pre1").
+        recent_frames: the last few DDP messages, oldest first (``Frame``:
+            ``IN`` from the client, ``OUT`` to it); ``DDPServer(recent_frames=)``.
     """
 
     def __init__(self, driver: SocketDriver, session_id: str) -> None:
@@ -75,6 +88,15 @@ class ConnectionHandle:
     def subscriptions(self) -> dict[str, str]:
         """Live subscriptions: sub id -> publication name."""
         return {k: s.name for k, s in self._driver.session.subscriptions.items()}
+
+    @property
+    def version(self) -> str | None:
+        return self._driver.session.version
+
+    @property
+    def recent_frames(self) -> list[Frame]:
+        recent = self._driver.recent
+        return list(recent) if recent is not None else []
 
     @property
     def messages_in(self) -> int:
@@ -126,6 +148,10 @@ def _call(fn: Callable[[], Any]) -> None:
             spawn(result)
     except Exception:
         log.exception("Exception in onClose callback")
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= RECENT_FRAME_CHARS else text[:RECENT_FRAME_CHARS]
 
 
 _WRITE_CHUNK = 512
@@ -190,6 +216,8 @@ class SocketDriver:
         )
         self.handle: ConnectionHandle | None = None
         self.finished = False
+        keep = server.recent_frames
+        self.recent: deque[Frame] | None = deque(maxlen=keep) if keep > 0 else None
         self._outq: list[str] = []
         self._wake = asyncio.Event()
         self._close_after_flush = False
@@ -216,7 +244,7 @@ class SocketDriver:
                     if not self._receive_sockjs(text):
                         break
                 else:
-                    self.session.receive_text(text, self.loop.time())
+                    self._receive(text, self.loop.time())
                 self.pump()
         except ConnectionClosed:
             pass
@@ -253,11 +281,16 @@ class SocketDriver:
         now = self.loop.time()
         for item in items:
             if isinstance(item, str):
-                self.session.receive_text(item, now)
+                self._receive(item, now)
             else:  # Meteor's parseDDP(String(x)): objects become junk text
                 text = "[object Object]" if isinstance(item, dict | list) else str(item)
-                self.session.receive_text(text, now)
+                self._receive(text, now)
         return True
+
+    def _receive(self, text: str, now: float) -> None:
+        if self.recent is not None:
+            self.recent.append(Frame(Direction.IN, now, _clip(text)))
+        self.session.receive_text(text, now)
 
     def request_pump(self) -> None:
         """Pump soon, once, however many publication calls come first."""
@@ -271,6 +304,8 @@ class SocketDriver:
         session = self.session
         while True:
             out = session.messages_to_send()
+            if out and self.recent is not None:
+                self._remember(out)
             if out and not self._write_now(out):
                 self._outq.extend(out)
                 self._wake.set()
@@ -281,6 +316,14 @@ class SocketDriver:
                 self._dispatch(event)
         self._arm_timer()
         self.server._notify_activity(self)
+
+    def _remember(self, out: list[str]) -> None:
+        # Only the tail can survive in the ring: a 100,000-document burst
+        # costs maxlen appends here, not 100,000.
+        assert self.recent is not None
+        now = self.loop.time()
+        keep = self.recent.maxlen or 0
+        self.recent.extend(Frame(Direction.OUT, now, _clip(t)) for t in out[-keep:])
 
     def _write_now(self, frames: list[str]) -> bool:
         """Write at once when nothing is queued and the socket keeps up.

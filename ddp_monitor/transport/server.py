@@ -8,7 +8,8 @@ connection list the server panel shows. Imports ``ddp`` and the other
 
 Introspection: ``add_listener(fn)`` gets ``ConnectionOpened``,
 ``ConnectionClosed`` and ``ConnectionChanged`` (subscriptions or message counts
-moved) with the ``ConnectionHandle``.
+moved) with the ``ConnectionHandle``; each handle also keeps its DDP
+``version`` and a small ring of ``recent_frames`` for the server panel.
 """
 
 from __future__ import annotations
@@ -53,6 +54,8 @@ log = logging.getLogger(__name__)
 
 #: faye-websocket (Meteor's) accepts up to 64 MiB; we default lower.
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
+#: Enough to see a connection's last exchange; a few KB per idle connection.
+DEFAULT_RECENT_FRAMES = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +98,8 @@ class DDPServer:
         heartbeat_interval, heartbeat_timeout: DDP heartbeats, seconds (0: off).
         compression: offer permessage-deflate (off by default, see issue 2).
         max_message_size: bytes; a bigger frame closes that socket with 1009.
+        recent_frames: how many of each connection's last DDP messages its
+            handle remembers (0: none), for the server panel's detail view.
     """
 
     def __init__(
@@ -108,6 +113,7 @@ class DDPServer:
         heartbeat_timeout: float = SERVER_TIMEOUT,
         compression: bool = False,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
+        recent_frames: int = DEFAULT_RECENT_FRAMES,
     ) -> None:
         self.host = host
         self._port = port
@@ -121,6 +127,7 @@ class DDPServer:
         self.heartbeat_timeout = heartbeat_timeout
         self.compression = compression
         self.max_message_size = max_message_size
+        self.recent_frames = recent_frames
         self._methods: dict[str, MethodHandler] = {}
         self._publications: dict[str, PublishHandler] = {}
         self._connection_hooks: list[Callable[[ConnectionHandle], Any]] = []
