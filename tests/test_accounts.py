@@ -249,7 +249,12 @@ async def test_failed_relogin_logs_the_client_out() -> None:
         changes: list[str | None] = []
         logged_out = asyncio.Event()
         Accounts.of(client).add_listener(changes.append)
-        Accounts.of(client).add_listener(lambda uid: uid or logged_out.set())
+
+        def on_change(uid: str | None) -> None:
+            if uid is None:
+                logged_out.set()
+
+        Accounts.of(client).add_listener(on_change)
         async with asyncio.timeout(TIMEOUT):
             await login_with_password(client, "ada", PASSWORD)
             w.accounts.revoke(w.ada.id)
