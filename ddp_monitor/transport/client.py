@@ -30,6 +30,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Callable, Mapping, Sequence
+from ssl import SSLContext
 from typing import Any, TypeVar
 
 from ddp_monitor.ddp.client import ClientConnection
@@ -88,6 +89,8 @@ class DDPClient:
         headers: extra HTTP headers for the WebSocket handshake.
         on_reconnect: runs at every transport reset, including the first
             (Meteor's ``connection.onReconnect``); calls it makes go first.
+        ssl: an ``ssl.SSLContext`` for ``wss://`` URLs (None: websockets'
+            default, which verifies certificates).
         rng, new_id, supported_versions: injected into the core.
     """
 
@@ -103,6 +106,7 @@ class DDPClient:
         max_message_size: int | None = link.MAX_MESSAGE_SIZE,
         headers: Mapping[str, str] | None = None,
         on_reconnect: Callable[[], None] | None = None,
+        ssl: SSLContext | None = None,
         rng: Callable[[], float] = random.random,
         new_id: Callable[[], str] = random_id,
         supported_versions: Sequence[str] = SUPPORTED_VERSIONS,
@@ -111,6 +115,7 @@ class DDPClient:
         self.compression = compression
         self.max_message_size = max_message_size
         self.headers = dict(headers) if headers else None
+        self.ssl = ssl
         self._core_options: dict[str, Any] = {
             "retry": retry,
             "connect_timeout": connect_timeout,
@@ -502,6 +507,7 @@ class DDPClient:
                 compression=self.compression,
                 max_message_size=self.max_message_size,
                 headers=self.headers,
+                ssl_context=self.ssl,
             )
         except Exception as exc:
             self._lost(me, link.classify(exc))

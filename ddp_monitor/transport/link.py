@@ -128,8 +128,12 @@ async def open_link(
     compression: bool,
     max_message_size: int | None,
     headers: Mapping[str, str] | None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> Link:
     """Open one WebSocket to ``url`` (already translated by ``urls``).
+
+    ``ssl_context`` replaces websockets' default (verifying) one for ``wss://``
+    URLs; a plain ``ws://`` URL ignores it.
 
     Raises:
         Exception: whatever the attempt raised; pass it to ``classify``.
@@ -143,9 +147,15 @@ async def open_link(
         close_timeout=CLOSE_TIMEOUT,
         additional_headers=dict(headers) if headers else None,
         create_connection=Link,
+        **_tls(url, ssl_context),
     )
     assert isinstance(link, Link)
     return link
+
+
+def _tls(url: str, ssl_context: ssl.SSLContext | None) -> dict[str, Any]:
+    # websockets refuses an ``ssl`` argument for a ws:// URL.
+    return {"ssl": ssl_context} if ssl_context and url.startswith("wss:") else {}
 
 
 def write(link: Link, texts: Sequence[str]) -> bool:
