@@ -34,6 +34,7 @@ from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableMo
 from ddp_monitor.qt.countdown import RetryCountdown
 from ddp_monitor.qt.message_log_model import MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
+from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.status_look import look
 from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.ui.collections_view import CollectionsPanel
@@ -42,6 +43,7 @@ from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.message_log import MessageLogPanel
 from ddp_monitor.ui.method_queue import MethodQueuePanel
 from ddp_monitor.ui.resources import icon
+from ddp_monitor.ui.server_panel import ServerPanel
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
 
 __all__ = ["MainWindow"]
@@ -56,6 +58,8 @@ class MainWindow(QMainWindow):
         adaptor: the connection (its client already started).
         settings: where geometry and column widths live (tests pass a temp file).
         method_names, publication_names: completions for the console and form.
+        server: the hosted server's adaptor (the app's embedded demo); without
+            one the Server tab starts with nothing hosted.
     """
 
     def __init__(
@@ -65,6 +69,7 @@ class MainWindow(QMainWindow):
         *,
         method_names: Sequence[str] = (),
         publication_names: Sequence[str] = (),
+        server: ServerAdaptor | None = None,
     ) -> None:
         super().__init__()
         self.adaptor = adaptor
@@ -94,6 +99,14 @@ class MainWindow(QMainWindow):
         self.tabs.setDocumentMode(True)
         for panel in (self.methods, self.subscriptions, self.collections, self.log):
             self.tabs.addTab(panel, "")
+        # The Server tab (issue 5): the embedded demo server, or one hosted here.
+        self.server_panel = ServerPanel(server or ServerAdaptor(parent=self))
+        self.tabs.addTab(self.server_panel, self.server_panel.title())
+        self.server_panel.title_changed.connect(
+            lambda title: self.tabs.setTabText(
+                self.tabs.indexOf(self.server_panel), title
+            )
+        )
         self._build_layout()
         self._build_menus()
         self._build_status_bar()
@@ -127,7 +140,7 @@ class MainWindow(QMainWindow):
         self.export_action = action("Export...", "Ctrl+E", "export")
         self.find_action = action("Find in log", "Ctrl+F")
         self.quit_action = action("Quit", "Ctrl+Q")
-        self.tab_actions = [action(f"Tab {n}", f"Ctrl+{n}") for n in range(1, 5)]
+        self.tab_actions = [action(f"Tab {n}", f"Ctrl+{n}") for n in range(1, 6)]
 
     def _build_layout(self) -> None:
         self.sidebar = QFrame()
@@ -339,6 +352,7 @@ class MainWindow(QMainWindow):
             self.methods.splitter,
             self.collections.splitter,
             self.log.splitter,
+            self.server_panel.splitter,
         ]
 
     def _tables(self) -> list[Any]:
@@ -347,6 +361,7 @@ class MainWindow(QMainWindow):
             self.subscriptions.table,
             self.collections.collection_table,
             self.log.table,
+            self.server_panel.table,
         ]
 
     def _restore(self) -> None:

@@ -1,0 +1,186 @@
+"""Inbound connections of the hosted server: one row each, as Meteor's ``onConnection`` sees it.
+
+Owns ``ServerConnectionModel`` and ``ConnectionRecord``; imports QtCore/QtGui,
+``qt.table_model``, ``ddp.forwarding`` and the ``transport.server``
+handle type. Fed by ``ServerAdaptor.connections_flushed``: whole batches are
+inserted with one ``beginInsertRows`` and removed run by run, so 1,000
+clients connecting at once are a single update.
+
+The client address column is recomputed here with ``forwarding.client_address``
+from each row's peer address and ``X-Forwarded-For`` header, for the panel's
+``HTTP_FORWARDED_COUNT`` and rule: what the server would report behind that
+many proxies. (Meteor computes ``clientAddress`` once per connection, in
+``livedata_server.js`` ``Session``; the panel shows the what-if for all rows.)
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QModelIndex
+from PySide6.QtGui import QColor
+
+from ddp_monitor.ddp.forwarding import ForwardedRule, client_address
+from ddp_monitor.qt.table_model import Column, RowTableModel
+from ddp_monitor.transport.server import ConnectionHandle
+
+__all__ = ["CLOSE_COLUMN", "ConnectionRecord", "ServerConnectionModel"]
+
+
+@dataclass(slots=True)
+class ConnectionRecord:
+    """One inbound connection; counters are copied from its handle at each flush."""
+
+    handle: ConnectionHandle
+    connection_id: str
+    peer_address: str | None
+    forwarded_for: str | None
+    connected_at: float
+    transport: str
+    client_address: str | None = None
+    version: str | None = None
+    subscriptions: int = 0
+    messages_in: int = 0
+    messages_out: int = 0
+
+    @classmethod
+    def of(cls, handle: ConnectionHandle) -> ConnectionRecord:
+        record = cls(
+            handle,
+            handle.id,
+            handle.peer_address,
+            handle.http_headers.get("x-forwarded-for"),
+            handle.connected_at,
+            handle.transport,
+        )
+        record.refresh()
+        return record
+
+    def refresh(self) -> None:
+        handle = self.handle
+        self.version = handle.version
+        self.subscriptions = len(handle.subscriptions)
+        self.messages_in = handle.messages_in
+        self.messages_out = handle.messages_out
+
+
+def _since(record: ConnectionRecord) -> str:
+    return time.strftime("%H:%M:%S", time.localtime(record.connected_at))
+
+
+_MUTED = QColor("#7a7f87")
+_WARN = QColor("#c98500")
+
+_COLUMNS: list[Column[ConnectionRecord]] = [
+    Column("id", lambda r: r.connection_id),
+    Column(
+        "client address",
+        lambda r: r.client_address or "(none)",
+        tip="connection.clientAddress by HTTP_FORWARDED_COUNT and the chosen rule",
+        colour=lambda r: _WARN if r.client_address is None else None,
+    ),
+    Column(
+        "peer",
+        lambda r: r.peer_address or "-",
+        tip="the TCP peer's address, whatever the headers say",
+    ),
+    Column(
+        "x-forwarded-for",
+        lambda r: r.forwarded_for or "",
+        tip="the forwarded chain as received (the client's own entries come first)",
+        colour=lambda r: _MUTED,
+    ),
+    Column("connected", _since, tip="when the server sent `connected` (local time)"),
+    Column("DDP", lambda r: r.version or "-", tip="the DDP version agreed"),
+    Column("subs", lambda r: f"{r.subscriptions:,}", tip="live subscriptions"),
+    Column("in", lambda r: f"{r.messages_in:,}", tip="DDP messages from the client"),
+    Column("out", lambda r: f"{r.messages_out:,}", tip="DDP messages to the client"),
+    Column(
+        "", lambda r: "Close", tip="close this connection (the client may reconnect)"
+    ),
+]
+
+#: The column the panel paints as a Close button.
+CLOSE_COLUMN = len(_COLUMNS) - 1
+
+
+class ServerConnectionModel(RowTableModel[ConnectionRecord]):
+    """Live inbound connections in the order they opened."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(_COLUMNS, parent)
+        self.forwarded_count = 0
+        self.forwarded_rule = ForwardedRule.CURRENT
+
+    def apply(
+        self,
+        opened: Sequence[ConnectionHandle],
+        changed: Sequence[ConnectionHandle],
+        closed: Sequence[str],
+    ) -> None:
+        """One batch from ``ServerAdaptor.connections_flushed``."""
+        fresh = [ConnectionRecord.of(h) for h in opened if h.id not in self._row_of]
+        for record in fresh:
+            self._address(record)
+        if fresh:
+            self._add_many(fresh)
+        touched: set[str] = set()
+        for handle in changed:
+            known = self.row(handle.id)
+            if known is not None:
+                known.refresh()
+                touched.add(handle.id)
+        self._touched(touched)
+        if closed:
+            self._remove(closed)
+        self.counts_changed.emit()
+
+    def position(self, connection_id: str) -> int | None:
+        """The row number of this connection, or None."""
+        return self._row_of.get(connection_id)
+
+    def set_forwarding(self, count: int, rule: ForwardedRule) -> None:
+        """Recompute every row's client address for ``count`` proxies by ``rule``."""
+        self.forwarded_count, self.forwarded_rule = count, ForwardedRule(rule)
+        for record in self._rows:
+            self._address(record)
+        if self._rows:
+            self.dataChanged.emit(self.index(0, 1), self.index(len(self._rows) - 1, 1))
+
+    def _address(self, record: ConnectionRecord) -> None:
+        record.client_address = client_address(
+            record.peer_address,
+            record.forwarded_for,
+            self.forwarded_count,
+            self.forwarded_rule,
+        )
+
+    # -- bulk row changes -------------------------------------------------------------
+    def _add_many(self, records: Sequence[ConnectionRecord]) -> None:
+        first = len(self._rows)
+        self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
+        for at, record in enumerate(records, first):
+            self._rows.append(record)
+            self._row_of[record.connection_id] = at
+        self.endInsertRows()
+
+    def _remove(self, keys: Iterable[str]) -> None:
+        doomed = sorted(
+            {self._row_of[k] for k in keys if k in self._row_of}, reverse=True
+        )
+        # Contiguous runs from the bottom up: earlier rows keep their numbers.
+        runs: list[tuple[int, int]] = []
+        for at in doomed:
+            if runs and runs[-1][0] == at + 1:
+                runs[-1] = (at, runs[-1][1])
+            else:
+                runs.append((at, at))
+        for first, last in runs:
+            self.beginRemoveRows(QModelIndex(), first, last)
+            del self._rows[first : last + 1]
+            # Views may look rows up by id as soon as they hear of the removal.
+            self._row_of = {r.connection_id: at for at, r in enumerate(self._rows)}
+            self.endRemoveRows()

@@ -1,0 +1,112 @@
+"""The Server tab's detail pane: one connection's addresses, headers, subscriptions and last frames.
+
+Owns ``ConnectionDetail`` and ``describe``; imports QtWidgets/QtCore,
+``ddp.forwarding`` and the ``qt.server_model`` record (the handle it carries is
+read, never imported: ``ui`` stays off ``transport``). Plain monospace text, so
+any part copies with the mouse or Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import time
+
+from PySide6.QtWidgets import QPlainTextEdit, QWidget
+
+from ddp_monitor.ddp.forwarding import ForwardedRule, client_address
+from ddp_monitor.qt.server_model import ConnectionRecord
+
+__all__ = ["ConnectionDetail", "describe"]
+
+_EMPTY = "Select a connection to see its HTTP headers, subscriptions and last frames."
+#: A frame line is cut here (the ring already keeps at most 2,000 characters).
+_FRAME_CHARS = 400
+
+
+def _wall(monotonic: float) -> str:
+    """A loop-clock time as local wall-clock time, to the millisecond."""
+    wall = time.time() - (time.monotonic() - monotonic)
+    return (
+        time.strftime("%H:%M:%S", time.localtime(wall))
+        + f".{int(wall * 1000) % 1000:03d}"
+    )
+
+
+def _age(seconds: float) -> str:
+    seconds = max(int(seconds), 0)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
+    """The detail text of one connection, for ``count`` proxies by ``rule``."""
+    handle = record.handle
+    chain = handle.forwarded_for
+    lines = [
+        f"Connection {record.connection_id}  ({record.transport}, DDP "
+        f"{record.version or '-'}, user {handle.user_id or '-'})"
+        + ("  CLOSED" if handle.closed else ""),
+        "",
+        f"  client address   {record.client_address or '(none)'}",
+        f"  peer address     {record.peer_address or '-'}",
+        f"  forwarded chain  {' > '.join(chain) if chain else '(no X-Forwarded-For)'}",
+    ]
+    if count:
+        others = {
+            r.value: client_address(record.peer_address, record.forwarded_for, count, r)
+            for r in ForwardedRule
+        }
+        words = ", ".join(f"{k}: {v or '(none)'}" for k, v in others.items())
+        lines.append(f"  behind {count} prox{'y' if count == 1 else 'ies'}   {words}")
+    else:
+        lines.append(
+            "  behind 0 proxies the peer address is the client address "
+            f"({rule.value} rule)"
+        )
+    lines.append(
+        f"  connected        {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(record.connected_at))}"
+        f" ({_age(time.time() - record.connected_at)} ago)"
+    )
+    headers = handle.http_headers
+    lines += ["", f"HTTP headers ({len(headers)}; sockjs's whitelist, never cookies)"]
+    width = max((len(name) for name in headers), default=0)
+    lines += [f"  {name:<{width}}  {value}" for name, value in sorted(headers.items())]
+    subscriptions = handle.subscriptions
+    lines += ["", f"Subscriptions ({len(subscriptions)})"]
+    lines += [f"  {sub_id}  {name}" for sub_id, name in subscriptions.items()]
+    if not subscriptions:
+        lines.append("  none")
+    frames = handle.recent_frames
+    lines += [
+        "",
+        f"Recent frames (last {len(frames)}; {record.messages_in:,} in, "
+        f"{record.messages_out:,} out in all)",
+    ]
+    for frame in frames:
+        arrow = "C\u2192S" if frame.direction == "in" else "S\u2192C"
+        text = frame.data if isinstance(frame.data, str) else repr(frame.data)
+        if len(text) > _FRAME_CHARS:
+            text = text[:_FRAME_CHARS] + "\u2026"
+        lines.append(f"  {_wall(frame.time)} {arrow} {text}")
+    if not frames:
+        lines.append("  none kept (the server keeps no frames)")
+    return "\n".join(lines)
+
+
+class ConnectionDetail(QPlainTextEdit):
+    """Read-only, monospace; rewritten only when the text really changed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("jsonView")
+        self.setReadOnly(True)
+        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        self.setPlaceholderText(_EMPTY)
+        self.connection_id: str | None = None
+
+    def show_record(
+        self, record: ConnectionRecord | None, count: int, rule: ForwardedRule
+    ) -> None:
+        self.connection_id = record.connection_id if record is not None else None
+        text = describe(record, count, rule) if record is not None else ""
+        if text != self.toPlainText():
+            self.setPlainText(text)
