@@ -23,6 +23,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.transport.client import DDPClient
 from ddp_monitor.transport.urls import InvalidURL
 from ddp_monitor.ui.main_window import MainWindow
@@ -82,15 +83,19 @@ async def open_session(url: str | None, settings: QSettings | None = None) -> Se
     label = ""
     methods: tuple[str, ...] = ()
     publications: tuple[str, ...] = ()
+    hosted: ServerAdaptor | None = None
     if url is None:
         # Imported here: opening a real server's URL never loads the demo.
         from ddp_monitor.demo import create_demo_server
 
         server = create_demo_server(host="127.0.0.1", port=0)
         await server.start()
-        closers.append(server.stop)
+        hosted = ServerAdaptor(server)  # the Server tab shows it, close() stops it
         url, label = str(server.url), "local demo"
         methods, publications = DEMO_METHODS, DEMO_PUBLICATIONS
+    if hosted is None:
+        hosted = ServerAdaptor()  # nothing hosted until the Server tab starts one
+    closers.append(hosted.close)
     try:
         client = DDPClient(url)
     except InvalidURL:
@@ -101,7 +106,11 @@ async def open_session(url: str | None, settings: QSettings | None = None) -> Se
     await adaptor.start()
     closers.insert(0, adaptor.close)
     window = MainWindow(
-        adaptor, settings, method_names=methods, publication_names=publications
+        adaptor,
+        settings,
+        method_names=methods,
+        publication_names=publications,
+        server=hosted,
     )
     if methods:
         start_demo_traffic(adaptor)
