@@ -94,9 +94,11 @@ class Collection:
             raise KeyError(f"Duplicate _id {id_!r}")
         fields = {k: clone(v) for k, v in doc.items() if k != "_id"}
         self._docs[id_] = fields
+        whole = {"_id": id_, **fields}
+        shared = clone(fields)  # one copy for all observers (see observe_changes)
         for obs in list(self._observers):
-            if obs.matches({"_id": id_, **fields}):
-                obs.added(id_, clone(fields))
+            if obs.matches(whole):
+                obs.added(id_, shared)
         return id_
 
     def update(
@@ -138,12 +140,19 @@ class Collection:
         cleared: list[str],
     ) -> None:
         after = {"_id": id_, **fields}
+        # One copy for all observers (see observe_changes), made on first use.
+        shared_changed: dict[str, Any] | None = None
+        shared_fields: dict[str, Any] | None = None
         for obs in list(self._observers):
             was, now = obs.matches(before), obs.matches(after)
             if was and now:
-                obs.changed(id_, clone(changed), list(cleared))
+                if shared_changed is None:
+                    shared_changed = clone(changed)
+                obs.changed(id_, shared_changed, list(cleared))
             elif now:  # the document entered this live query
-                obs.added(id_, clone(fields))
+                if shared_fields is None:
+                    shared_fields = clone(fields)
+                obs.added(id_, shared_fields)
             elif was:
                 obs.removed(id_)
 
@@ -176,7 +185,12 @@ class Cursor:
         changed: Callable[[str, dict[str, Any], list[str]], None],
         removed: Callable[[str], None],
     ) -> ObserveHandle:
-        """Calls ``added`` for every current match now, then reports every change."""
+        """Calls ``added`` for every current match now, then reports every change.
+
+        The ``fields`` of one change are a single copy handed to every observer
+        (a change fans out to every subscriber unencoded and uncopied per
+        subscriber): read them, never change them.
+        """
         return self.collection._observe(
             _Observer(self.selector, added, changed, removed)
         )

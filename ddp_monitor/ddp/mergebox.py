@@ -36,6 +36,13 @@ _SCALARS = frozenset({str, int, bool, type(None)})
 
 _Precedence = dict[str, list[list[Any]]]  # field -> [[sub, value], ...]
 
+# Fan-out memo: a live query hands one ``fields`` object to every subscriber,
+# so the same document reaches many sessions' merge boxes in a row. The last
+# first ``added`` is kept (input object, collection, id, private copy, frame)
+# and reused while the input is the same object with the same content.
+_AddedMemo = tuple[Mapping[str, Any], str, str, dict[str, Any], str]
+_last_added: _AddedMemo | None = None
+
 
 class _Document:
     __slots__ = ("fields", "precedence", "subs")
@@ -79,20 +86,7 @@ class MergeBox:
             view = self._views[collection] = {}
         doc = view.get(id_)
         if doc is None:
-            # Fast path (SessionCollectionView.added, first sub): one dict
-            # copy, and no EJSON walk when every value is a plain scalar.
-            own: dict[str, Any] = {}
-            plain = True
-            for key, value in fields.items():
-                kind = type(value)
-                if kind in _SCALARS or (kind is float and value - value == 0):
-                    own[key] = value
-                else:
-                    own[key] = clone(value)
-                    plain = False
-            own.pop("_id", None)
-            view[id_] = _Document(sub, own)
-            self._send_added(collection, id_, own, plain)
+            self._first_added(sub, view, collection, id_, fields)
             return
         if sub not in doc.subs:  # existsIn is a Set
             doc.subs.append(sub)
@@ -229,13 +223,52 @@ class MergeBox:
         elif was_first and not equals(removed_value, entries[0][1]):
             doc.fields[key] = changed[key] = entries[0][1]
 
-    def _send_added(
-        self, collection: str, id_: str, fields: dict[str, Any], plain: bool = False
+    def _first_added(
+        self,
+        sub: str,
+        view: dict[str, _Document],
+        collection: str,
+        id_: str,
+        fields: Mapping[str, Any],
     ) -> None:
+        """SessionCollectionView.added for a document new to the view."""
+        global _last_added
+        memo = _last_added
+        if (
+            memo is not None
+            and memo[0] is fields
+            and memo[1] == collection
+            and memo[2] == id_
+            and memo[3] == fields
+        ):
+            view[id_] = _Document(sub, dict(memo[3]))
+            self._send(memo[4])
+            return
+        # One dict copy, and no EJSON walk when every value is a plain scalar.
+        own: dict[str, Any] = {}
+        plain = True
+        for key, value in fields.items():
+            kind = type(value)
+            if kind in _SCALARS or (kind is float and value - value == 0):
+                own[key] = value
+            else:
+                own[key] = clone(value)
+                plain = False
+        own.pop("_id", None)
+        view[id_] = _Document(sub, own)
+        text = self._added_text(collection, id_, own, plain)
+        # Values are replaced, never changed in place, so a shallow copy is
+        # private enough to compare with and to hand out again.
+        _last_added = (fields, collection, id_, dict(own), text)
+        self._send(text)
+
+    def _added_text(
+        self, collection: str, id_: str, fields: dict[str, Any], plain: bool = False
+    ) -> str:
         wire: dict[str, Any] = {"msg": "added", "collection": collection, "id": id_}
         if fields:  # stringifyDDP drops an empty `fields`
             wire["fields"] = fields if plain else to_json_value(fields)
-        self._send(self._dumps(wire))
+        return self._dumps(wire)
 
     def _send_changed(
         self, collection: str, id_: str, fields: dict[str, Any], cleared: list[str]

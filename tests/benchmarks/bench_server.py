@@ -11,7 +11,9 @@ so its memory is measured alone and the clients do not share its CPU:
    N clients connected, divided by N (target < 50 KB);
 2. fan-out: N connections subscribed to ``tasks``; one ``tasks.add`` from
    another connection; the time until every one of them has the ``added``
-   (target: within 50 ms);
+   (target: within 50 ms). The N receivers share this process, so beside it
+   the same receivers time a bare ``websockets`` server that broadcasts one
+   pre-encoded frame to all of them: the floor no server can go below here;
 3. ``items(docs)`` to one bare ``websockets`` client that json-decodes every
    frame until ``ready``, from our server and from the real Meteor 1.9.3
    server in the same run (target: at least Meteor's rate).
@@ -57,6 +59,51 @@ def our_server() -> Iterator[tuple[str, int]]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def _broadcast_server(port_queue: Any) -> None:
+    """A bare websockets server: `connect` -> `connected`; any `method` ->
+    one pre-encoded `added` broadcast to every other socket, then `result`."""
+    from websockets.asyncio.server import broadcast, serve
+
+    added = json.dumps(
+        {"msg": "added", "collection": "tasks", "id": "t1", "fields": {"title": "x"}}
+    )
+
+    async def handle(ws: Any) -> None:
+        async for text in ws:
+            kind = json.loads(text).get("msg")
+            if kind == "connect":
+                await ws.send('{"msg":"connected","session":"bare"}')
+            elif kind == "sub":
+                await ws.send('{"msg":"ready","subs":["t"]}')
+            elif kind == "method":
+                broadcast([c for c in server.connections if c is not ws], added)
+                await ws.send('{"msg":"result","id":"1"}')
+
+    async def main() -> None:
+        nonlocal server
+        async with serve(handle, "127.0.0.1", 0, compression=None) as server:
+            port_queue.put(server.sockets[0].getsockname()[1])
+            await asyncio.Future()
+
+    server: Any = None
+    asyncio.run(main())
+
+
+@contextmanager
+def bare_broadcast_server() -> Iterator[str]:
+    """The fan-out floor's server in a child process: its URL."""
+    import multiprocessing
+
+    ports: Any = multiprocessing.Queue()
+    proc = multiprocessing.Process(target=_broadcast_server, args=(ports,), daemon=True)
+    proc.start()
+    try:
+        yield f"ws://127.0.0.1:{ports.get(timeout=30)}/websocket"
+    finally:
+        proc.kill()
+        proc.join(10)
 
 
 def rss_bytes(pid: int) -> int:
@@ -148,18 +195,24 @@ def median(values: list[float]) -> float:
 
 async def run(args: argparse.Namespace) -> None:
     n, runs = args.connections, args.runs
-    memory, fanout, ours = [], [], []
+    memory, fanout, floor, ours = [], [], [], []
     for _ in range(runs):
         with our_server() as (url, pid):
             memory.append(await bench_memory(url, pid, n))
         with our_server() as (url, _pid):
             fanout.append(await bench_fanout(url, n))
+        with bare_broadcast_server() as url:
+            floor.append(await bench_fanout(url, n))
         with our_server() as (url, _pid):
             ours.append(await bench_items(url, args.docs))
     print(
         f"memory per idle connection ({n} connections): {median(memory) / 1024:.1f} KB"
     )
     print(f"fan-out of one change to {n} subscribers: {median(fanout) * 1000:.1f} ms")
+    print(
+        f"  bare websockets broadcast to the same receivers: "
+        f"{median(floor) * 1000:.1f} ms (ratio {median(fanout) / median(floor):.2f})"
+    )
     print(f"items({args.docs}) from ddp-monitor: {median(ours):,.0f} docs/s")
     if args.no_meteor:
         return

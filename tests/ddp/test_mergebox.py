@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -137,3 +138,33 @@ def test_unknown_document_changes_raise() -> None:
         box.changed("A", "c", "nope", {"a": 1})
     with pytest.raises(KeyError):
         box.removed("A", "c", "nope")
+
+
+def test_one_document_fanned_out_reaches_every_session_unchanged() -> None:
+    """The same fields handed to many sessions give each the same frame, even after one edits its view."""
+    shared = {
+        "title": "x",
+        "createdAt": datetime(2024, 1, 1, tzinfo=UTC),
+        "tags": ["a"],
+    }
+    first, first_sent = make_box()
+    first.added("A", "tasks", "t1", shared)
+    first.changed("A", "tasks", "t1", {"title": "edited"}, [])
+    second, second_sent = make_box()
+    second.added("A", "tasks", "t1", shared)
+    assert frames(second_sent) == [frames(first_sent)[0]]
+    assert second.documents("tasks") == {
+        "t1": {"title": "x", "createdAt": shared["createdAt"], "tags": ["a"]}
+    }
+
+
+def test_fields_changed_between_sessions_are_sent_as_they_are_now() -> None:
+    """A publication that reuses and edits one dict sends each session what it holds then."""
+    fields: dict[str, Any] = {"n": 1, "when": [1]}
+    first, first_sent = make_box()
+    first.added("A", "c", "d", fields)
+    fields["n"] = 2
+    second, second_sent = make_box()
+    second.added("A", "c", "d", fields)
+    assert frames(first_sent)[0]["fields"] == {"n": 1, "when": [1]}
+    assert frames(second_sent)[0]["fields"] == {"n": 2, "when": [1]}
