@@ -209,10 +209,16 @@ class ClientConnection:
         return events
 
     def next_deadline(self) -> float | None:
-        deadlines = [self._machine.connect_deadline, self.status.retry_time]
+        # Asked after every batch of frames: plain comparisons, no lists.
+        deadline = self._machine.connect_deadline
+        retry_time = self.status.retry_time
+        if retry_time is not None and (deadline is None or retry_time < deadline):
+            deadline = retry_time
         if self._heartbeat is not None:
-            deadlines.append(self._heartbeat.next_deadline())
-        return min((d for d in deadlines if d is not None), default=None)
+            beat = self._heartbeat.next_deadline()
+            if deadline is None or beat < deadline:
+                deadline = beat
+        return deadline
 
     # -- inputs from the driver --------------------------------------------
     def transport_opened(self, now: float) -> None:
