@@ -153,9 +153,9 @@ class ForwardingBar(QWidget):
         )
         source = " (from the environment)" if from_environment else ""
         hint = QLabel(
-            f"Client addresses below are what the server reports behind that many "
-            f"proxies{source}; new connections get it too."
+            f"client address = what the server reports behind that many proxies{source}"
         )
+        hint.setToolTip("New connections get this clientAddress from the server too.")
         hint.setObjectName("hintLabel")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)

@@ -1,6 +1,6 @@
 """The Server tab's detail pane: one connection's addresses, headers, subscriptions and last frames.
 
-Owns ``ConnectionDetail`` and ``describe``; imports QtWidgets/QtCore,
+Owns ``ConnectionDetail``, ``describe`` and ``describe_frames``; imports QtWidgets/QtCore,
 ``ddp.forwarding`` and the ``qt.server_model`` record (the handle it carries is
 read, never imported: ``ui`` stays off ``transport``). Plain monospace text, so
 any part copies with the mouse or Ctrl+C.
@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import time
 
-from PySide6.QtWidgets import QPlainTextEdit, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QWidget
 
 from ddp_monitor.ddp.forwarding import ForwardedRule, client_address
 from ddp_monitor.qt.server_model import ConnectionRecord
 
-__all__ = ["ConnectionDetail", "describe"]
+__all__ = ["ConnectionDetail", "describe", "describe_frames"]
 
 _EMPTY = "Select a connection to see its HTTP headers, subscriptions and last frames."
 #: A frame line is cut here (the ring already keeps at most 2,000 characters).
@@ -59,8 +60,7 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
         lines.append(f"  behind {count} prox{'y' if count == 1 else 'ies'}   {words}")
     else:
         lines.append(
-            "  behind 0 proxies the peer address is the client address "
-            f"({rule.value} rule)"
+            "  no proxies       (HTTP_FORWARDED_COUNT 0: the peer is the client)"
         )
     lines.append(
         f"  connected        {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(record.connected_at))}"
@@ -75,11 +75,15 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
     lines += [f"  {sub_id}  {name}" for sub_id, name in subscriptions.items()]
     if not subscriptions:
         lines.append("  none")
-    frames = handle.recent_frames
-    lines += [
-        "",
-        f"Recent frames (last {len(frames)}; {record.messages_in:,} in, "
-        f"{record.messages_out:,} out in all)",
+    return "\n".join(lines)
+
+
+def describe_frames(record: ConnectionRecord) -> str:
+    """The connection's last frames, oldest first, one line each."""
+    frames = record.handle.recent_frames
+    lines = [
+        f"Recent frames (last {len(frames)} of {record.messages_in:,} in, "
+        f"{record.messages_out:,} out)"
     ]
     for frame in frames:
         arrow = "C\u2192S" if frame.direction == "in" else "S\u2192C"
@@ -92,21 +96,45 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
     return "\n".join(lines)
 
 
-class ConnectionDetail(QPlainTextEdit):
-    """Read-only, monospace; rewritten only when the text really changed."""
+def _text_view(placeholder: str) -> QPlainTextEdit:
+    view = QPlainTextEdit()
+    view.setObjectName("jsonView")  # monospace in both stylesheets
+    view.setReadOnly(True)
+    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    view.setPlaceholderText(placeholder)
+    return view
+
+
+def _set(view: QPlainTextEdit, text: str) -> None:
+    # Only on a real change: a rewrite would drop the user's text selection.
+    if text != view.toPlainText():
+        view.setPlainText(text)
+
+
+class ConnectionDetail(QSplitter):
+    """Addresses, headers and subscriptions on the left; the last frames on the right."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("jsonView")
-        self.setReadOnly(True)
-        self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.setPlaceholderText(_EMPTY)
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self.setObjectName("serverDetailSplitter")
+        self.summary = _text_view(_EMPTY)
+        self.frames = _text_view("")
+        self.addWidget(self.summary)
+        self.addWidget(self.frames)
+        self.setSizes([460, 600])
         self.connection_id: str | None = None
 
     def show_record(
         self, record: ConnectionRecord | None, count: int, rule: ForwardedRule
     ) -> None:
         self.connection_id = record.connection_id if record is not None else None
-        text = describe(record, count, rule) if record is not None else ""
-        if text != self.toPlainText():
-            self.setPlainText(text)
+        if record is None:
+            _set(self.summary, "")
+            _set(self.frames, "")
+            return
+        _set(self.summary, describe(record, count, rule))
+        _set(self.frames, describe_frames(record))
+
+    def text(self) -> str:
+        """Everything shown, as one text."""
+        return f"{self.summary.toPlainText()}\n\n{self.frames.toPlainText()}"

@@ -25,6 +25,7 @@ from PySide6.QtGui import QKeySequence, QMouseEvent, QPainter, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QPushButton,
     QSplitter,
@@ -50,6 +51,7 @@ from ddp_monitor.ui.table_view import DenseTable
 __all__ = ["CloseButtonDelegate", "ServerPanel"]
 
 Index = QModelIndex | QPersistentModelIndex
+_CHAIN_COLUMN = 3  # x-forwarded-for: takes what the other columns leave
 
 _NOT_HOSTING = (
     "Not hosting. Choose a host and port above and press Start hosting: "
@@ -136,8 +138,11 @@ class ServerPanel(QWidget):
         self.table.setModel(self.proxy)
         self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.table.setSortingEnabled(True)
-        self.table.set_column_widths(160, 120, 100, 150, 75, 45, 45, 60, 60, 70)
+        self.table.set_column_widths(170, 120, 110, 220, 80, 48, 52, 70, 70, 72)
         self.table.horizontalHeader().setStretchLastSection(False)
+        self.table.horizontalHeader().setSectionResizeMode(
+            _CHAIN_COLUMN, QHeaderView.ResizeMode.Stretch
+        )
         self.closer = CloseButtonDelegate(self.table)
         self.table.setItemDelegateForColumn(CLOSE_COLUMN, self.closer)
         self.detail = ConnectionDetail()
@@ -155,13 +160,15 @@ class ServerPanel(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.addLayout(tools)
         column.addWidget(self.table, 1)
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        # Table above, detail below: both get the window's whole width (ten
+        # columns; frames are long lines).
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("serverSplitter")
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.detail)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([640, 420])
+        self.splitter.setSizes([380, 260])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.hosting)
