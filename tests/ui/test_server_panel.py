@@ -197,7 +197,8 @@ def test_start_and_stop_hosting_from_the_panel(
         return result
 
     url, title, rows, shown_url = run(qloop, scenario())
-    assert url.startswith("ws://127.0.0.1:") and url.endswith("/websocket")
+    assert url.startswith("ws://127.0.0.1:")
+    assert url.endswith("/websocket")
     assert title == "Server (1)"
     assert rows == 0
     assert shown_url == ""
@@ -288,7 +289,8 @@ def test_npm_ddp_client_appears_as_a_row_and_can_be_closed(
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
             )  # fmt: skip
-            assert node.stdout is not None and node.stdin is not None
+            assert node.stdout is not None
+            assert node.stdin is not None
             try:
                 async with asyncio.timeout(TIMEOUT):
                     first = json.loads(await node.stdout.readline())
