@@ -22,12 +22,14 @@ import qasync  # type: ignore[import-untyped]  # qasync ships no type informatio
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ddp_monitor.profiles import ProfileStore
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.qt.profile_model import ProfileListModel
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
-from ddp_monitor.transport.client import DDPClient
 from ddp_monitor.transport.urls import InvalidURL
 from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.resources import icon, is_dark, stylesheet
+from ddp_monitor.workspace import Workspace
 
 __all__ = [
     "DEMO_METHODS",
@@ -61,11 +63,20 @@ DEMO_SUBSCRIPTIONS: tuple[tuple[str, list[Any]], ...] = (
 
 @dataclass
 class Session:
-    """One open window with its client (and the demo server when it runs one)."""
+    """One open window, its connections (``adaptor``: the first) and the demo server."""
 
     window: MainWindow
     adaptor: ClientAdaptor
     closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    workspace: Workspace | None = None
+
+    async def open_saved(self) -> None:
+        """Open the profiles that were open last time, and the auto-connect ones."""
+        assert self.workspace is not None
+        wanted = set(self.window.remembered_connections())
+        for profile in self.window.profiles.profiles:
+            if profile.auto_connect or profile.id in wanted:
+                await self.workspace.open_profile(profile)
 
     async def close(self) -> None:
         """Close the client, then stop the demo server (in that order)."""
@@ -73,8 +84,14 @@ class Session:
             await close()
 
 
-async def open_session(url: str | None, settings: QSettings | None = None) -> Session:
+async def open_session(
+    url: str | None,
+    settings: QSettings | None = None,
+    store: ProfileStore | None = None,
+) -> Session:
     """Start the demo server when ``url`` is None, connect, build the window.
+
+    ``store``: the saved profiles (None: an in-memory list, as tests want).
 
     Raises:
         InvalidURL: ``url`` cannot lead to a DDP server.
@@ -96,28 +113,31 @@ async def open_session(url: str | None, settings: QSettings | None = None) -> Se
     if hosted is None:
         hosted = ServerAdaptor()  # nothing hosted until the Server tab starts one
     closers.append(hosted.close)
+    profiles = ProfileListModel(store)
+    window = MainWindow(None, settings, profiles=profiles, server=hosted)
+    profiles.load()
+    workspace = Workspace(window)
     try:
-        client = DDPClient(url)
+        first = await workspace.open_url(
+            url,
+            "demo" if methods else url,
+            label,
+            method_names=methods,
+            publication_names=publications,
+        )
     except InvalidURL:
         for close in closers:
             await close()
+        window.deleteLater()
         raise
-    adaptor = ClientAdaptor(client, label)
-    await adaptor.start()
-    closers.insert(0, adaptor.close)
-    window = MainWindow(
-        adaptor,
-        settings,
-        method_names=methods,
-        publication_names=publications,
-        server=hosted,
-    )
+    adaptor = first.adaptor
+    closers.insert(0, workspace.close)
     if methods:
         start_demo_traffic(adaptor)
     # Everything made so far (Qt wrappers, modules, the window) lives for the
     # whole run: freezing it keeps full collections, and their pauses, short.
     gc.freeze()
-    return Session(window, adaptor, closers)
+    return Session(window, adaptor, closers, workspace)
 
 
 def start_demo_traffic(adaptor: ClientAdaptor) -> None:
@@ -191,7 +211,7 @@ async def _main(
     app: QApplication, url: str | None, loop: asyncio.AbstractEventLoop
 ) -> int:
     try:
-        session = await open_session(url)
+        session = await open_session(url, store=ProfileStore())
     except InvalidURL as exc:
         box = QMessageBox(
             QMessageBox.Icon.Critical,
@@ -209,6 +229,7 @@ async def _main(
     install_error_route(session.window, loop)
     session.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     session.window.show()
+    await session.open_saved()
     await closed.wait()
     await session.close()
     return 0

@@ -1,0 +1,247 @@
+"""One connection's page: its bar, banner, tabs, models and countdown.
+
+Owns ``ConnectionPage`` and ``PageActions``; imports QtWidgets/QtCore, the
+``qt`` adaptor, models and countdown, ``ddp.status`` values and the panels in
+``ui``. Split out of ``main_window`` when the window began to hold several
+connections (issue 6): every open connection has a page, the window shows
+the selected one and points its shared actions (Ctrl+R, Ctrl+D, log pause,
+clear, export) at it. The page binds its adaptor's signals to its own
+models and panels and nothing else.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Signal, Slot
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ddp_monitor.ddp.events import BadMessageReceived
+from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
+from ddp_monitor.qt.countdown import RetryCountdown
+from ddp_monitor.qt.message_log_model import MessageLogModel
+from ddp_monitor.qt.method_model import MethodQueueModel
+from ddp_monitor.qt.subscription_model import SubscriptionModel
+from ddp_monitor.ui.collections_view import CollectionsPanel
+from ddp_monitor.ui.connection_bar import ConnectionBar
+from ddp_monitor.ui.error_banner import ErrorBanner
+from ddp_monitor.ui.message_log import MessageLogPanel
+from ddp_monitor.ui.method_queue import MethodQueuePanel
+from ddp_monitor.ui.subscriptions import SubscriptionsPanel
+
+__all__ = ["ConnectionPage", "PageActions"]
+
+
+@dataclass(frozen=True, slots=True)
+class PageActions:
+    """The window's actions a page shows in its bar and log toolbar."""
+
+    reconnect: QAction
+    battery: QAction
+    pause: QAction
+    clear: QAction
+    export: QAction
+
+
+class ConnectionPage(QWidget):
+    """Everything shown for one connection.
+
+    Signals:
+        facts_changed(): the status-bar facts (session, version, login...) moved.
+    """
+
+    facts_changed = Signal()
+
+    def __init__(
+        self,
+        key: str,
+        adaptor: ClientAdaptor,
+        actions: PageActions,
+        *,
+        method_names: Sequence[str] = (),
+        publication_names: Sequence[str] = (),
+    ) -> None:
+        super().__init__()
+        self.key = key
+        self.adaptor = adaptor
+        self.user_id: str | None = None
+        self.log_model = MessageLogModel(parent=self)
+        self.method_model = MethodQueueModel(self)
+        self.subscription_model = SubscriptionModel(self)
+        self.collection_model = CollectionListModel(adaptor.store, self)
+        self.document_model = DocumentTableModel(adaptor.store, parent=self)
+        self.countdown = RetryCountdown(parent=self)
+        self.bar = ConnectionBar(actions.reconnect, actions.battery)
+        self.badge = self.bar.badge
+        self.banner = ErrorBanner()
+        self.methods = MethodQueuePanel(self.method_model, adaptor.call, method_names)
+        self.subscriptions = SubscriptionsPanel(
+            self.subscription_model, adaptor.subscribe, adaptor.stop, publication_names
+        )
+        self.collections = CollectionsPanel(self.collection_model, self.document_model)
+        self.log = MessageLogPanel(
+            self.log_model, actions.pause, actions.clear, actions.export
+        )
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        for panel in (self.methods, self.subscriptions, self.collections, self.log):
+            self.tabs.addTab(panel, "")
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.bar)
+        banner_box = QVBoxLayout()
+        banner_box.setContentsMargins(8, 6, 8, 0)
+        banner_box.addWidget(self.banner)
+        column.addLayout(banner_box)
+        column.addWidget(self.tabs, 1)
+        self._bind()
+        self._show_status(adaptor.status)
+        self._update_titles()
+
+    def _bind(self) -> None:
+        a = self.adaptor
+        a.status_changed.connect(self._show_status)
+        a.status_changed.connect(self.countdown.follow)
+        self.countdown.ticked.connect(self.badge.show_remaining)
+        a.battery_saving_changed.connect(self.badge.show_battery_saving)
+        a.events_flushed.connect(self._apply_events)
+        a.frames_flushed.connect(self.log_model.append)
+        a.meter_changed.connect(self.bar.show_meter)
+        a.handshake_completed.connect(self.facts_changed)
+        a.transport_lost.connect(self._transport_lost)
+        a.problem.connect(self.banner.show_problem)
+        self.log.exported.connect(self._exported)
+        self.log.export_failed.connect(
+            lambda why: self.banner.show_problem("Export failed", why)
+        )
+        for model in (
+            self.method_model,
+            self.subscription_model,
+            self.collection_model,
+            self.log_model,
+        ):
+            model.counts_changed.connect(self._update_titles)
+
+    def _exported(self, path: str, n: int) -> None:
+        window = self.window()
+        if isinstance(window, QMainWindow):
+            window.statusBar().showMessage(f"Exported {n:,} frames to {path}", 8000)
+
+    # -- reacting ------------------------------------------------------------------
+    @Slot(list, list)
+    def _apply_events(self, events: list[Any], times: list[float]) -> None:
+        self.method_model.apply_events(events, times)
+        self.subscription_model.apply_events(events, times)
+        self.collection_model.apply_events(events)
+        self.document_model.apply_events(events)
+        for event in events:
+            if isinstance(event, BadMessageReceived) and event.text:
+                self.log_model.mark_bad(event.text)
+
+    _connection_problem = False
+
+    @Slot(object)
+    def _show_status(self, status: Status) -> None:
+        self.badge.show_status(status)
+        if status.status is ConnectionStatus.CONNECTED and self._connection_problem:
+            self._connection_problem = False
+            self.banner.dismiss()
+        if status.status is ConnectionStatus.FAILED and status.reason:
+            self._connection_problem = True
+            self.banner.show_problem(
+                "The connection failed for good",
+                f"{status.reason}. Ctrl+R tries again.",
+            )
+        self.facts_changed.emit()
+
+    @Slot(str)
+    def _transport_lost(self, reason: str) -> None:
+        if self.adaptor.battery_saving:
+            return
+        self._connection_problem = True
+        self.banner.show_problem(
+            "Cannot reach the server"
+            if self.adaptor.session is None
+            else "The connection dropped",
+            f"{self.adaptor.url}: {reason}. ddp-monitor retries on its own; "
+            "Reconnect now (Ctrl+R) tries at once.",
+        )
+
+    def show_user(self, user_id: str | None) -> None:
+        """The logged-in user (None: logged out), for the status bar."""
+        self.user_id = user_id
+        self.facts_changed.emit()
+
+    def _update_titles(self) -> None:
+        queued = self.method_model.queued
+        calls = f"{queued} queued" if queued else f"{self.method_model.rowCount()}"
+        titles = (
+            f"Methods ({calls})",
+            f"Subscriptions ({self.subscription_model.live})",
+            f"Collections ({self.collection_model.rowCount()})",
+            f"Messages ({self.log_model.total:,})",
+        )
+        for at, title in enumerate(titles):
+            if self.tabs.tabText(at) != title:
+                self.tabs.setTabText(at, title)
+
+    def facts(self) -> tuple[str, str, str, str, str]:
+        """Session, DDP version, transport time, subs ready, login: status-bar words."""
+        a = self.adaptor
+        since = a.connected_since
+        if since is None:
+            opened = "transport closed"
+        else:
+            seconds = int(time.monotonic() - since)
+            hours, rest = divmod(seconds, 3600)
+            opened = f"transport open {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+        return (
+            f"session {a.session or '-'}",
+            f"DDP {a.version or '-'}",
+            opened,
+            f"{self.subscription_model.ready} subs ready",
+            f"logged in as {self.user_id}" if self.user_id else "not logged in",
+        )
+
+    # -- remembering -----------------------------------------------------------------
+    def splitters(self) -> list[QSplitter]:
+        return [self.methods.splitter, self.collections.splitter, self.log.splitter]
+
+    def tables(self) -> list[Any]:
+        return [
+            self.methods.table,
+            self.subscriptions.table,
+            self.collections.collection_table,
+            self.log.table,
+        ]
+
+    def restore(self, s: QSettings) -> None:
+        for splitter in self.splitters():
+            state = s.value(f"splitters/{splitter.objectName()}")
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+        for table in self.tables():
+            table.restore_state(s)
+        tab = s.value("window/tab")
+        if tab is not None:
+            self.tabs.setCurrentIndex(int(str(tab)))
+
+    def save(self, s: QSettings) -> None:
+        s.setValue("window/tab", self.tabs.currentIndex())
+        for splitter in self.splitters():
+            s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+        for table in self.tables():
+            table.save_state(s)

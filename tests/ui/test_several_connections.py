@@ -1,0 +1,125 @@
+"""Two connections side by side in one window: own pages, own status dots, own battery switch, login.
+
+Real demo servers on 127.0.0.1 -> real clients -> adaptors -> the window, on the
+qasync harness (tests.qt.harness); a real in-memory keyring backend holds the password.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import keyring
+import pytest
+from PySide6.QtCore import QSettings
+
+from ddp_monitor.app import open_session
+from ddp_monitor.ddp.status import ConnectionStatus
+from ddp_monitor.profiles import (
+    LoginKind,
+    LoginSpec,
+    Profile,
+    ProfileStore,
+    SubscriptionSpec,
+)
+from tests.qt.harness import demo_server, next_emission, run, until
+from tests.test_profiles import MemoryKeyring
+
+C = ConnectionStatus
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    before = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(before)
+
+
+def test_two_connections_each_with_its_own_page(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """A profile opens beside the first connection: own panels, dot, battery switch, login."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store = ProfileStore(tmp_path / "profiles.json")
+
+    async def scenario() -> dict[str, Any]:
+        async with demo_server() as one, demo_server() as two:
+            session = await open_session(one.url, settings, store)
+            window, workspace = session.window, session.workspace
+            assert workspace is not None
+            first = session.adaptor
+            await until(
+                first.status_changed, lambda: first.status.status is C.CONNECTED
+            )
+            profile = Profile(
+                "second",
+                two.url,
+                subscriptions=(SubscriptionSpec("tasks"),),
+                login=LoginSpec(LoginKind.PASSWORD, "demo@example.com"),
+            )
+            assert window.save_profile(profile, "demo")
+            window.open_requested.emit(profile.id)  # what double-click does
+            while profile.id not in workspace.connections:
+                await next_emission(window.sidebar.connection_list.model().rowsInserted)
+            second = workspace.connections[profile.id]
+            while second.page.user_id is None:
+                await next_emission(second.page.facts_changed)
+            seen: dict[str, Any] = {
+                "keys": window.sidebar.connection_keys(),
+                "current": window.adaptor is second.adaptor,
+                "login": window.login_label.text(),
+                "pages": window.stack.count(),
+            }
+            window.battery_action.trigger()  # Ctrl+D: only the selected connection
+            await until(
+                second.adaptor.status_changed,
+                lambda: second.adaptor.status.status is C.OFFLINE,
+            )
+            seen["first_status"] = first.status.status
+            seen["dots"] = [
+                window.sidebar.connection_list.item(n).toolTip().splitlines()[-1]
+                for n in range(2)
+            ]
+            window.sidebar.select_connection(
+                session.window.sidebar.connection_keys()[0]
+            )
+            seen["back_to_first"] = window.adaptor is first
+            seen["battery_checked_on_first"] = window.battery_action.isChecked()
+            second.adaptor.flush()  # hand the 60 ms batch on now
+            seen["tasks_rows"] = second.page.subscription_model.rowCount()
+            window.close()  # remembers what was open
+            await session.close()
+            return seen
+
+    seen = run(qloop, scenario())
+    assert seen["keys"][1] != seen["keys"][0]
+    assert len(seen["keys"]) == 2
+    assert seen["current"]
+    assert seen["login"].startswith("logged in as ")
+    assert seen["pages"] == 3  # the empty state and two pages
+    assert seen["first_status"] is C.CONNECTED
+    assert seen["dots"] == ["Connected", "Offline (battery saving)"]
+    assert seen["back_to_first"]
+    assert not seen["battery_checked_on_first"]
+    assert seen["tasks_rows"] == 1
+    remembered = settings.value("connections/open")
+    assert isinstance(remembered, list)
+    assert seen["keys"][1] in remembered
+    # The password is in the keyring, not among the file's values.
+    assert "demo" not in _strings(json.loads(store.path.read_text()))
+    assert list(memory_keyring.passwords.values()) == ["demo"]
+
+
+def _strings(value: Any) -> set[str]:
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(_strings(v) for v in value)) if value else set()
+    return set()
