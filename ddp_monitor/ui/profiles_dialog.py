@@ -102,7 +102,9 @@ class ProfileDialog(QDialog):
             (LoginKind.RESUME, "resume token"),
         ):
             self.login_kind.addItem(words, kind)
-        self.login_kind.setCurrentIndex(self.login_kind.findData(profile.login.kind))
+        self.login_kind.setCurrentIndex(
+            max(0, self.login_kind.findData(str(profile.login.kind)))
+        )
         self.user = QLineEdit(profile.login.user)
         self.user.setPlaceholderText("username, or an email (contains @)")
         self.secret = QLineEdit()
@@ -167,8 +169,12 @@ class ProfileDialog(QDialog):
         column.addWidget(self.error)
         column.addWidget(self.buttons)
 
+    def _kind(self) -> LoginKind:
+        # Qt hands the StrEnum item data back as a plain str.
+        return LoginKind(self.login_kind.currentData())
+
     def _check(self) -> None:
-        kind = self.login_kind.currentData()
+        kind = self._kind()
         self.user.setEnabled(kind is LoginKind.PASSWORD)
         self.secret.setEnabled(kind is not LoginKind.NONE)
         self.tls_warning.setVisible(not self.verify_tls.isChecked())
@@ -186,9 +192,7 @@ class ProfileDialog(QDialog):
             return "Give the profile a name."
         if not self.url.text().strip():
             return "Give the server's URL."
-        if self.login_kind.currentData() is LoginKind.PASSWORD and not (
-            self.user.text().strip()
-        ):
+        if self._kind() is LoginKind.PASSWORD and not (self.user.text().strip()):
             return "A password login needs a username or an email."
         try:
             parse_subscriptions(self.subscriptions.toPlainText())
@@ -198,7 +202,7 @@ class ProfileDialog(QDialog):
 
     def profile(self) -> Profile:
         """The edited profile (same id as the one given)."""
-        kind = self.login_kind.currentData()
+        kind = self._kind()
         return replace(
             self._profile,
             name=self.name.text().strip(),
@@ -219,7 +223,7 @@ class ProfileDialog(QDialog):
 
     def typed_secret(self) -> str | None:
         """The password or token typed, or None to keep the stored one."""
-        if self.login_kind.currentData() is LoginKind.NONE:
+        if self._kind() is LoginKind.NONE:
             return None
         return self.secret.text() or None
 

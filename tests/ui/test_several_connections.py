@@ -123,3 +123,31 @@ def _strings(value: Any) -> set[str]:
     if isinstance(value, list):
         return set().union(*(_strings(v) for v in value)) if value else set()
     return set()
+
+
+def test_profile_dialog_gives_back_what_it_was_given(qtbot: Any) -> None:
+    """Opening a profile and pressing OK changes nothing; unticking TLS shows the warning."""
+    from ddp_monitor.profiles import BatterySchedule
+    from ddp_monitor.ui.profiles_dialog import ProfileDialog
+
+    profile = Profile(
+        "prod",
+        "wss://app.example.com/websocket",
+        ddp_version="pre2",
+        subscriptions=(SubscriptionSpec("ticker", (1000, {"a": [1]})),),
+        auto_connect=True,
+        login=LoginSpec(LoginKind.PASSWORD, "ada@example.com"),
+        battery_schedule=BatterySchedule(45.0, 5.0),
+    )
+    dialog = ProfileDialog(profile, has_secret=True)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    assert dialog.profile() == profile
+    assert dialog.user.isEnabled()
+    assert dialog.typed_secret() is None
+    assert not dialog.tls_warning.isVisible()
+    dialog.verify_tls.setChecked(False)
+    assert dialog.tls_warning.isVisible()
+    dialog.subscriptions.setPlainText("ticker [1000")
+    assert dialog.problem() is not None
+    assert "line 1" in (dialog.problem() or "")
