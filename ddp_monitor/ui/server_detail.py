@@ -52,12 +52,14 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
         f"  forwarded chain  {' > '.join(chain) if chain else '(no X-Forwarded-For)'}",
     ]
     if count:
-        others = {
-            r.value: client_address(record.peer_address, record.forwarded_for, count, r)
-            for r in ForwardedRule
-        }
-        words = ", ".join(f"{k}: {v or '(none)'}" for k, v in others.items())
-        lines.append(f"  behind {count} prox{'y' if count == 1 else 'ies'}   {words}")
+        # Both rules side by side: where they differ, the header was tampered
+        # with or the proxy count is wrong (forwarding.py's docstring).
+        for other in ForwardedRule:
+            address = client_address(
+                record.peer_address, record.forwarded_for, count, other
+            )
+            label = f"{other.value} rule"
+            lines.append(f"  {label:<16} {address or '(none)'} (behind {count})")
     else:
         lines.append(
             "  no proxies       (HTTP_FORWARDED_COUNT 0: the peer is the client)"
@@ -82,8 +84,8 @@ def describe_frames(record: ConnectionRecord) -> str:
     """The connection's last frames, oldest first, one line each."""
     frames = record.handle.recent_frames
     lines = [
-        f"Recent frames (last {len(frames)} of {record.messages_in:,} in, "
-        f"{record.messages_out:,} out)"
+        f"Recent frames (last {len(frames)}; {record.messages_in:,} in and "
+        f"{record.messages_out:,} out so far)"
     ]
     for frame in frames:
         arrow = "C\u2192S" if frame.direction == "in" else "S\u2192C"
