@@ -190,6 +190,11 @@ class MainWindow(QMainWindow):
         if page is self._current:
             page.save(self.settings)
         self.sidebar.remove_connection(key)
+        if page.tabs.indexOf(self.server_panel) >= 0:
+            # The Server tab belongs to the window: it must not go with the page.
+            page.tabs.removeTab(page.tabs.indexOf(self.server_panel))
+            self.server_panel.setParent(self)
+            self.server_panel.hide()
         self.stack.removeWidget(page)
         page.deleteLater()
         if page is self._current:

@@ -316,3 +316,34 @@ def test_npm_ddp_client_appears_as_a_row_and_can_be_closed(
     assert second["session"] != first["session"]
     assert old_row is None
     assert peer == "127.0.0.1"
+
+
+def test_server_tab_outlives_the_last_client_connection(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Closing the app's last connection keeps the Server tab (and its hosted server) alive for the next one."""
+
+    async def scenario() -> tuple[str, str, int]:
+        from PySide6.QtCore import QCoreApplication, QEvent
+
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        session = await open_session(None, settings)
+        window = session.window
+        window.show()
+        try:
+            panel: ServerPanel = window.server_panel
+            url = panel.adaptor.url
+            assert session.workspace is not None
+            await session.workspace.close()  # every connection page goes
+            QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+            window.save_settings()  # reads the panel's splitter and table
+            reopened = await session.workspace.open_url(url, "again", "again")
+            page_tabs = reopened.page.tabs
+            return url, panel.adaptor.url, page_tabs.indexOf(panel)
+        finally:
+            window.close()
+            await session.close()
+
+    url, still, at = run(qloop, scenario())
+    assert still == url
+    assert at >= 0
