@@ -77,7 +77,6 @@ class ServerAdaptor(QObject):
         self.forwarded_rule = (
             server.forwarded_rule if server is not None else ForwardedRule.CURRENT
         )
-        self.demo = server is not None
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
@@ -130,7 +129,6 @@ class ServerAdaptor(QObject):
         except OSError as exc:
             self.hosting_failed.emit(_why(exc, host, port))
             return False
-        self.demo = demo
         self._attach(server)
         return True
 

@@ -273,3 +273,27 @@ def test_hosting_an_empty_server_and_stopping_it(
     assert later[0] == ""
     assert rows == 0
     assert again == "True"
+
+
+def test_forwarded_count_is_read_from_the_environment(
+    qloop: asyncio.AbstractEventLoop, monkeypatch: Any
+) -> None:
+    """HTTP_FORWARDED_COUNT from the environment is the starting count, and a server hosted from the panel uses it."""
+    monkeypatch.setenv("HTTP_FORWARDED_COUNT", "2")
+
+    async def scenario() -> tuple[int, int, str | None]:
+        adaptor = ServerAdaptor()
+        model = _bind(adaptor)
+        assert await adaptor.start("127.0.0.1", 0, demo=True)
+        assert adaptor.server is not None
+        ws = await _raw(adaptor.url, {"X-Forwarded-For": "192.0.2.1, 10.0.0.9"})
+        (record,) = await _rows(model, 1)
+        server_count = adaptor.server.forwarded_count
+        await ws.close()
+        await adaptor.close()
+        return adaptor.forwarded_count, server_count, record.handle.client_address
+
+    count, server_count, address = run(qloop, scenario())
+    assert count == 2
+    assert server_count == 2
+    assert address == "192.0.2.1"

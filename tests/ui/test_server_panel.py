@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from websockets.asyncio.client import ClientConnection, connect
 
@@ -179,7 +180,7 @@ def test_start_and_stop_hosting_from_the_panel(
 ) -> None:
     """Start hosting shows a URL a client can use (its row appears); Stop hosting empties the table."""
 
-    async def scenario() -> tuple[str, str, int, str]:
+    async def scenario() -> tuple[str, str, int, str, str]:
         panel = ServerPanel(ServerAdaptor())
         panel.show()
         panel.hosting.demo.setChecked(False)
@@ -188,15 +189,18 @@ def test_start_and_stop_hosting_from_the_panel(
         ws, session = await _raw(url, {})
         await _row_of(panel, session)
         title = panel.title()
+        panel.hosting.copy.click()
+        copied = QGuiApplication.clipboard().text()
         panel.hosting.toggle.click()
         await until(panel.adaptor.hosting_changed, lambda: not panel.adaptor.url)
-        result = (url, title, panel.model.rowCount(), panel.hosting.url.text())
+        result = (url, title, panel.model.rowCount(), panel.hosting.url.text(), copied)
         await ws.close()
         await panel.adaptor.close()
         panel.close()
         return result
 
-    url, title, rows, shown_url = run(qloop, scenario())
+    url, title, rows, shown_url, copied = run(qloop, scenario())
+    assert copied == url
     assert url.startswith("ws://127.0.0.1:")
     assert url.endswith("/websocket")
     assert title == "Server (1)"
