@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 import sys
 import traceback
 from collections.abc import Awaitable, Callable
@@ -28,7 +29,7 @@ from ddp_monitor.qt.profile_model import ProfileListModel
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.transport.urls import InvalidURL
 from ddp_monitor.ui.main_window import MainWindow
-from ddp_monitor.ui.resources import icon, is_dark, stylesheet
+from ddp_monitor.ui.resources import app_icon, is_dark, stylesheet
 from ddp_monitor.workspace import Workspace
 
 __all__ = [
@@ -40,6 +41,8 @@ __all__ = [
     "run",
     "start_demo_traffic",
 ]
+
+log = logging.getLogger(__name__)
 
 #: What the embedded demo server offers (ddp_monitor/demo.py), for completion.
 DEMO_METHODS = (
@@ -188,19 +191,25 @@ def install_error_route(window: MainWindow, loop: asyncio.AbstractEventLoop) -> 
     loop.set_exception_handler(on_loop_error)
 
 
-def run(url: str | None = None) -> int:
-    """Open the window (on the demo server when ``url`` is None) until it is closed."""
+def run(url: str | None = None, *, quit_after: float | None = None) -> int:
+    """Open the window (on the demo server when ``url`` is None) until it is closed.
+
+    ``quit_after``: close the window that many seconds after it is shown (the
+    packaging smoke check: a frozen build must start, show it and quit).
+    """
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     app.setOrganizationName("ddp-monitor")
     app.setApplicationName("ddp-monitor")
-    app.setWindowIcon(icon("app"))
+    app.setWindowIcon(app_icon())
+    # Wayland and docks match the window to packaging/io.github.ddp_monitor.desktop.
+    app.setDesktopFileName("io.github.ddp_monitor")
     app.setQuitOnLastWindowClosed(False)
     apply_style(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        code: int = loop.run_until_complete(_main(app, url, loop))
+        code: int = loop.run_until_complete(_main(app, url, loop, quit_after))
         return code
     finally:
         loop.close()
@@ -208,7 +217,10 @@ def run(url: str | None = None) -> int:
 
 
 async def _main(
-    app: QApplication, url: str | None, loop: asyncio.AbstractEventLoop
+    app: QApplication,
+    url: str | None,
+    loop: asyncio.AbstractEventLoop,
+    quit_after: float | None,
 ) -> int:
     try:
         session = await open_session(url, store=ProfileStore())
@@ -230,6 +242,9 @@ async def _main(
     session.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     session.window.show()
     await session.open_saved()
+    log.info("window shown")
+    if quit_after is not None:
+        loop.call_later(quit_after, session.window.close)
     await closed.wait()
     await session.close()
     return 0

@@ -3,8 +3,13 @@
 Owns icon and stylesheet lookup; imports QtGui and the standard library. In a
 source checkout the files sit in the repository's ``resources/``; a wheel
 installs them under ``<prefix>/share/ddp-monitor/resources`` (pyproject's
-``[tool.setuptools.data-files]``). A missing file is an install bug and
-raises ``FileNotFoundError`` naming the path, never a blank icon.
+``[tool.setuptools.data-files]``); a PyInstaller bundle carries them in
+``<sys._MEIPASS>/resources`` (packaging/ddp-monitor.spec). A missing file is an
+install bug and raises ``FileNotFoundError`` naming the path, never a blank icon.
+
+The application icon also comes as PNGs (``icons/app-<size>.png``, rendered
+from ``app.svg`` by packaging/render_icons.py) so that it shows where Qt's SVG
+plugin is missing and in the window managers that want bitmaps.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ from typing import Literal, get_args
 from PySide6.QtGui import QIcon, QPalette
 
 __all__ = [
+    "APP_ICON_SIZES",
     "STYLESHEETS",
     "IconName",
+    "app_icon",
+    "app_icon_paths",
     "icon",
     "icon_path",
     "is_dark",
@@ -43,19 +51,30 @@ IconName = Literal[
     "status-waiting",
 ]
 STYLESHEETS = ("light", "dark")
+#: The PNG renderings of the application icon, in pixels.
+APP_ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
 _SOURCE = Path(__file__).resolve().parents[2] / "resources"
 _INSTALLED = Path(sys.prefix) / "share" / "ddp-monitor" / "resources"
 
 
+def _candidates() -> tuple[Path, ...]:
+    frozen = getattr(sys, "_MEIPASS", None)  # set by PyInstaller's bootloader
+    if frozen is not None:
+        return (Path(frozen) / "resources",)
+    return (_SOURCE, _INSTALLED)
+
+
 @cache
 def resource_dir() -> Path:
-    """The ``resources`` folder: the checkout's, else the installed one."""
-    for candidate in (_SOURCE, _INSTALLED):
+    """The ``resources`` folder: the bundle's, else the checkout's, else the installed one."""
+    candidates = _candidates()
+    for candidate in candidates:
         if (candidate / "icons").is_dir():
             return candidate
     raise FileNotFoundError(
-        f"ddp-monitor's resources are missing: looked in {_SOURCE} and {_INSTALLED}"
+        "ddp-monitor's resources are missing: looked in "
+        + " and ".join(str(c) for c in candidates)
     )
 
 
@@ -73,6 +92,25 @@ def icon_path(name: IconName | str) -> Path:
 def icon(name: IconName | str) -> QIcon:
     """A cached ``QIcon`` for ``name`` (``status-waiting``, ``reconnect``...)."""
     return QIcon(str(icon_path(name)))
+
+
+def app_icon_paths() -> list[Path]:
+    """The application icon's PNG files, smallest first; raises if one is missing."""
+    paths = [resource_dir() / "icons" / f"app-{size}.png" for size in APP_ICON_SIZES]
+    for path in paths:
+        if not path.is_file():
+            raise FileNotFoundError(f"icon file missing: {path}")
+    return paths
+
+
+@cache
+def app_icon() -> QIcon:
+    """The window and task-bar icon: every PNG size, then the SVG for the rest."""
+    result = QIcon()
+    for path in app_icon_paths():
+        result.addFile(str(path))
+    result.addFile(str(icon_path("app")))
+    return result
 
 
 def is_dark(palette: QPalette) -> bool:

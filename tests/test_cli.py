@@ -1,0 +1,202 @@
+"""The ``ddp-monitor`` command line: help, version, logging, exit statuses, errors.
+
+Parsing errors run through ``main(argv)`` in this process; what depends on the
+real process (console output of a sub-command, imports, signals) runs as
+``python -m ddp_monitor`` subprocesses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+
+import ddp_monitor
+from ddp_monitor.cli import main
+from tests.test_watch_cli import Watch
+from tests.timeouts import TIMEOUT
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ddp_monitor", *args],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+@asynccontextmanager
+async def _serve(port: int, *extra: str) -> AsyncIterator[asyncio.subprocess.Process]:
+    """``ddp-monitor serve --demo --port N`` in a subprocess, listening; Ctrl-C at exit."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ddp_monitor",
+        "serve",
+        "--demo",
+        "--port",
+        str(port),
+        *extra,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert proc.stdout is not None
+        async with asyncio.timeout(TIMEOUT):
+            line = (await proc.stdout.readline()).decode()
+        assert "listening on" in line, line
+        yield proc
+    finally:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGINT)
+            async with asyncio.timeout(TIMEOUT):
+                await proc.communicate()
+
+
+def test_version_prints_the_package_version() -> None:
+    """`ddp-monitor --version` prints the one version of __init__.py and exits 0."""
+    done = _run("--version")
+    assert done.returncode == 0
+    assert done.stdout.strip() == f"ddp-monitor {ddp_monitor.__version__}"
+
+
+def test_help_lists_commands_examples_and_exit_statuses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--help` names both commands, the URL forms, examples and what the exit statuses mean."""
+    assert main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for text in ("watch", "serve", "host:port", "examples:", "exit status", "-v"):
+        assert text in out
+    assert "--quit-after" not in out  # the smoke check's option stays hidden
+
+
+@pytest.mark.parametrize("command", ["watch", "serve"])
+def test_each_command_has_its_own_help(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ddp-monitor COMMAND --help` shows that command's options, with -v/-q, and exits 0."""
+    assert main([command, "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"usage: ddp-monitor {command} ")
+    assert "--verbose" in out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--bogus"], "unrecognized arguments: --bogus"),
+        (["wtch", "localhost:3000"], "unrecognized arguments: localhost:3000"),
+        (["wtch"], "did you mean 'watch'?"),
+        (["serv"], "did you mean 'serve'?"),
+        (["ftp://example.com"], "unsupported scheme 'ftp'"),
+        (["http://:3000"], "invalid DDP server URL"),
+        (["-v", "-q"], "not allowed with argument"),
+        (["--quit-after", "soon"], "invalid float value: 'soon'"),
+        (["--quit-after", "-1"], "--quit-after must be zero or more"),
+        (["watch"], "required: URL"),
+        (["serve", "--demo", "--port", "x"], "invalid int value: 'x'"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad arguments: status 2, a usage line and the reason on stderr, nothing started."""
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err
+    assert "usage: ddp-monitor" in captured.err
+    assert captured.out == ""
+
+
+def test_commands_load_without_qt() -> None:
+    """`watch` and `serve` (and --help) start without importing Qt: a headless box needs no GUI libraries."""
+    code = (
+        "import sys\n"
+        "from ddp_monitor.cli import main\n"
+        "for argv in (['--help'], ['watch', '--help'], ['serve', '--help']):\n"
+        "    assert main(argv) == 0\n"
+        "import ddp_monitor.watch, ddp_monitor.serve\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync')))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.asyncio
+async def test_a_taken_port_is_a_runtime_failure_with_status_1() -> None:
+    """`serve` on a port already in use says so and exits 1 (not 2: the arguments were fine)."""
+    port = _free_port()
+    async with _serve(port):
+        done = await asyncio.to_thread(_run, "serve", "--demo", "--port", str(port))
+    assert done.returncode == 1
+    assert "cannot listen" in done.stderr
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(("flag", "logged"), [("-v", True), ("", False), ("-q", False)])
+async def test_verbose_logs_to_stderr_and_quiet_silences(
+    flag: str, logged: bool
+) -> None:
+    """-v shows the library's info records on stderr; the default and -q do not."""
+    async with _serve(_free_port(), *([flag] if flag else [])) as proc:
+        proc.send_signal(signal.SIGINT)
+        async with asyncio.timeout(TIMEOUT):
+            _, raw = await proc.communicate()
+    assert proc.returncode == 0
+    err = raw.decode()
+    assert ("INFO websockets.server: server listening" in err) is logged, err
+
+
+@pytest.mark.asyncio
+async def test_watch_follows_a_server_stopped_and_started_again() -> None:
+    """`watch` prints connected, then waiting and connecting while the server is down, then connected again."""
+    port = _free_port()
+    async with _serve(port):
+        watch = await Watch.start(f"localhost:{port}")
+        try:
+            await watch.until(lambda line: line.get("status") == "connected")
+        except BaseException:
+            await watch.interrupt()
+            raise
+    try:
+        await watch.until(lambda line: line.get("status") == "waiting")
+        async with _serve(port):
+            # Meteor's back-off: 10 ms twice, then about 1 s, 2.2 s, 4.8 s...
+            async with asyncio.timeout(TIMEOUT * 2):
+                await watch.until(lambda line: line.get("status") == "connected")
+    finally:
+        code = await watch.interrupt()
+    assert code == 0
+    statuses = [x["status"] for x in watch.lines if x["event"] == "status"]
+    first = statuses.index("connected")
+    again = statuses.index("connected", first + 1)
+    down = statuses[first + 1 : again]
+    assert down[0] == "waiting"
+    assert down[-1] == "connecting"
+    assert set(down) == {"waiting", "connecting"}
+    # Each attempt while down counts as a retry, as Meteor.status().retryCount does.
+    retries = [x["retryCount"] for x in watch.lines if x.get("status") == "connecting"]
+    assert retries[-1] >= 1
