@@ -14,7 +14,11 @@ client sees the first entry's value. Rules copied from Meteor:
   value, or to ``cleared`` when nobody holds the field;
 - ``removed`` goes out only when the last sub drops the document; before that
   the leaving sub's fields are cleared or replaced;
-- empty changes are never sent; ``_id`` inside fields is ignored.
+- empty changes are never sent; ``_id`` inside fields is ignored;
+- a collection whose last document goes is dropped from the view (its place
+  in the order matters to ``send_diff_from``, as in ``Session.removed``);
+- ``send_diff_from(previous)`` is ``Session._diffCollectionViews``: after a
+  ``setUserId`` rerun the client gets only what differs between two views.
 
 Hot path: most documents are held by one sub, so a document starts in a
 compact form (``precedence`` None, ``fields`` is the view) and only grows the
@@ -140,9 +144,9 @@ class MergeBox:
             doc.subs.remove(sub)
         if not doc.subs:
             del view[id_]
-            self._send(
-                self._dumps({"msg": "removed", "collection": collection, "id": id_})
-            )
+            if not view:
+                del self._views[collection]
+            self._send_removed(collection, id_)
             return
         precedence = doc.expand()
         changed: dict[str, Any] = {}
@@ -154,6 +158,52 @@ class MergeBox:
     def clear(self) -> None:
         """Forget everything without telling the client (session close, §7.6)."""
         self._views.clear()
+
+    def send_diff_from(self, previous: MergeBox) -> None:
+        """Send what turns ``previous``'s view into this one (``_diffCollectionViews``).
+
+        Order as Meteor's ``DiffSequence.diffMaps``: the old collections in
+        their order (per document: ``removed`` or ``changed``, then the new
+        documents' ``added``), then collections only this view has.
+        """
+        for collection, before in previous._views.items():
+            after = self._views.get(collection)
+            if after is None:
+                for id_ in before:
+                    self._send_removed(collection, id_)
+                continue
+            for id_, old in before.items():
+                new = after.get(id_)
+                if new is None:
+                    self._send_removed(collection, id_)
+                else:
+                    self._send_document_diff(collection, id_, old.fields, new.fields)
+            for id_, new in after.items():
+                if id_ not in before:
+                    self._send(self._added_text(collection, id_, new.fields))
+        for collection, after in self._views.items():
+            if collection not in previous._views:
+                for id_, new in after.items():
+                    self._send(self._added_text(collection, id_, new.fields))
+
+    def _send_removed(self, collection: str, id_: str) -> None:
+        self._send(self._dumps({"msg": "removed", "collection": collection, "id": id_}))
+
+    def _send_document_diff(
+        self, collection: str, id_: str, old: dict[str, Any], new: dict[str, Any]
+    ) -> None:
+        # SessionCollectionView.diffDocument (DiffSequence.diffObjects).
+        changed: dict[str, Any] = {}
+        gone: list[str] = []
+        for key, value in old.items():
+            if key not in new:
+                gone.append(key)
+            elif not equals(value, new[key]):
+                changed[key] = new[key]
+        for key, value in new.items():
+            if key not in old:
+                changed[key] = value
+        self._send_changed(collection, id_, changed, gone)
 
     @staticmethod
     def _change_single(

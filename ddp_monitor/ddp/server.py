@@ -2,8 +2,8 @@
 
 Owns what Meteor's ``packages/ddp-server/livedata_server.js`` does per socket
 (the ``Server`` ctor's ``socket.on('data')`` checks, ``_handleConnect``,
-``Session.processMessage`` and ``protocol_handlers``, the subscriptions and
-close); imports ``ddp.errors``, ``ddp.messages``, ``ddp.heartbeat``,
+``Session.processMessage`` and ``protocol_handlers``, the subscriptions,
+universal subscriptions, ``_setUserId``'s rerun-and-diff and close); imports ``ddp.errors``, ``ddp.messages``, ``ddp.heartbeat``,
 ``ddp.ids``, ``ddp.mergebox``, ``ddp.subscription`` and ``ddp.server_events``
 (the events it emits, re-exported here). Sockets, timers and the
 user's handlers live in ``transport.server``.
@@ -20,6 +20,10 @@ Order of checks, exactly as Meteor (reference §1.4): not JSON or not an object
 connected"; anything before ``connect`` -> "Must connect first"; then
 ``ping``/``pong`` at once, and everything else through a FIFO where a method or
 publication blocks the next message until it finishes or unblocks.
+
+Over 400 lines: the setUserId rerun shares the queue, the merge box and the
+ready gating with everything else here; a separate module would reach into
+all three.
 """
 
 from __future__ import annotations
@@ -137,7 +141,14 @@ class ServerSession:
         self._events: list[ServerEvent] = []
         self._queue: deque[dict[str, Any]] = deque()
         self._blocker: object | None = None  # method id or subscription running
-        self.merge_box = MergeBox(self._outbox.append, _dumps)
+        self.universal_subs: list[ServerSubscription] = []
+        # livedata_server.js Session: _isSending, _pendingReady and
+        # _dontStartNewUniversalSubs, the state of a setUserId rerun.
+        self._is_sending = True
+        self._pending_ready: list[str] = []
+        self._dont_start_new_universal_subs = False
+        self._previous_box: MergeBox | None = None
+        self.merge_box = MergeBox(self._send_data, _dumps)
 
     # -- driver API -----------------------------------------------------------
 
@@ -231,20 +242,96 @@ class ServerSession:
             return
         self.closed = True
         self.merge_box.clear()
+        self._previous_box = None
+        self._pending_ready.clear()
         self._heartbeat = None
         self._queue.clear()
         self._events.append(CloseRequested(reason))
 
     def deactivate_all(self) -> None:
         """Run every subscription's stop callbacks (after ``close``)."""
-        subs, self.subscriptions = list(self.subscriptions.values()), {}
+        subs = [*self.subscriptions.values(), *self.universal_subs]
+        self.subscriptions, self.universal_subs = {}, []
         for sub in subs:
             sub.deactivate()
 
-    def set_user_id(self, user_id: str | None) -> None:
-        # Meteor re-runs every publication and sends the diff; publications
-        # here read user_id when they start. Re-running is left to a later step.
+    # -- universal subscriptions and setUserId (livedata_server.js Session) ---
+
+    def start_universal(self, handler: object) -> ServerSubscription | None:
+        """``_startSubscription(handler)`` for a universal publication.
+
+        Returns the sub for the driver to run (it does not block the message
+        queue), or None when the session is closed or a ``setUserId`` rerun
+        will start it itself (``_dontStartNewUniversalSubs``).
+        """
+        if self.closed or self._dont_start_new_universal_subs:
+            return None
+        sub = ServerSubscription(self, None, None, [], handler)
+        self.universal_subs.append(sub)
+        return sub
+
+    def begin_set_user_id(self, user_id: str | None) -> list[ServerSubscription]:
+        """First half of ``_setUserId``: returns the named subs to run again, in order.
+
+        Every sub (named, then universal) is deactivated (stop callbacks run,
+        no ``removed`` sent), data messages stop going out, the view starts
+        empty and ``user_id`` changes. The driver runs each returned sub's
+        handler in turn, then calls ``universal_subs_allowed()``, starts the
+        server's universal publications, and ends with ``end_set_user_id()``.
+        The message queue stays blocked meanwhile.
+
+        Raises:
+            TypeError: ``user_id`` is neither a string nor None (Meteor's words).
+        """
+        if user_id is not None and not isinstance(user_id, str):
+            kind = "number" if isinstance(user_id, int | float) else "object"
+            raise TypeError(f"setUserId must be called on string or null, not {kind}")
+        if self._previous_box is not None:
+            raise RuntimeError("setUserId is already re-running the subscriptions")
+        self._dont_start_new_universal_subs = True
+        for sub in [*self.subscriptions.values(), *self.universal_subs]:
+            sub.deactivate()
+        self._is_sending = False
+        self._previous_box = self.merge_box
+        self.merge_box = MergeBox(self._send_data, _dumps)
         self.user_id = user_id
+        old, self.subscriptions, self.universal_subs = self.subscriptions, {}, []
+        for sub_id, sub in old.items():
+            self.subscriptions[sub_id] = sub.recreate()
+        return list(self.subscriptions.values())
+
+    def universal_subs_allowed(self) -> None:
+        """The named subs have run; universal ones may start again."""
+        self._dont_start_new_universal_subs = False
+
+    def end_set_user_id(self) -> None:
+        """Last half of ``_setUserId``: the diff, then every held-back ``ready`` at once."""
+        previous, self._previous_box = self._previous_box, None
+        self._dont_start_new_universal_subs = False
+        self._is_sending = True
+        if previous is None or self.closed:
+            self._pending_ready.clear()
+            return
+        self.merge_box.send_diff_from(previous)
+        if self._pending_ready:
+            ready, self._pending_ready = self._pending_ready, []
+            self._outbox.append(_dumps({"msg": "ready", "subs": ready}))
+        if self._blocker is None:
+            self._run_queue()
+
+    def send_ready(self, sub_id: str) -> None:
+        """``sendReady``: at once, or held back while a rerun is in progress."""
+        if self.closed:
+            return
+        if self._is_sending:
+            self._outbox.append('{"msg":"ready","subs":[' + _dumps(sub_id) + "]}")
+        else:
+            self._pending_ready.append(sub_id)
+
+    def _send_data(self, frame: str) -> None:
+        # sendAdded / sendChanged / sendRemoved: dropped while _isSending is false.
+        if self._is_sending:
+            self._outbox.append(frame)
 
     # -- protocol -------------------------------------------------------------
 
@@ -294,7 +381,12 @@ class ServerSession:
         # A truthy non-string id makes stringifyDDP throw: Meteor logs, sends nothing.
 
     def _run_queue(self) -> None:
-        while self._queue and self._blocker is None and not self.closed:
+        while (
+            self._queue
+            and self._blocker is None
+            and not self.closed
+            and self._previous_box is None  # no message runs during a rerun
+        ):
             raw = self._queue.popleft()
             kind = raw["msg"]
             if kind == "method":
@@ -351,7 +443,7 @@ class ServerSession:
         if sub is not None:
             sub.remove_all_documents()
             sub.deactivate()
-            self._events.append(SubscriptionStopped(sub.id))
+            self._events.append(SubscriptionStopped(sub_id))
             if self._blocker is sub:  # stopped while its handler still runs
                 self._blocker = None
         payload: dict[str, Any] = {"msg": "nosub"}
@@ -372,8 +464,3 @@ class ServerSession:
         self._events.append(
             BadMessageReceived(text if text is not None else frame, reason)
         )
-
-    def send_raw(self, text: str) -> None:
-        """Queue a frame built elsewhere (the subscription's ``ready``)."""
-        if not self.closed:
-            self._outbox.append(text)

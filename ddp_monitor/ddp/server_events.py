@@ -1,15 +1,16 @@
 """What ``ServerSession`` asks its driver to do: the server core's events.
 
 Owns the frozen event values and ``UNDEFINED``; imports ``ddp.subscription``
-(for the type only). ``ddp.server`` re-exports every name.
+for the type only (that module imports ``UNDEFINED`` from here). ``ddp.server`` re-exports every name.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ddp_monitor.ddp.subscription import ServerSubscription
+if TYPE_CHECKING:
+    from ddp_monitor.ddp.subscription import ServerSubscription
 
 __all__ = [
     "UNDEFINED",

@@ -2,7 +2,10 @@
 
 Owns Meteor's ``Subscription`` bookkeeping (``packages/ddp-server/livedata_server.js``):
 which documents this sub published, ``ready`` once, ``stop``/``error`` ending
-in ``nosub``, stop callbacks run once. Imports ``ddp.errors`` and ``ddp.mongo_id``;
+in ``nosub``, stop callbacks run once, ``_recreate`` for a ``setUserId`` rerun.
+Universal (unnamed, ``Meteor.publish(null, ...)``) subs have no id, a
+``'U' + Random.id()`` merge-box handle and never send ``ready``. Imports
+``ddp.ids``, ``ddp.mongo_id`` and ``ddp.server_events`` (``UNDEFINED``);
 the session it belongs to is duck-typed (``ddp.server.ServerSession``) so that
 module can import this one.
 
@@ -11,11 +14,12 @@ Every call after deactivation is ignored, as Meteor's ``_isDeactivated`` does.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from ddp_monitor.ddp.ids import random_id
 from ddp_monitor.ddp.mongo_id import id_stringify
+from ddp_monitor.ddp.server_events import UNDEFINED
 
 if TYPE_CHECKING:
     from ddp_monitor.ddp.server import ServerSession
@@ -24,25 +28,35 @@ __all__ = ["ServerSubscription"]
 
 
 class ServerSubscription:
-    """A named subscription on one session.
+    """A named or universal subscription on one session.
 
     Attributes:
-        id: the client's sub id.
-        name: the publication's name.
+        id: the client's sub id; None for a universal sub.
+        name: the publication's name; None for a universal sub.
         params: the ``sub`` message's params.
-        is_ready: whether ``ready`` was sent.
+        handler: what the driver runs (opaque here); None means "look the
+            publication up by name".
+        is_ready: whether ``ready`` was sent (or held back during a rerun).
     """
 
     def __init__(
-        self, session: ServerSession, id_: str, name: str, params: list[Any]
+        self,
+        session: ServerSession,
+        id_: str | None,
+        name: str | None,
+        params: list[Any],
+        handler: object | None = None,
     ) -> None:
         self.id = id_
         self.name = name
         self.params = params
+        self.handler = handler
         self.is_ready = False
         self.deactivated = False
         self._session = session
-        self._handle = "N" + id_  # Meteor's subscriptionHandle for named subs
+        # Meteor's subscriptionHandle: 'N' + id for named subs, 'U' + Random.id()
+        # for universal ones (livedata_server.js Subscription ctor).
+        self._handle = "U" + random_id() if id_ is None else "N" + id_
         # Meteor's Set keeps insertion order, which orders `removed` on stop.
         self._documents: dict[str, dict[str, None]] = {}
         self._stop_callbacks: list[Callable[[], None]] = []
@@ -83,21 +97,40 @@ class ServerSubscription:
         self._documents.get(collection, {}).pop(doc_id, None)
         self._session.merge_box.removed(self._handle, collection, doc_id)
 
+    @property
+    def universal(self) -> bool:
+        return self.id is None
+
     def ready(self) -> None:
-        if not self.active or self.is_ready:
+        # Ignored for universal subs ("unnecessary but ignored", Subscription.ready).
+        if not self.active or self.is_ready or self.id is None:
             return
         self.is_ready = True
-        self._session.send_raw('{"msg":"ready","subs":[' + _quote(self.id) + "]}")
+        self._session.send_ready(self.id)
 
     def stop(self) -> None:
-        """End the subscription; the client gets ``nosub`` without an error."""
+        """End the subscription; the client gets ``nosub`` without an error.
+
+        On a universal sub Meteor's ``_stopSubscription(undefined)`` only sends
+        a bare ``nosub``: the sub stays active and keeps its documents.
+        """
         if self.active:
-            self._session._stop_subscription(self.id)
+            self._session._stop_subscription(self._wire_id)
 
     def error(self, error: dict[str, Any]) -> None:
         """End the subscription with ``nosub`` carrying ``error`` (wire shape)."""
         if self.active:
-            self._session._stop_subscription(self.id, error)
+            self._session._stop_subscription(self._wire_id, error)
+
+    @property
+    def _wire_id(self) -> Any:
+        return UNDEFINED if self.id is None else self.id
+
+    def recreate(self) -> ServerSubscription:
+        """``_recreate``: same id, name, params and handler; fresh state (and U handle)."""
+        return ServerSubscription(
+            self._session, self.id, self.name, self.params, self.handler
+        )
 
     def on_stop(self, callback: Callable[[], None]) -> None:
         """Run ``callback`` when the sub stops; at once if it already has."""
@@ -121,6 +154,3 @@ class ServerSubscription:
 
     def __repr__(self) -> str:
         return f"ServerSubscription({self.id!r}, {self.name!r})"
-
-
-_quote = json.JSONEncoder(ensure_ascii=False).encode

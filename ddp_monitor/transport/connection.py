@@ -23,8 +23,8 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import TYPE_CHECKING, Any, cast
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
@@ -32,9 +32,11 @@ from websockets.protocol import State
 
 from ddp_monitor.ddp import server as core
 from ddp_monitor.ddp.forwarding import client_address, forwarded_chain, http_headers
+from ddp_monitor.ddp.subscription import ServerSubscription
 from ddp_monitor.transport import sockjs
 from ddp_monitor.transport.context import (
     MethodInvocation,
+    PublishHandler,
     Subscription,
     run_method,
     run_publication,
@@ -87,7 +89,8 @@ class ConnectionHandle:
     @property
     def subscriptions(self) -> dict[str, str]:
         """Live subscriptions: sub id -> publication name."""
-        return {k: s.name for k, s in self._driver.session.subscriptions.items()}
+        subs = self._driver.session.subscriptions
+        return {k: s.name or "" for k, s in subs.items()}
 
     @property
     def version(self) -> str | None:
@@ -225,8 +228,14 @@ class SocketDriver:
         self._timer_at: float | None = None
         self._pump_scheduled = False
         self._writing = False
+        self._websocket_timer: asyncio.TimerHandle | None = None
 
     async def run(self) -> None:
+        timeout = self.server.websocket_timeout
+        if timeout > 0:
+            self._websocket_timer = self.loop.call_later(
+                timeout, self._websocket_timed_out
+            )
         writer = asyncio.create_task(self._writer())
         heartbeat = (
             asyncio.create_task(self._sockjs_heartbeat()) if self.sockjs else None
@@ -252,11 +261,27 @@ class SocketDriver:
             self.session.close("socket closed")
             self.pump()
             self._wake.set()
+            self._cancel_websocket_timeout()
             if heartbeat is not None:
                 heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                 await writer
             self._cancel_timer()
+
+    def _websocket_timed_out(self) -> None:
+        # stream_server.js setWebsocketTimeout(45 * 1000): a socket that never
+        # got to the DDP handshake is dropped. Once a session exists the
+        # timeout is cleared (Session ctor), so this only ends silent or
+        # garbage-speaking sockets; they get a normal close.
+        self._websocket_timer = None
+        if self.session.id is None and not self.session.closed:
+            self.session.close("no DDP connect before the websocket timeout")
+            self.pump()
+
+    def _cancel_websocket_timeout(self) -> None:
+        if self._websocket_timer is not None:
+            self._websocket_timer.cancel()
+            self._websocket_timer = None
 
     async def _sockjs_heartbeat(self) -> None:
         # sockjs WebSocketReceiver.heartbeat: a WebSocket ping every
@@ -315,7 +340,7 @@ class SocketDriver:
             for event in events:
                 self._dispatch(event)
         self._arm_timer()
-        self.server._notify_activity(self)
+        self.server._note_activity(self)
 
     def _remember(self, out: list[str]) -> None:
         # Only the tail can survive in the ring: a 100,000-document burst
@@ -347,22 +372,80 @@ class SocketDriver:
     def _dispatch(self, event: core.ServerEvent) -> None:
         match event:
             case core.SessionStarted(session_id, _):
+                self._cancel_websocket_timeout()
                 self.handle = ConnectionHandle(self, session_id)
+                # Session ctor: `connected`, then the universal publications,
+                # then (in _handleConnect) the onConnection hooks.
+                for handler in list(self.server._universal_publications):
+                    self.start_universal(handler)
                 self.server._connection_opened(self.handle)
             case core.MethodInvoked():
                 invocation = MethodInvocation(self, event)
                 fn = self.server._methods[event.method]
                 self._finish_soon(run_method(fn, invocation, event.params))
             case core.SubscriptionStarted(sub):
-                context = Subscription(self, sub)
-                fn = self.server._publications[sub.name]
-                self._finish_soon(run_publication(fn, context))
+                self._finish_soon(self._run_subscription(sub))
             case core.CloseRequested():
+                self._cancel_websocket_timeout()
                 self._close_after_flush = True
                 self._wake.set()
                 self.loop.call_soon(self._finish_close)
-            case core.SubscriptionStopped() | core.BadMessageReceived():
-                self.server._notify_activity(self, force=True)
+
+    def _run_subscription(self, sub: ServerSubscription) -> Awaitable[None] | None:
+        if sub.handler is not None:
+            fn = cast(PublishHandler, sub.handler)
+        else:
+            assert sub.name is not None
+            fn = self.server._publications[sub.name]
+        return run_publication(fn, Subscription(self, sub))
+
+    def start_universal(self, handler: PublishHandler) -> None:
+        """Run a universal publication on this session (it blocks no message)."""
+        sub = self.session.start_universal(handler)
+        if sub is not None:
+            self._finish_soon(self._run_subscription(sub))
+
+    def set_user_id(self, user_id: str | None) -> asyncio.Future[None]:
+        """``Session._setUserId``: re-run every subscription, send only the diff.
+
+        Handlers run one after another (named in sub order, then the universal
+        ones), as Meteor's fiber runs them; plain functions run here and now,
+        so with no coroutine handler the diff and the held-back ``ready`` are
+        queued before this returns. The future is done once the diff is sent.
+        """
+        subs = self.session.begin_set_user_id(user_id)
+        done: asyncio.Future[None] = self.loop.create_future()
+        self._continue_rerun(self._rerun(subs), done)
+        return done
+
+    def _rerun(self, subs: list[ServerSubscription]) -> Iterator[Awaitable[None]]:
+        for sub in subs:
+            pending = self._run_subscription(sub)
+            if pending is not None:
+                yield pending
+        self.session.universal_subs_allowed()
+        for handler in list(self.server._universal_publications):
+            universal = self.session.start_universal(handler)
+            if universal is not None:
+                pending = self._run_subscription(universal)
+                if pending is not None:
+                    yield pending
+        self.session.end_set_user_id()
+        self.pump()
+
+    def _continue_rerun(
+        self, steps: Iterator[Awaitable[None]], done: asyncio.Future[None]
+    ) -> None:
+        pending = next(steps, None)
+        if pending is None:
+            done.set_result(None)
+            return
+
+        async def wait() -> None:
+            await pending
+            self._continue_rerun(steps, done)
+
+        spawn(wait())
 
     def _finish_soon(self, pending: Awaitable[None] | None) -> None:
         # A coroutine handler keeps running in its own task; the core stays

@@ -9,6 +9,7 @@ shapes as ``livedata_server.js`` ``wrapInternalException`` makes them:
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -74,8 +75,17 @@ class MethodInvocation:
     def user_id(self) -> str | None:
         return self._driver.session.user_id
 
-    def set_user_id(self, user_id: str | None) -> None:
-        self._driver.session.set_user_id(user_id)
+    def set_user_id(self, user_id: str | None) -> asyncio.Future[None]:
+        """Meteor's ``this.setUserId``: every subscription re-runs, the client gets the diff.
+
+        Call it before ``unblock()``, as Meteor requires. With coroutine
+        publications, ``await`` the returned future to have the diff sent
+        before the method's result; otherwise it is done already.
+
+        Raises:
+            TypeError: ``user_id`` is neither a string nor None.
+        """
+        return self._driver.set_user_id(user_id)
 
     def unblock(self) -> None:
         """Let this connection's next message run before this method finishes."""

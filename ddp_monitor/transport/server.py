@@ -7,8 +7,9 @@ connection list the server panel shows. Imports ``ddp`` and the other
 ``transport`` server modules; one ``SocketDriver`` runs each socket.
 
 Introspection: ``add_listener(fn)`` gets ``ConnectionOpened``,
-``ConnectionClosed`` and ``ConnectionChanged`` (subscriptions or message counts
-moved) with the ``ConnectionHandle``; each handle also keeps its DDP
+``ConnectionClosed`` and ``ConnectionChanged`` (subscriptions, user or message
+counts moved; at most one per connection per loop iteration) with the
+``ConnectionHandle``; each handle also keeps its DDP
 ``version`` and a small ring of ``recent_frames`` for the server panel.
 """
 
@@ -56,6 +57,8 @@ log = logging.getLogger(__name__)
 DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 #: Enough to see a connection's last exchange; a few KB per idle connection.
 DEFAULT_RECENT_FRAMES = 16
+#: stream_server.js setWebsocketTimeout(45 * 1000): time to send ``connect``.
+DEFAULT_WEBSOCKET_TIMEOUT = 45.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,16 @@ class ConnectionChanged:
 
 
 ServerListenerEvent = ConnectionOpened | ConnectionClosed | ConnectionChanged
+
+
+def _introspected(handle: ConnectionHandle) -> tuple[Any, ...]:
+    """What the server panel shows of a connection that can change."""
+    return (
+        handle.messages_in,
+        handle.messages_out,
+        tuple(handle.subscriptions.items()),
+        handle.user_id,
+    )
 
 
 class Hook:
@@ -100,6 +113,8 @@ class DDPServer:
         max_message_size: bytes; a bigger frame closes that socket with 1009.
         recent_frames: how many of each connection's last DDP messages its
             handle remembers (0: none), for the server panel's detail view.
+        websocket_timeout: seconds a socket may stay open without sending
+            ``connect`` (Meteor's 45 s); 0 keeps it open forever.
     """
 
     def __init__(
@@ -114,6 +129,7 @@ class DDPServer:
         compression: bool = False,
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         recent_frames: int = DEFAULT_RECENT_FRAMES,
+        websocket_timeout: float = DEFAULT_WEBSOCKET_TIMEOUT,
     ) -> None:
         self.host = host
         self._port = port
@@ -128,8 +144,13 @@ class DDPServer:
         self.compression = compression
         self.max_message_size = max_message_size
         self.recent_frames = recent_frames
+        self.websocket_timeout = websocket_timeout
         self._methods: dict[str, MethodHandler] = {}
         self._publications: dict[str, PublishHandler] = {}
+        self._universal_publications: list[PublishHandler] = []
+        self._changed: dict[SocketDriver, tuple[Any, ...] | None] = {}
+        self._last_seen: dict[str, tuple[Any, ...]] = {}
+        self._flush_scheduled = False
         self._connection_hooks: list[Callable[[ConnectionHandle], Any]] = []
         self._listeners: list[Callable[[ServerListenerEvent], Any]] = []
         self._connections: dict[str, ConnectionHandle] = {}
@@ -144,8 +165,19 @@ class DDPServer:
                 raise ValueError(f"A method named '{name}' is already defined")
         self._methods.update(handlers)
 
-    def publish(self, name: str, fn: PublishHandler) -> None:
-        """Register a publication: ``fn(sub, *params)``; may return a cursor."""
+    def publish(self, name: str | None, fn: PublishHandler) -> None:
+        """Register a publication: ``fn(sub, *params)``; may return a cursor.
+
+        ``name=None`` is Meteor's ``Meteor.publish(null, fn)``: a universal
+        publication, run for every session as it connects (and at once on
+        the sessions already open), never sending ``ready``.
+        """
+        if name is None:
+            self._universal_publications.append(fn)
+            for handle in self.connections:
+                handle._driver.start_universal(fn)
+                handle._driver.pump()
+            return
         if name in self._publications:
             raise ValueError(f"Ignoring duplicate publish named '{name}'")
         self._publications[name] = fn
@@ -248,12 +280,36 @@ class DDPServer:
                 log.exception("Exception in onConnection callback")
 
     def _connection_closed(self, handle: ConnectionHandle) -> None:
+        self._last_seen.pop(handle.id, None)
         if self._connections.pop(handle.id, None) is not None:
             self._emit(ConnectionClosed(handle))
 
-    def _notify_activity(self, driver: SocketDriver, force: bool = False) -> None:
-        if self._listeners and driver.handle is not None and not driver.finished:
-            self._emit(ConnectionChanged(driver.handle))
+    def _note_activity(self, driver: SocketDriver) -> None:
+        """A driver processed something: report it once, after this loop turn.
+
+        Drivers pump after every step (each frame, each handler); emitting a
+        ``ConnectionChanged`` per step made the server panel repaint per
+        frame. Changes are gathered and sent once per event-loop iteration,
+        and only for a connection whose introspected values really moved.
+        """
+        if not self._listeners or driver.handle is None or driver.finished:
+            return
+        self._changed[driver] = None
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            driver.loop.call_soon(self._flush_changes)
+
+    def _flush_changes(self) -> None:
+        self._flush_scheduled = False
+        drivers, self._changed = list(self._changed), {}
+        for driver in drivers:
+            handle = driver.handle
+            if handle is None or driver.finished:
+                continue
+            seen = _introspected(handle)
+            if self._last_seen.get(handle.id) != seen:
+                self._last_seen[handle.id] = seen
+                self._emit(ConnectionChanged(handle))
 
     def _emit(self, event: ServerListenerEvent) -> None:
         for fn in list(self._listeners):
