@@ -14,18 +14,25 @@ the second adds ``whoami``, a task list and a presence list.
 | ``slow(ms)``             | answers after ms; blocks the connection's queue    |
 | ``fail()``               | Meteor.Error('boom', 'Boom: requested failure', {scenario: 'fail'}) |
 | ``whoami()``             | ``{id, clientAddress, httpHeaders}``               |
-| ``tasks.add(title)``     | new task id; ``tasks.toggle(id)``, ``tasks.remove(id)`` |
+| ``tasks.add(title, private?)`` | new task id; a private task needs a login |
+| ``tasks.toggle(id)``, ``tasks.remove(id)`` | on a task the caller can see |
 | pub ``items(n)``         | n docs ``{_id: 'i<k>', k, text: 'item k'}``, ready |
 | pub ``ticker(ms)``       | doc ``tick`` ``{n, at}`` changed every ms          |
-| pub ``tasks``            | the task list, live                                |
+| pub ``tasks``            | public tasks + the logged-in user's private ones   |
 | pub ``presence``         | one document per open connection, live             |
 | ``login``, ``logout``    | Meteor's accounts methods (``demo_accounts``)      |
+| universal pub            | the logged-in user's document in ``users``         |
+
+``tasks`` and the universal ``users`` publication depend on the user, so a
+login or logout re-runs them and the client sees only the difference (the
+private tasks and the user document come and go; public tasks stay put).
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,14 +82,20 @@ def install_demo(server: DDPServer) -> None:
             "slow": _slow,
             "fail": _fail,
             "whoami": _whoami,
-            "tasks.add": lambda this, title=UNDEFINED, *_: _add_task(tasks, title),
-            "tasks.toggle": lambda this, id_=UNDEFINED, *_: _toggle_task(tasks, id_),
-            "tasks.remove": lambda this, id_=UNDEFINED, *_: _remove_task(tasks, id_),
+            "tasks.add": lambda this, title=UNDEFINED, private=False, *_: _add_task(
+                tasks, title, private, this.user_id
+            ),
+            "tasks.toggle": lambda this, id_=UNDEFINED, *_: _toggle_task(
+                tasks, id_, this.user_id
+            ),
+            "tasks.remove": lambda this, id_=UNDEFINED, *_: _remove_task(
+                tasks, id_, this.user_id
+            ),
         }
     )
     server.publish("items", _items)
     server.publish("ticker", _ticker)
-    server.publish("tasks", lambda sub, *_: tasks.find())
+    server.publish("tasks", lambda sub, *_: tasks.find(_visible_to(sub.user_id)))
     server.publish("presence", lambda sub, *_: presence.find())
     install_accounts(server)
 
@@ -153,27 +166,37 @@ def _whoami(this: MethodInvocation, *_: Any) -> dict[str, Any]:
     }
 
 
-def _add_task(tasks: Collection, title: Any) -> str:
+def _visible_to(user_id: str | None) -> Callable[[Mapping[str, Any]], bool]:
+    """Public tasks, and the private ones of ``user_id``."""
+    return lambda doc: not doc.get("private") or doc.get("owner") == user_id
+
+
+def _add_task(tasks: Collection, title: Any, private: Any, user_id: str | None) -> str:
     if not isinstance(title, str) or not title.strip():
         raise MethodError(400, "Task title must be a non-empty string")
-    return tasks.insert({"title": title, "done": False, "createdAt": _now()})
+    doc: dict[str, Any] = {"title": title, "done": False, "createdAt": _now()}
+    if private:
+        if user_id is None:
+            raise MethodError("not-authorized", "Log in to add a private task")
+        doc.update(private=True, owner=user_id)
+    return tasks.insert(doc)
 
 
-def _task(tasks: Collection, id_: Any) -> dict[str, Any]:
+def _task(tasks: Collection, id_: Any, user_id: str | None) -> dict[str, Any]:
     doc = tasks.find_one(id_) if isinstance(id_, str) else None
-    if doc is None:
+    if doc is None or not _visible_to(user_id)(doc):
         raise MethodError(404, f"Task '{id_}' not found")
     return doc
 
 
-def _toggle_task(tasks: Collection, id_: Any) -> bool:
-    done = not _task(tasks, id_)["done"]
+def _toggle_task(tasks: Collection, id_: Any, user_id: str | None) -> bool:
+    done = not _task(tasks, id_, user_id)["done"]
     tasks.update(id_, {"done": done})
     return done
 
 
-def _remove_task(tasks: Collection, id_: Any) -> Any:
-    _task(tasks, id_)
+def _remove_task(tasks: Collection, id_: Any, user_id: str | None) -> Any:
+    _task(tasks, id_, user_id)
     tasks.remove(id_)
     return UNDEFINED  # the result is left off the wire
 

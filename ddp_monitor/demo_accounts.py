@@ -15,7 +15,15 @@ hash shared with the client). Behaviour copied from Meteor 1.9.3's
   "You've been logged out by the server. Please log in again.", "Your session
   has expired. Please log in again."), 400 "Match failed" for a malformed
   request and 400 "Unrecognized options for login request";
-- ``logout()`` forgets the connection's token, destroys it and clears the user id.
+- ``logout()`` forgets the connection's token, destroys it and clears the user
+  id; every other connection logged in with that token is closed, as the
+  observe ``_setLoginToken`` keeps on the token closes it in Meteor 1.9.3
+  (``removed: connection.close``); ``revoke`` does the same for all of a
+  user's tokens;
+- the logged-in user's document (``username``, ``emails``) is published to
+  its own connection by a universal publication, as accounts-base's
+  ``Meteor.publish(null, ...)`` does, so login and logout show up in the
+  ``users`` collection through the setUserId rerun.
 
 Passwords are kept as Meteor's SHA-256 digest (Meteor bcrypts that digest: a
 demo has no need to be slow), compared in constant time.
@@ -29,10 +37,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ddp_monitor.ddp.collection import Collection, Cursor
 from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.ddp.ids import random_id
 from ddp_monitor.ddp.password import meteor_sha256, random_secret, token_hash
-from ddp_monitor.transport.server import DDPServer, MethodInvocation
+from ddp_monitor.transport.server import (
+    ConnectionHandle,
+    DDPServer,
+    MethodInvocation,
+    Subscription,
+)
 
 __all__ = [
     "DEMO_USERS",
@@ -98,6 +112,17 @@ class DemoAccounts:
         self.clock = clock
         self.tokens: dict[str, tuple[str, datetime]] = {}  # hash -> (user id, when)
         self._by_connection: dict[str, str] = {}  # connection id -> token hash
+        self._connections: dict[str, ConnectionHandle] = {}
+        # What accounts-base publishes of a user (_defaultPublishFields).
+        self.user_documents = Collection("users")
+        for user in self.users.values():
+            self.user_documents.insert(
+                {
+                    "_id": user.id,
+                    "username": user.username,
+                    "emails": [{"address": user.email, "verified": False}],
+                }
+            )
 
     # -- the methods --------------------------------------------------------------
     def login(self, this: MethodInvocation, options: Any = None, *_: Any) -> Any:
@@ -115,8 +140,9 @@ class DemoAccounts:
         else:
             raise MethodError(400, "Unrecognized options for login request")
         conn = this.connection
-        if conn.id not in self._by_connection:
-            conn.on_close(lambda: self._by_connection.pop(conn.id, None))
+        if conn.id not in self._connections:
+            self._connections[conn.id] = conn
+            conn.on_close(lambda: self._forget_connection(conn.id))
         self._by_connection[conn.id] = token_hash(token)
         this.set_user_id(user_id)
         return {
@@ -127,18 +153,43 @@ class DemoAccounts:
         }
 
     def logout(self, this: MethodInvocation, *_: Any) -> None:
-        """Meteor's ``logout``: the connection's token is destroyed, user id null."""
+        """Meteor's ``logout``: the token is destroyed, user id null.
+
+        accounts_server.js ``methods.logout``: ``_setLoginToken(..., null)``
+        detaches this connection from its token first, then ``destroyToken``;
+        the other connections still on that token are closed by it.
+        """
         hashed = self._by_connection.pop(this.connection.id, None)
         if hashed is not None and this.user_id is not None:
-            self.tokens.pop(hashed, None)
+            self._destroy_tokens({hashed})
         this.set_user_id(None)
+
+    def publish_user(self, sub: Subscription) -> Cursor | None:
+        """The universal publication of the logged-in user's own document."""
+        user_id = sub.user_id
+        if user_id is None:
+            return None
+        return self.user_documents.find(lambda doc: doc["_id"] == user_id)
 
     # -- for tests and the demo --------------------------------------------------
     def revoke(self, user_id: str) -> None:
-        """Destroy every token of ``user_id`` (their next resume is refused)."""
-        for hashed, (owner, _) in list(self.tokens.items()):
-            if owner == user_id:
-                del self.tokens[hashed]
+        """Destroy every token of ``user_id``: its connections close, resumes fail."""
+        self._destroy_tokens(
+            {hashed for hashed, (owner, _) in self.tokens.items() if owner == user_id}
+        )
+
+    def _destroy_tokens(self, hashes: set[str]) -> None:
+        for hashed in hashes:
+            self.tokens.pop(hashed, None)
+        # The observe on each connection's token sees it removed: connection.close().
+        for conn_id, hashed in list(self._by_connection.items()):
+            conn = self._connections.get(conn_id)
+            if hashed in hashes and conn is not None:
+                conn.close()
+
+    def _forget_connection(self, conn_id: str) -> None:
+        self._by_connection.pop(conn_id, None)
+        self._connections.pop(conn_id, None)
 
     def find(self, name: str) -> DemoUser | None:
         """The user with this username or email (case-insensitive, as Meteor)."""
@@ -201,4 +252,5 @@ def install_accounts(
     """Register ``login`` and ``logout`` on ``server``; returns the accounts used."""
     accounts = accounts if accounts is not None else DemoAccounts()
     server.methods({"login": accounts.login, "logout": accounts.logout})
+    server.publish(None, accounts.publish_user)
     return accounts
