@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import (
@@ -33,6 +34,7 @@ from ddp_monitor.ddp.events import (
 from ddp_monitor.ddp.store import Store
 from ddp_monitor.qt.method_model import short_json
 from ddp_monitor.qt.params import value_kind
+from ddp_monitor.qt.sort_proxy import SORT_ROLE
 from ddp_monitor.qt.table_model import Column, Index, RowTableModel
 
 __all__ = [
@@ -41,6 +43,7 @@ __all__ = [
     "DocumentTableModel",
     "DocumentTreeModel",
     "cell_text",
+    "sort_key",
 ]
 
 FLASH_SECONDS = 1.5
@@ -53,6 +56,21 @@ _FLASH = QColor(255, 196, 0)
 def cell_text(value: Any) -> str:
     """Strings as they are; everything else as compact EJSON."""
     return value if isinstance(value, str) else short_json(value)
+
+
+def sort_key(value: Any) -> float | str:
+    """What a document cell sorts by: numbers and dates as numbers, the rest as text.
+
+    Qt compares by the left value's type, so a column mixing numbers and text
+    (schemaless documents) still sorts without error, numbers among themselves.
+    """
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return "" if value is None else cell_text(value)
 
 
 class _Collection:
@@ -70,7 +88,9 @@ class CollectionListModel(RowTableModel[_Collection]):
         super().__init__(
             [
                 Column[_Collection]("collection", lambda c: c.name),
-                Column[_Collection]("docs", lambda c: f"{c.count:,}"),
+                Column[_Collection](
+                    "docs", lambda c: f"{c.count:,}", key=lambda c: c.count
+                ),
             ],
             parent,
         )
@@ -245,6 +265,12 @@ class DocumentTableModel(QAbstractTableModel):
             return cell_text(doc[name])
         if role == Qt.ItemDataRole.BackgroundRole and id_ in self._flash:
             return self._flash_colour(id_, column)
+        if role == SORT_ROLE:
+            if column == 0:
+                return id_
+            doc = self._docs().get(id_)
+            name = self._fields[column - 1]
+            return sort_key(doc.get(name) if doc is not None else None)
         return None
 
     # -- internals ----------------------------------------------------------

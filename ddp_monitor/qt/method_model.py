@@ -77,6 +77,19 @@ def _took(record: MethodRecord) -> str:
     return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
+def _took_key(record: MethodRecord) -> float:
+    # Unfinished calls (-1) sort before the fastest finished one.
+    if record.sent_at is None or record.done_at is None:
+        return -1.0
+    return record.done_at - record.sent_at
+
+
+def _id_key(record: MethodRecord) -> float | str:
+    # This client numbers its calls 1, 2, 3... (livedata_connection.js
+    # _nextMethodId): "10" must sort after "9".
+    return int(record.method_id) if record.method_id.isdigit() else record.method_id
+
+
 def _outcome(record: MethodRecord) -> str:
     if record.error is not None:
         return record.error
@@ -94,7 +107,7 @@ _STATE_COLOURS = {
 }
 
 _COLUMNS: list[Column[MethodRecord]] = [
-    Column("id", lambda r: r.method_id),
+    Column("id", lambda r: r.method_id, key=_id_key),
     Column("method", lambda r: r.name),
     Column("params", lambda r: short_json(list(r.params))),
     Column(
@@ -105,8 +118,12 @@ _COLUMNS: list[Column[MethodRecord]] = [
         tip="queued (offline) / sent / result received / data updated / failed",
         colour=lambda r: _STATE_COLOURS[r.state],
     ),
-    Column("sent", lambda r: _clock(r.sent_at)),
-    Column("took", _took, tip="from the last send to the callback"),
+    Column(
+        "sent",
+        lambda r: _clock(r.sent_at),
+        key=lambda r: -1.0 if r.sent_at is None else r.sent_at,
+    ),
+    Column("took", _took, tip="from the last send to the callback", key=_took_key),
     Column(
         "result / error",
         _outcome,

@@ -93,11 +93,31 @@ _COLUMNS: list[Column[ConnectionRecord]] = [
         tip="the forwarded chain as received (the client's own entries come first)",
         colour=lambda r: _MUTED,
     ),
-    Column("connected", _since, tip="when the server sent `connected` (local time)"),
+    Column(
+        "connected",
+        _since,
+        tip="when the server sent `connected` (local time)",
+        key=lambda r: r.connected_at,
+    ),
     Column("DDP", lambda r: r.version or "-", tip="the DDP version agreed"),
-    Column("subs", lambda r: f"{r.subscriptions:,}", tip="live subscriptions"),
-    Column("in", lambda r: f"{r.messages_in:,}", tip="DDP messages from the client"),
-    Column("out", lambda r: f"{r.messages_out:,}", tip="DDP messages to the client"),
+    Column(
+        "subs",
+        lambda r: f"{r.subscriptions:,}",
+        tip="live subscriptions",
+        key=lambda r: r.subscriptions,
+    ),
+    Column(
+        "in",
+        lambda r: f"{r.messages_in:,}",
+        tip="DDP messages from the client",
+        key=lambda r: r.messages_in,
+    ),
+    Column(
+        "out",
+        lambda r: f"{r.messages_out:,}",
+        tip="DDP messages to the client",
+        key=lambda r: r.messages_out,
+    ),
     Column(
         "", lambda r: "Close", tip="close this connection (the client may reconnect)"
     ),

@@ -82,11 +82,16 @@ _COLUMNS: list[Column[SubscriptionRecord]] = [
     Column("params", lambda r: short_json(list(r.params))),
     Column("id", lambda r: r.sub_id),
     Column("state", _state, colour=lambda r: _COLOURS[r.state]),
-    Column("time to ready", _ready),
+    Column(
+        "time to ready",
+        _ready,
+        key=lambda r: -1.0 if r.ready_after is None else r.ready_after,
+    ),
     Column(
         "docs",
         lambda r: f"{r.documents:,}",
         tip="documents in the collections this subscription fed before ready",
+        key=lambda r: r.documents,
     ),
 ]
 

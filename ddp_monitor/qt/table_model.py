@@ -1,7 +1,8 @@
 """The shared base of the small live tables (methods, subscriptions, collections).
 
 Owns ``RowTableModel``: rows are mutable records keyed by id, kept in arrival
-order, with one ``dataChanged`` per flush and per row; imports QtCore only.
+order, with one ``dataChanged`` per flush and per row; imports QtCore and
+``qt.sort_proxy``'s role.
 The big tables (message log, documents) keep their own storage for speed.
 """
 
@@ -18,6 +19,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from ddp_monitor.qt.sort_proxy import SORT_ROLE
+
 __all__ = ["Column", "Index", "RowTableModel"]
 
 Index = QModelIndex | QPersistentModelIndex
@@ -25,9 +28,13 @@ R = TypeVar("R")
 
 
 class Column(Generic[R]):
-    """A column: header, the text of a row, and optional tooltip and colour."""
+    """A column: header, the text of a row, and optional tooltip, colour and sort key.
 
-    __slots__ = ("colour", "header", "text", "tip")
+    ``key`` gives what the column sorts by (``sort_proxy.SORT_ROLE``): a number
+    for counts and times, so "10" sorts after "9"; without it, the text.
+    """
+
+    __slots__ = ("colour", "header", "key", "text", "tip")
 
     def __init__(
         self,
@@ -36,11 +43,13 @@ class Column(Generic[R]):
         *,
         tip: str = "",
         colour: Callable[[R], Any] | None = None,
+        key: Callable[[R], float | str] | None = None,
     ) -> None:
         self.header = header
         self.text = text
         self.tip = tip
         self.colour = colour
+        self.key = key
 
 
 class RowTableModel(QAbstractTableModel, Generic[R]):
@@ -115,4 +124,6 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             return column.text(record)
         if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
             return column.colour(record)
+        if role == SORT_ROLE:
+            return column.text(record) if column.key is None else column.key(record)
         return None

@@ -1,27 +1,35 @@
 """The Collections tab: collections with counts, a document table, one document as a tree.
 
-Owns ``CollectionsPanel``; imports QtWidgets/QtCore, ``qt.collection_model`` and
-``ui.table_view``. Changed cells flash in the table; the tree follows the
-selected document live and marks the fields that just changed.
+Owns ``CollectionsPanel``; imports QtWidgets/QtCore, ``qt.collection_model``
+and the view parts in ``ui``. Changed cells flash in the table; the tree
+follows the selected document live and marks the fields that just changed.
+Both tables sort (numbers as numbers) and the documents filter by text;
+choosing a collection selects its first document, so the tree is never
+blank while there is something to show.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtWidgets import QHeaderView, QSplitter, QTreeView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHeaderView, QSplitter, QVBoxLayout, QWidget
 
 from ddp_monitor.qt.collection_model import (
     CollectionListModel,
     DocumentTableModel,
     DocumentTreeModel,
 )
+from ddp_monitor.ui.filter_field import FilterField
+from ddp_monitor.ui.hint_views import HintTreeView
 from ddp_monitor.ui.table_view import DenseTable
 
 __all__ = ["CollectionsPanel"]
 
+_NO_DOCUMENT = "Select a document to see its fields as a tree."
+_NO_COLLECTION = "Choose a collection on the left to see its documents."
+
 
 class CollectionsPanel(QWidget):
-    """Three panes side by side in a remembered splitter."""
+    """Three panes side by side in a remembered splitter, the filter above them."""
 
     def __init__(
         self,
@@ -35,26 +43,30 @@ class CollectionsPanel(QWidget):
         self.tree_model = DocumentTreeModel(self)
         self.collection_table = DenseTable(
             "collectionTable",
-            "No documents yet: subscribe to a publication in the Subscriptions tab.",
+            "No documents yet: subscribe to a publication in the Subscriptions tab "
+            "(Ctrl+2).",
         )
-        self.collection_table.setModel(collections)
-        self.collection_table.setSelectionMode(DenseTable.SelectionMode.SingleSelection)
+        self.collection_proxy = self.collection_table.show_sorted(collections)
+        single = DenseTable.SelectionMode.SingleSelection
+        self.collection_table.setSelectionMode(single)
         self.collection_table.set_column_widths(130)
         self.collection_table.selectionModel().selectionChanged.connect(
             self._collection_selected
         )
-        self.document_table = DenseTable(
-            "documentTable", "Select a collection to see its documents."
-        )
-        self.document_table.setModel(documents)
+        self.document_table = DenseTable("documentTable", _NO_COLLECTION)
+        self.document_proxy = self.document_table.show_sorted(documents)
         # Fixed widths: sizing to contents would read every one of 100,000 rows.
         self.document_table.horizontalHeader().setDefaultSectionSize(130)
         self.document_table.setColumnWidth(0, 160)
-        self.document_table.setSelectionMode(DenseTable.SelectionMode.SingleSelection)
+        self.document_table.setSelectionMode(single)
         self.document_table.selectionModel().selectionChanged.connect(
             self._document_selected
         )
-        self.tree = QTreeView()
+        self.filter = FilterField(
+            "Filter this collection's documents by any field's text (Ctrl+F)"
+        )
+        self.filter.filter_changed.connect(self.document_proxy.set_filter_text)
+        self.tree = HintTreeView(_NO_DOCUMENT)
         self.tree.setObjectName("documentTree")
         self.tree.setModel(self.tree_model)
         self.tree.setUniformRowHeights(True)
@@ -63,7 +75,8 @@ class CollectionsPanel(QWidget):
         self.tree.setColumnWidth(0, 130)
         self.tree.setColumnWidth(1, 160)
         documents.documents_changed.connect(self._documents_changed)
-        documents.modelReset.connect(self._document_selected)
+        documents.modelReset.connect(self._reselect)
+        documents.rowsInserted.connect(self._first_rows_arrived)
         collections.rowsInserted.connect(self._select_first_collection)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("collectionsSplitter")
@@ -73,29 +86,59 @@ class CollectionsPanel(QWidget):
         self.splitter.setSizes([190, 560, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addWidget(self.splitter)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.splitter, 1)
 
     def select_collection(self, name: str) -> None:
         for row in range(self.collections.rowCount()):
             if self.collections.name(row) == name:
-                self.collection_table.selectRow(row)
+                self.collection_table.select_source_row(row)
                 return
+
+    def select_document(self, id_: str) -> bool:
+        """Select this document's row (False: not in the shown collection)."""
+        row = self.documents.row_of(id_)
+        if row is None:
+            return False
+        self.document_table.select_source_row(row)
+        return True
 
     def _select_first_collection(self, *_: object) -> None:
         if self.documents.collection is None and self.collections.rowCount():
             self.collection_table.selectRow(0)
 
     def _collection_selected(self, *_: object) -> None:
-        rows = self.collection_table.selectionModel().selectedRows()
-        name = self.collections.name(rows[0].row()) if rows else None
+        rows = self.collection_table.selected_source_rows()
+        name = self.collections.name(rows[0]) if rows else None
+        self.document_table.empty_text = (
+            f"\u201c{name}\u201d has no documents now." if name else _NO_COLLECTION
+        )
         self.documents.set_collection(name)
+
+    def _reselect(self) -> None:
+        # A reset (another collection, or a big change in this one) loses the
+        # selection: keep the document in view if it is still there.
+        shown = self.tree_model.document_id
+        if shown is None or not self.select_document(shown):
+            self._select_first_document()
+
+    def _select_first_document(self, *_: object) -> None:
+        # A new collection: its first row (as sorted) fills the tree at once.
+        if self.document_proxy.rowCount():
+            self.document_table.selectRow(0)
+        else:
+            self._show(None)
+
+    def _first_rows_arrived(self, *_: object) -> None:
+        if not self.document_table.selectionModel().hasSelection():
+            self._select_first_document()
 
     def _document_selected(self, *_: QItemSelection) -> None:
         self._show(self._selected_id())
 
     def _selected_id(self) -> str | None:
-        rows = self.document_table.selectionModel().selectedRows()
-        return self.documents.document_id(rows[0].row()) if rows else None
+        rows = self.document_table.selected_source_rows()
+        return self.documents.document_id(rows[0]) if rows else None
 
     def _documents_changed(self, ids: frozenset[str]) -> None:
         shown = self.tree_model.document_id

@@ -1,7 +1,7 @@
 """The Messages tab: every frame in and out, filterable, with pretty JSON of the selected one.
 
-Owns ``MessageLogPanel``; imports QtWidgets/QtGui/QtCore, ``qt.message_log_model``
-and ``ui.table_view``. Export writes the shown frames as JSON Lines; pause
+Owns ``MessageLogPanel``; imports QtWidgets/QtGui/QtCore, ``qt.message_log_model``,
+``ui.filter_field`` and ``ui.table_view``. Export writes the shown frames as JSON Lines; pause
 freezes the rows (frames are still kept); clear forgets them.
 """
 
@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QItemSelection, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
 from PySide6.QtGui import QAction, QFontDatabase
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMenu,
     QPlainTextEdit,
     QSplitter,
@@ -25,11 +24,10 @@ from PySide6.QtWidgets import (
 )
 
 from ddp_monitor.qt.message_log_model import MessageLogModel, pretty
+from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.table_view import DenseTable
 
 __all__ = ["MessageLogPanel"]
-
-_FILTER_DELAY_MS = 150  # re-filter once typing pauses, not on every key
 
 
 class MessageLogPanel(QWidget):
@@ -53,14 +51,8 @@ class MessageLogPanel(QWidget):
     ) -> None:
         super().__init__(parent)
         self.model = model
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter frames by text (Ctrl+F)")
-        self.filter.setClearButtonEnabled(True)
-        self._filter_timer = QTimer(self)
-        self._filter_timer.setSingleShot(True)
-        self._filter_timer.setInterval(_FILTER_DELAY_MS)
-        self._filter_timer.timeout.connect(self.apply_filter)
-        self.filter.textChanged.connect(self._filter_timer.start)
+        self.filter = FilterField("Filter frames by text (Ctrl+F)")
+        self.filter.filter_changed.connect(self._text_filter)
         self.types_button = QToolButton()
         self.types_button.setText("All types")
         self.types_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -120,8 +112,11 @@ class MessageLogPanel(QWidget):
         self.apply_filter()
 
     def apply_filter(self) -> None:
-        self._filter_timer.stop()
-        self.model.set_filter(self._kinds, self.filter.text())
+        """Filter by the chosen types and the typed text now."""
+        self.filter.apply()
+
+    def _text_filter(self, text: str) -> None:
+        self.model.set_filter(self._kinds, text)
         self._show_counts()
 
     def export_to(self, path: Path) -> None:

@@ -2,7 +2,9 @@
 
 Owns ``MethodQueuePanel``; imports QtWidgets/QtCore, ``qt.method_model`` and
 the panel parts in ``ui``. The console checks the EJSON parameters as they are
-typed and refuses to send until they are valid (issue 4 item 4).
+typed and refuses to send until they are valid (issue 4 item 4). The table
+sorts by any column and filters; the detail pane follows the selected call
+through the proxy.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from PySide6.QtWidgets import (
 from ddp_monitor.ddp import ejson
 from ddp_monitor.qt.message_log_model import pretty
 from ddp_monitor.qt.method_model import MethodQueueModel
+from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.params_field import ParamsField
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -53,8 +56,12 @@ class MethodQueuePanel(QWidget):
             "No calls yet: type a method name and its parameters below and press Call.",
             follow_tail=True,
         )
-        self.table.setModel(model)
-        self.table.set_column_widths(40, 120, 170, 130, 70, 70)
+        self.proxy = self.table.show_sorted(model)
+        self.table.set_column_widths(44, 120, 170, 130, 70, 70)
+        self.filter = FilterField(
+            "Filter calls by method, parameters, state or result (Ctrl+F)"
+        )
+        self.filter.filter_changed.connect(self.proxy.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.detail = QPlainTextEdit()
         self.detail.setObjectName("jsonView")
@@ -93,6 +100,7 @@ class MethodQueuePanel(QWidget):
         console.setColumnStretch(2, 3)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(self.filter)
         layout.addWidget(self.splitter, 1)
         layout.addLayout(console)
 
@@ -109,11 +117,11 @@ class MethodQueuePanel(QWidget):
         self._call(name, self.params.params)
 
     def _selected(self, _new: QItemSelection, _old: QItemSelection) -> None:
-        rows = self.table.selectionModel().selectedRows()
+        rows = self.table.selected_source_rows()
         if not rows:
             self.detail.clear()
             return
-        record = self.model.record(rows[0].row())
+        record = self.model.record(rows[0])
         parts = [
             f"// {record.name}  (id {record.method_id}, {record.state.value})",
             "params:",

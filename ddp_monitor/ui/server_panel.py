@@ -17,7 +17,6 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -26,7 +25,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QHBoxLayout,
     QHeaderView,
-    QLineEdit,
     QPushButton,
     QSplitter,
     QStyle,
@@ -44,6 +42,7 @@ from ddp_monitor.qt.server_model import (
     ConnectionRecord,
     ServerConnectionModel,
 )
+from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.server_controls import ForwardingBar, HostingBar
 from ddp_monitor.ui.server_detail import ConnectionDetail
 from ddp_monitor.ui.table_view import DenseTable
@@ -92,17 +91,6 @@ class CloseButtonDelegate(QStyledItemDelegate):
         return super().editorEvent(event, model, option, index)
 
 
-class _Proxy(QSortFilterProxyModel):
-    """Filters on every column; counts sort as numbers, not as text."""
-
-    def lessThan(self, left: Index, right: Index) -> bool:
-        a, b = left.data(), right.data()
-        try:
-            return int(str(a).replace(",", "")) < int(str(b).replace(",", ""))
-        except ValueError:
-            return str(a) < str(b)
-
-
 class ServerPanel(QWidget):
     """Hosting bar, forwarding bar, the connections table and the detail pane.
 
@@ -124,20 +112,12 @@ class ServerPanel(QWidget):
             adaptor.forwarded_rule,
             from_environment=env_forwarded_count() == adaptor.forwarded_count != 0,
         )
-        self.filter = QLineEdit()
-        self.filter.setPlaceholderText("Filter by id, address or forwarded chain")
-        self.filter.setClearButtonEnabled(True)
+        self.filter = FilterField("Filter by id, address or forwarded chain (Ctrl+F)")
         self.close_button = QPushButton("Close selected")
         self.close_button.setToolTip("Close the selected connections (Delete)")
         self.close_button.setEnabled(False)
-        self.proxy = _Proxy(self)
-        self.proxy.setSourceModel(self.model)
-        self.proxy.setFilterKeyColumn(-1)
-        self.proxy.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         self.table = DenseTable("serverConnectionTable", _NOT_HOSTING)
-        self.table.setModel(self.proxy)
-        self.table.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.table.setSortingEnabled(True)
+        self.proxy = self.table.show_sorted(self.model)
         self.table.set_column_widths(170, 120, 110, 220, 80, 48, 52, 70, 70, 72)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(
@@ -185,7 +165,7 @@ class ServerPanel(QWidget):
         self.hosting.start_requested.connect(self._start)
         self.hosting.stop_requested.connect(lambda: self._spawn(a.stop()))
         self.forwarding.forwarding_chosen.connect(a.set_forwarding)
-        self.filter.textChanged.connect(self.proxy.setFilterFixedString)
+        self.filter.filter_changed.connect(self.proxy.set_filter_text)
         self.close_button.clicked.connect(self.close_selected)
         self.closer.clicked.connect(self._close_row)
         delete = QShortcut(QKeySequence.StandardKey.Delete, self.table)
@@ -200,23 +180,20 @@ class ServerPanel(QWidget):
             self.adaptor.close_connection(connection_id)
 
     def selected_ids(self) -> list[str]:
-        rows = self.table.selectionModel().selectedRows()
-        return [self._record(index.row()).connection_id for index in rows]
+        rows = self.table.selected_source_rows()
+        return [self.model.record(row).connection_id for row in rows]
 
     def select(self, connection_id: str) -> bool:
         """Select the row of this connection (tests and the keyboard use it)."""
         at = self.model.position(connection_id)
         if at is None:
             return False
-        self.table.selectRow(self.proxy.mapFromSource(self.model.index(at, 0)).row())
+        self.table.select_source_row(at)
         return True
 
     def _close_row(self, proxy_row: int) -> None:
-        self.adaptor.close_connection(self._record(proxy_row).connection_id)
-
-    def _record(self, proxy_row: int) -> ConnectionRecord:
-        source = self.proxy.mapToSource(self.proxy.index(proxy_row, 0))
-        return self.model.record(source.row())
+        record = self.model.record(self.proxy.source_row(proxy_row))
+        self.adaptor.close_connection(record.connection_id)
 
     def _start(self, host: str, port: int, demo: bool) -> None:
         self._spawn(self.adaptor.start(host, port, demo=demo))
@@ -260,8 +237,10 @@ class ServerPanel(QWidget):
         self._show_detail()
 
     def _show_detail(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        record = self._record(rows[0].row()) if len(rows) == 1 else None
+        rows = self.table.selected_source_rows()
+        record: ConnectionRecord | None = (
+            self.model.record(rows[0]) if len(rows) == 1 else None
+        )
         self.detail.show_record(
             record, self.model.forwarded_count, self.model.forwarded_rule
         )

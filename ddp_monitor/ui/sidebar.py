@@ -1,6 +1,7 @@
 """The sidebar: open connections (each with its status dot) above the saved profiles.
 
-Owns ``Sidebar``; imports QtWidgets, ``qt.profile_model`` and ``ui.resources``.
+Owns ``Sidebar``; imports QtWidgets, ``qt.profile_model``, ``ui.hint_views`` and
+``ui.resources``.
 It knows connections only by a key and a look (icon name, words): the window
 decides what a key means. Profiles are rows of ``ProfileListModel``;
 double-click or Enter connects, the context menu edits (shared/UX.md).
@@ -13,7 +14,6 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFrame,
     QLabel,
-    QListView,
     QListWidget,
     QListWidgetItem,
     QMenu,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ddp_monitor.qt.profile_model import PROFILE_ROLE, ProfileListModel
+from ddp_monitor.ui.hint_views import HintListView
 from ddp_monitor.ui.resources import icon
 
 __all__ = ["Sidebar"]
@@ -61,7 +62,10 @@ class Sidebar(QFrame):
             Qt.ScrollBarPolicy.ScrollBarAlwaysOff
         )
         self.connection_list.currentItemChanged.connect(self._selected)
-        self.profile_list = QListView()
+        self.profile_list = HintListView(
+            "No saved profiles: press Ctrl+N to keep a server's URL, login "
+            "and subscriptions as one."
+        )
         self.profile_list.setObjectName("connectionList")
         self.profile_list.setModel(profiles)
         self.profile_list.activated.connect(self._activated)

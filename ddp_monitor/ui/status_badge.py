@@ -4,6 +4,10 @@ Owns ``StatusBadge``; imports QtWidgets/QtGui/QtCore, ``qt.status_look`` and
 ``ddp.status`` values. Colour, icon and words always together (never colour
 alone); while waiting the words carry the live countdown in tenths; the
 tooltip shows ``Meteor.status()`` exactly as a Meteor app would read it.
+While connecting, the tint breathes (shared/UX.md: "subtle pulse"): one
+``QVariantAnimation`` on the fill's alpha, running only in that status. The
+badge paints its own rounded box, so a pulse frame is one small repaint, not
+a stylesheet re-polish.
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QSize, Slot
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QEasingCurve, QRectF, QSize, QVariantAnimation, Slot
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from ddp_monitor.ddp.status import ConnectionStatus, Status, meteor_status
@@ -22,6 +26,9 @@ from ddp_monitor.ui.resources import icon
 __all__ = ["StatusBadge"]
 
 _ICON = QSize(22, 22)
+_TINT = 0.16  # the fill's alpha at rest
+_PULSE = (0.06, 0.34)  # the fill's alpha at the ends of a breath while connecting
+_PULSE_MS = 1400  # one breath: slow enough to stay calm
 
 
 class StatusBadge(QFrame):
@@ -43,6 +50,16 @@ class StatusBadge(QFrame):
         self._battery_saving = False
         self._remaining: float | None = None
         self._shown_icon = ""
+        self._colour = QColor()
+        self._alpha = _TINT
+        self._pulse = QVariantAnimation(self)
+        self._pulse.setDuration(_PULSE_MS)
+        self._pulse.setKeyValueAt(0.0, _PULSE[0])
+        self._pulse.setKeyValueAt(0.5, _PULSE[1])
+        self._pulse.setKeyValueAt(1.0, _PULSE[0])
+        self._pulse.setEasingCurve(QEasingCurve.Type.InOutSine)
+        self._pulse.setLoopCount(-1)
+        self._pulse.valueChanged.connect(self._breathe)
         # Room for the longest waiting text, so the bar does not jump each tick.
         self._words.setMinimumWidth(
             self._words.fontMetrics().horizontalAdvance("Waiting - retry 10 in 300.0 s")
@@ -61,6 +78,11 @@ class StatusBadge(QFrame):
     @property
     def icon_name(self) -> str:
         return look(self._status).icon
+
+    @property
+    def pulsing(self) -> bool:
+        """The connecting pulse is running (and only then)."""
+        return self._pulse.state() is QVariantAnimation.State.Running
 
     @Slot(object)
     def show_status(self, status: Status) -> None:
@@ -88,13 +110,27 @@ class StatusBadge(QFrame):
         self.setToolTip("Meteor.status():\n" + json.dumps(meteor, indent=2))
         if shown.icon == self._shown_icon:
             return
-        # Restyle only when the status kind changes: not on every countdown tick.
+        # Redraw the box only when the status kind changes: not on every tick.
         self._shown_icon = shown.icon
         self._icon.setPixmap(icon(shown.icon).pixmap(_ICON))
-        tint = QColor(shown.colour)
-        tint.setAlphaF(0.16)
-        self.setStyleSheet(
-            "#statusBadge {"
-            f" background: rgba({tint.red()},{tint.green()},{tint.blue()},{tint.alphaF():.2f});"
-            f" border: 2px solid {shown.colour.name()}; border-radius: 8px; }}"
-        )
+        self._colour = QColor(shown.colour)
+        if self._status.status is ConnectionStatus.CONNECTING:
+            self._pulse.start()
+        else:
+            self._pulse.stop()
+            self._alpha = _TINT
+        self.update()
+
+    def _breathe(self, alpha: object) -> None:
+        self._alpha = float(alpha)  # type: ignore[arg-type]  # a float key value
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        fill = QColor(self._colour)
+        fill.setAlphaF(self._alpha)
+        painter.setPen(QPen(self._colour, 2))
+        painter.setBrush(fill)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(1, 1, -1, -1), 8, 8)
+        painter.end()

@@ -1,7 +1,8 @@
 """The Subscriptions tab: subscribe to any publication, watch it get ready, stop it.
 
 Owns ``SubscriptionsPanel``; imports QtWidgets/QtCore, ``qt.subscription_model``
-and the panel parts in ``ui``.
+and the panel parts in ``ui``. The table sorts and filters through a proxy;
+Stop acts on the selected rows mapped back to the model.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionState
+from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.params_field import ParamsField
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -68,13 +70,18 @@ class SubscriptionsPanel(QWidget):
             "subscriptionTable",
             "No subscriptions yet: type a publication name and press Subscribe.",
         )
-        self.table.setModel(model)
+        self.proxy = self.table.show_sorted(model)
         self.table.set_column_widths(140, 200, 170, 170, 110)
+        self.filter = FilterField(
+            "Filter subscriptions by name, parameters, id or state (Ctrl+F)"
+        )
+        self.filter.filter_changed.connect(self.proxy.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selection)
         model.dataChanged.connect(self._selection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addLayout(form)
+        layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
 
     def submit(self) -> None:
@@ -92,10 +99,7 @@ class SubscriptionsPanel(QWidget):
 
     def _selected_live(self) -> list[str]:
         live = (SubscriptionState.WAITING, SubscriptionState.READY)
-        records = [
-            self.model.record(index.row())
-            for index in self.table.selectionModel().selectedRows()
-        ]
+        records = [self.model.record(row) for row in self.table.selected_source_rows()]
         return [r.sub_id for r in records if r.state in live]
 
     def _selection(self, *_: object) -> None:

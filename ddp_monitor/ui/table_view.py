@@ -1,14 +1,23 @@
 """The dense table every panel uses: fixed row height, copy, remembered columns, empty text.
 
-Owns ``DenseTable``; imports QtWidgets/QtGui/QtCore only. Fixed row heights
-keep a 50,000-row log cheap to scroll (no per-row size hints); the view
-follows the newest row only while it is scrolled to the bottom, as a browser's
-network panel does.
+Owns ``DenseTable`` and ``paint_empty_text``; imports QtWidgets/QtGui/QtCore
+and ``qt.sort_proxy``. Fixed row heights keep a 50,000-row log cheap to
+scroll (no per-row size hints); the view follows the newest row only while it
+is scrolled to the bottom, as a browser's network panel does. A sortable
+table shows its model through a ``TableProxy``; ``selected_source_rows``
+maps the selection back, so detail panes read the right record whatever the
+order.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QByteArray, QModelIndex, QSettings, Qt
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QByteArray,
+    QModelIndex,
+    QSettings,
+    Qt,
+)
 from PySide6.QtGui import (
     QGuiApplication,
     QKeySequence,
@@ -18,7 +27,23 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-__all__ = ["DenseTable"]
+from ddp_monitor.qt.sort_proxy import TableProxy
+
+__all__ = ["DenseTable", "paint_empty_text"]
+
+
+def paint_empty_text(view: QAbstractItemView, text: str, margin: int = 24) -> None:
+    """Draw ``text`` centred near the top of an empty view's viewport (placeholder colour)."""
+    painter = QPainter(view.viewport())
+    painter.setPen(view.palette().placeholderText().color())
+    rect = view.viewport().rect().adjusted(margin, margin, -margin, -margin)
+    painter.drawText(
+        rect,
+        int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+        | int(Qt.TextFlag.TextWordWrap),
+        text,
+    )
+    painter.end()
 
 
 class DenseTable(QTableView):
@@ -41,6 +66,7 @@ class DenseTable(QTableView):
         super().__init__(parent)
         self.setObjectName(name)
         self.empty_text = empty_text
+        self.proxy: TableProxy | None = None
         self._follow_tail = follow_tail
         self._at_bottom = True
         vertical = self.verticalHeader()
@@ -71,6 +97,27 @@ class DenseTable(QTableView):
         if model is not None and self._follow_tail:
             self.model().rowsInserted.connect(self._rows_inserted)
 
+    def show_sorted(self, model: QAbstractItemModel) -> TableProxy:
+        """Show ``model`` through a sorting, filtering proxy (unsorted until a header click)."""
+        self.proxy = TableProxy(model, self)
+        self.setModel(self.proxy)
+        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
+        self.setSortingEnabled(True)
+        return self.proxy
+
+    def selected_source_rows(self) -> list[int]:
+        """The selected rows as the source model numbers them, top to bottom."""
+        rows = sorted(index.row() for index in self.selectionModel().selectedRows())
+        if self.proxy is None:
+            return rows
+        return [self.proxy.source_row(row) for row in rows]
+
+    def select_source_row(self, row: int) -> None:
+        """Select the source model's ``row`` wherever the proxy shows it."""
+        at = self.proxy.proxy_row(row) if self.proxy is not None else row
+        if at >= 0:
+            self.selectRow(at)
+
     def set_column_widths(self, *widths: int) -> None:
         for column, width in enumerate(widths):
             self.setColumnWidth(column, width)
@@ -98,7 +145,16 @@ class DenseTable(QTableView):
     def restore_state(self, settings: QSettings) -> None:
         state = settings.value(f"columns/{self.objectName()}")
         if isinstance(state, QByteArray):
-            self.horizontalHeader().restoreState(state)
+            self.restore_header(state)
+
+    def restore_header(self, state: QByteArray) -> None:
+        """Column widths, order and sort from ``QHeaderView.saveState``."""
+        header = self.horizontalHeader()
+        header.restoreState(state)
+        if self.isSortingEnabled():  # the remembered sort applies at once
+            self.sortByColumn(
+                header.sortIndicatorSection(), header.sortIndicatorOrder()
+            )
 
     def _scrolled(self, value: int) -> None:
         self._at_bottom = value >= self.verticalScrollBar().maximum() - 2
@@ -110,14 +166,10 @@ class DenseTable(QTableView):
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
         model = self.model()
-        if model is not None and model.rowCount() == 0 and self.empty_text:
-            painter = QPainter(self.viewport())
-            painter.setPen(self.palette().placeholderText().color())
-            rect = self.viewport().rect().adjusted(24, 24, -24, -24)
-            painter.drawText(
-                rect,
-                int(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-                | int(Qt.TextFlag.TextWordWrap),
-                self.empty_text,
-            )
-            painter.end()
+        if model is None or model.rowCount() != 0:
+            return
+        if isinstance(model, TableProxy) and model.sourceModel().rowCount() > 0:
+            text = model.filter_text
+            paint_empty_text(self, f"No rows match \u201c{text}\u201d.")
+        elif self.empty_text:
+            paint_empty_text(self, self.empty_text)

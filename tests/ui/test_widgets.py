@@ -30,6 +30,35 @@ def test_badge_shows_retry_count_countdown_and_failure_reason(qtbot: Any) -> Non
     assert '"status": "offline"' in badge.toolTip()
 
 
+def test_badge_pulses_only_while_connecting(qtbot: Any) -> None:
+    """Connecting breathes (the tint's alpha moves, icon and words stay); every other status is still."""
+    badge = StatusBadge()
+    qtbot.addWidget(badge)
+    badge.show()
+    still = {}
+    for status in (
+        Status(ConnectionStatus.CONNECTED, True),
+        Status(ConnectionStatus.WAITING, False, 1, retry_time=5.0),
+        Status(ConnectionStatus.OFFLINE, False),
+        Status(ConnectionStatus.FAILED, False, reason="gone"),
+    ):
+        badge.show_status(status)
+        still[status.status] = badge.pulsing
+    badge.show_status(Status(ConnectionStatus.CONNECTING, False))
+    alphas = {badge._alpha}
+    for _ in range(4):
+        qtbot.wait(120)
+        alphas.add(badge._alpha)
+    pulsing, words, icon_name = badge.pulsing, badge.words, badge.icon_name
+    badge.show_status(Status(ConnectionStatus.CONNECTED, True))
+    assert not any(still.values())
+    assert pulsing
+    assert len(alphas) > 1
+    assert words == "Connecting..."
+    assert icon_name == "status-connecting"
+    assert not badge.pulsing
+
+
 def test_params_editor_blocks_sending_until_the_json_is_valid(qtbot: Any) -> None:
     """Typing broken JSON says where it breaks and Enter sends nothing; fixing it sends."""
     field = ParamsField("params")

@@ -1,0 +1,172 @@
+"""Sorting, filtering and empty states of the tables, driven as a user would (header clicks, typing).
+
+The panels are fed the values the adaptor hands them: real core events and a
+real ``ddp.store.Store``; no network is needed to order rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+
+from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.events import (
+    Event,
+    MethodCompleted,
+    MethodSent,
+    SubscriptionReady,
+)
+from ddp_monitor.ddp.store import Store
+from ddp_monitor.qt.actions import MethodCalled, Subscribed
+from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
+from ddp_monitor.qt.method_model import MethodQueueModel
+from ddp_monitor.qt.subscription_model import SubscriptionModel
+from ddp_monitor.ui.collections_view import CollectionsPanel
+from ddp_monitor.ui.method_queue import MethodQueuePanel
+from ddp_monitor.ui.subscriptions import SubscriptionsPanel
+from ddp_monitor.ui.table_view import DenseTable
+
+
+def _column(table: DenseTable, header: str) -> list[str]:
+    model = table.model()
+    at = next(
+        c
+        for c in range(model.columnCount())
+        if model.headerData(c, Qt.Orientation.Horizontal) == header
+    )
+    return [str(model.index(r, at).data()) for r in range(model.rowCount())]
+
+
+def _click_header(table: DenseTable, header: str) -> None:
+    model = table.model()
+    at = next(
+        c
+        for c in range(model.columnCount())
+        if model.headerData(c, Qt.Orientation.Horizontal) == header
+    )
+    head = table.horizontalHeader()
+    x = head.sectionViewportPosition(at) + head.sectionSize(at) // 2
+    QTest.mouseClick(head.viewport(), Qt.MouseButton.LeftButton, pos=QPoint(x, 5))
+
+
+def _calls(n: int) -> list[Any]:
+    """n calls; call k takes (n - k) * 10 ms; call 3 fails."""
+    events: list[Any] = []
+    for k in range(1, n + 1):
+        events += [MethodCalled(str(k), "echo", [k], connected=True)]
+        events += [MethodSent(str(k), "echo", [k])]
+    for k in range(1, n + 1):
+        error = MethodError("boom", "Boom") if k == 3 else None
+        events += [MethodCompleted(str(k), None if error else k, error)]
+    return events
+
+
+def _times(events: Sequence[Any], n: int) -> list[float]:
+    sends = [100.0 + k * 0.001 for k in range(2 * n)]
+    dones = [100.0 + (n - k) * 0.01 + 0.1 for k in range(1, n + 1)]
+    return sends + dones
+
+
+def test_method_table_sorts_ids_and_times_as_numbers_and_the_detail_follows(
+    qtbot: Any,
+) -> None:
+    """Clicking "id" orders 1..12 as numbers, "took" by duration; the detail shows the clicked call."""
+    model = MethodQueueModel()
+    panel = MethodQueuePanel(model, lambda name, params: None)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 600)
+    panel.show()
+    events = _calls(12)
+    model.apply_events(events, _times(events, 12))
+    _click_header(panel.table, "id")
+    by_id = _column(panel.table, "id")
+    _click_header(panel.table, "took")
+    by_took = _column(panel.table, "id")
+    panel.table.selectRow(0)
+    detail = panel.detail.toPlainText()
+    assert by_id == [str(k) for k in range(1, 13)]
+    assert by_took == [str(k) for k in range(12, 0, -1)]
+    assert detail.startswith("// echo  (id 12,")
+
+
+def test_method_filter_narrows_rows_and_says_when_nothing_matches(qtbot: Any) -> None:
+    """Typing in the filter keeps the matching calls; a filter matching nothing says so."""
+    model = MethodQueueModel()
+    panel = MethodQueuePanel(model, lambda name, params: None)
+    qtbot.addWidget(panel)
+    events = _calls(5)
+    model.apply_events(events, _times(events, 5))
+    empty_before = panel.table.empty_text
+    panel.filter.setText("boom")
+    panel.filter.apply()
+    failing = _column(panel.table, "id")
+    panel.filter.setText("no such call")
+    with qtbot.waitSignal(panel.filter.filter_changed, timeout=2000):
+        pass
+    rows = panel.table.model().rowCount()
+    assert "press Call" in empty_before
+    assert failing == ["3"]
+    assert rows == 0
+    assert model.rowCount() == 5
+
+
+def test_stop_selected_stops_the_subscription_shown_after_sorting(qtbot: Any) -> None:
+    """Sorted by name, Stop acts on the row the user selected, not on the model's row."""
+    model = SubscriptionModel()
+    stopped: list[str] = []
+    panel = SubscriptionsPanel(model, lambda n, p: None, stopped.append)
+    qtbot.addWidget(panel)
+    panel.resize(1000, 500)
+    panel.show()
+    model.apply_events(
+        [
+            Subscribed("s1", "tasks", [], at=1.0),
+            Subscribed("s2", "items", [100], at=1.0),
+            Subscribed("s3", "presence", [], at=1.0),
+            SubscriptionReady("s2"),
+        ],
+        [1.0, 1.0, 1.0, 1.5],
+    )
+    _click_header(panel.table, "name")
+    names = _column(panel.table, "name")
+    panel.table.selectRow(0)
+    panel.stop_selected()
+    assert names == ["items", "presence", "tasks"]
+    assert stopped == ["s2"]
+
+
+def test_choosing_a_collection_shows_its_first_document_and_numbers_sort_as_numbers(
+    qtbot: Any,
+) -> None:
+    """The tree is never blank when there is a document; a numeric field sorts 2 < 9 < 10."""
+    events: list[Event] = []
+    store = Store(events.append)
+    for id_, k in (("a", 10), ("b", 2), ("c", 9)):
+        store.added("items", id_, {"k": k, "text": f"item {k}"})
+    store.added("tasks", "t1", {"title": "milk"})
+    collections = CollectionListModel(store)
+    documents = DocumentTableModel(store)
+    panel = CollectionsPanel(collections, documents)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 500)
+    panel.show()
+    tree_hint = panel.tree.empty_text
+    collections.apply_events(events)  # the first collection is chosen by itself
+    first = panel.tree_model.document_id
+    _click_header(panel.document_table, "k")
+    order = _column(panel.document_table, "k")
+    panel.select_collection("tasks")
+    tasks_first = panel.tree_model.document_id
+    panel.filter.setText("item 9")
+    panel.filter.apply()
+    panel.select_collection("items")
+    filtered = _column(panel.document_table, "_id")
+    assert "Select a document" in tree_hint
+    assert first == "a"
+    assert order == ["2", "9", "10"]
+    assert tasks_first == "t1"
+    assert filtered == ["c"]
+    assert panel.tree_model.document_id == "c"
