@@ -15,6 +15,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 from PySide6.QtCore import QByteArray, QSettings, Signal, Slot
 from PySide6.QtGui import QAction
@@ -40,6 +41,7 @@ from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.message_log import MessageLogPanel
 from ddp_monitor.ui.method_queue import MethodQueuePanel
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
+from ddp_monitor.ui.table_view import DenseTable
 
 __all__ = ["ConnectionPage", "PageActions"]
 
@@ -217,31 +219,57 @@ class ConnectionPage(QWidget):
         )
 
     # -- remembering -----------------------------------------------------------------
+    # Each page keeps its own splitters, column widths and tab under
+    # "pages/<key>/"; the shared keys hold the layout last saved by any page,
+    # which a page opened for the first time starts from.
     def splitters(self) -> list[QSplitter]:
         return [self.methods.splitter, self.collections.splitter, self.log.splitter]
 
-    def tables(self) -> list[Any]:
+    def tables(self) -> list[DenseTable]:
         return [
             self.methods.table,
             self.subscriptions.table,
             self.collections.collection_table,
             self.log.table,
+            # Not the document table: its columns are each collection's fields.
         ]
 
     def restore(self, s: QSettings) -> None:
+        mine = _PageSettings(s, self.key)
         for splitter in self.splitters():
-            state = s.value(f"splitters/{splitter.objectName()}")
+            state = mine.value(f"splitters/{splitter.objectName()}")
             if isinstance(state, QByteArray):
                 splitter.restoreState(state)
         for table in self.tables():
-            table.restore_state(s)
-        tab = s.value("window/tab")
-        if tab is not None:
-            self.tabs.setCurrentIndex(int(str(tab)))
+            state = mine.value(f"columns/{table.objectName()}")
+            if isinstance(state, QByteArray):
+                table.restore_header(state)
+        tab = mine.value("window/tab")
+        if tab is not None and str(tab).isdigit():
+            self.tabs.setCurrentIndex(min(int(str(tab)), self.tabs.count() - 1))
 
     def save(self, s: QSettings) -> None:
-        s.setValue("window/tab", self.tabs.currentIndex())
+        mine = _PageSettings(s, self.key)
+        mine.set_value("window/tab", self.tabs.currentIndex())
         for splitter in self.splitters():
-            s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
+            mine.set_value(f"splitters/{splitter.objectName()}", splitter.saveState())
         for table in self.tables():
-            table.save_state(s)
+            header = table.horizontalHeader().saveState()
+            mine.set_value(f"columns/{table.objectName()}", header)
+
+
+class _PageSettings:
+    """One page's keys, falling back to the shared ones (and writing both)."""
+
+    def __init__(self, settings: QSettings, key: str) -> None:
+        self.settings = settings
+        # Keys may be URLs: "/" would nest groups, so it is escaped.
+        self.prefix = "pages/" + quote(key, safe="").replace("%", "_") + "/"
+
+    def value(self, name: str) -> object:
+        own = self.settings.value(self.prefix + name)
+        return own if own is not None else self.settings.value(name)
+
+    def set_value(self, name: str, value: object) -> None:
+        self.settings.setValue(self.prefix + name, value)
+        self.settings.setValue(name, value)

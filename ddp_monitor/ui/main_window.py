@@ -1,12 +1,16 @@
 """The main window: the sidebar, one page per open connection, menus and status bar.
 
-Owns ``MainWindow`` (layout, actions and shortcuts, status bar, remembered
-geometry and open connections, the profile commands); imports
+Owns ``MainWindow`` (layout, the Server dock, what the shared actions act on,
+status-bar facts, remembered geometry and open connections); imports
 QtWidgets/QtGui/QtCore, ``qt`` adaptors and models, ``profiles`` values and
-the panels in ``ui``. Each connection's panels live on its ``ConnectionPage``;
+the panels in ``ui``. Its actions, menus and labels are ``WindowChrome``'s. Each connection's panels live on its ``ConnectionPage``;
 the window shows the selected page and points the shared actions at it
 (qtconsole's rebind-in-a-setter seam). Opening and closing connections is the
 app's job: the window asks through ``open_requested`` / ``close_requested``.
+The hosted server's panel lives in a dock of its own (``ui.server_dock``),
+so it is there with no connection open, beside whichever page is shown;
+Ctrl+5 shows or hides it. Profile dialogs are
+``ui.profile_commands``'.
 
 Attributes such as ``adaptor``, ``badge``, ``banner``, ``tabs`` or
 ``log_model`` are the current page's, so code written for one connection
@@ -16,16 +20,13 @@ keeps working on the selected one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QFileDialog,
+    QApplication,
     QLabel,
-    QMainWindow,
-    QMessageBox,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
@@ -33,17 +34,20 @@ from PySide6.QtWidgets import (
 )
 
 from ddp_monitor.ddp.status import ConnectionStatus
-from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
+from ddp_monitor.profiles import Profile
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.profile_model import ProfileListModel
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.status_look import look
 from ddp_monitor.ui.connection_page import ConnectionPage, PageActions
 from ddp_monitor.ui.error_banner import ErrorBanner
-from ddp_monitor.ui.profiles_dialog import ProfileDialog
+from ddp_monitor.ui.filter_field import FilterField
+from ddp_monitor.ui.profile_commands import ProfileCommands
 from ddp_monitor.ui.resources import icon
+from ddp_monitor.ui.server_dock import ServerDock
 from ddp_monitor.ui.server_panel import ServerPanel
 from ddp_monitor.ui.sidebar import Sidebar
+from ddp_monitor.ui.window_chrome import WindowChrome
 
 __all__ = ["MainWindow"]
 
@@ -57,7 +61,7 @@ _PAGE_ATTRIBUTES = frozenset(
 )  # fmt: skip
 
 
-class MainWindow(QMainWindow):
+class MainWindow(WindowChrome):
     """The window: sidebar, the selected connection's page, status bar.
 
     Args:
@@ -66,8 +70,7 @@ class MainWindow(QMainWindow):
         method_names, publication_names: completions for the first connection.
         profiles: the saved profiles (an in-memory list when None).
         server: the hosted server's adaptor (the app's embedded demo); without
-            one the Server tab starts with nothing hosted. The Server tab is
-            the window's, shown as the fifth tab of whichever page is selected.
+            one the Server dock starts with nothing hosted.
 
     Signals:
         open_requested(str): open a connection for this profile id.
@@ -87,30 +90,34 @@ class MainWindow(QMainWindow):
         profiles: ProfileListModel | None = None,
         server: ServerAdaptor | None = None,
     ) -> None:
-        super().__init__()
+        super().__init__()  # the actions: WindowChrome
         self.settings = settings if settings is not None else QSettings()
         self.profiles = profiles if profiles is not None else ProfileListModel()
         self.profiles.setParent(self)
         self.pages: dict[str, ConnectionPage] = {}
         self.setWindowTitle("ddp-monitor")
         self.setWindowIcon(icon("app"))
-        self._make_actions()
         self.window_banner = ErrorBanner()
         self.profiles.problem.connect(self.window_banner.show_problem)
         self.stack = QStackedWidget()
         self.empty = QLabel(
-            "No connection open.\nDouble-click a profile, or press Ctrl+N for a new one."
+            "No connection open.\n\nDouble-click a profile, or press Ctrl+N for a "
+            "new one.\nThe server this window hosts stays in the Server panel "
+            "(Ctrl+5)."
         )
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.empty.setObjectName("hintLabel")
         self.stack.addWidget(self.empty)
         self.sidebar = Sidebar(self.profiles, self.new_action)
-        # The Server tab (issue 5): the embedded demo server, or one hosted here.
+        self.commands = ProfileCommands(self, self.profiles, lambda: self.banner)
+        # The Server panel (issue 5): the embedded demo server, or one hosted here.
         self.server_panel = ServerPanel(server or ServerAdaptor(parent=self))
-        self.server_panel.title_changed.connect(self._server_title)
         self._build_layout()
+        self.server_dock = ServerDock(self.server_panel, self.server_action, self)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.server_dock)
         self._build_menus()
         self._build_status_bar()
+        self.clock.timeout.connect(self._update_status_bar)
         self._bind()
         self._current: ConnectionPage | None = None
         self._restore()
@@ -187,14 +194,8 @@ class MainWindow(QMainWindow):
         page = self.pages.pop(key, None)
         if page is None:
             return
-        if page is self._current:
-            page.save(self.settings)
+        page.save(self.settings)
         self.sidebar.remove_connection(key)
-        if page.tabs.indexOf(self.server_panel) >= 0:
-            # The Server tab belongs to the window: it must not go with the page.
-            page.tabs.removeTab(page.tabs.indexOf(self.server_panel))
-            self.server_panel.setParent(self)
-            self.server_panel.hide()
         self.stack.removeWidget(page)
         page.deleteLater()
         if page is self._current:
@@ -214,7 +215,6 @@ class MainWindow(QMainWindow):
             return
         old, self._current = self._current, page
         self._rebind(old, page)
-        self._move_server_tab(old, page)
         self.stack.setCurrentWidget(page)
         self.sidebar.select_connection(key)
         self.setWindowTitle(f"ddp-monitor \u2014 {page.adaptor.label}")
@@ -239,21 +239,6 @@ class MainWindow(QMainWindow):
         self.clear_action.triggered.connect(new.log_model.clear)
         self.export_action.triggered.connect(new.log.ask_export)
 
-    def _move_server_tab(self, old: ConnectionPage | None, new: ConnectionPage) -> None:
-        # One Server tab for the window: it moves to the page in view, and
-        # stays the tab in view if it was.
-        showing = old is not None and old.tabs.currentWidget() is self.server_panel
-        if old is not None and old.tabs.indexOf(self.server_panel) >= 0:
-            old.tabs.removeTab(old.tabs.indexOf(self.server_panel))
-        new.tabs.addTab(self.server_panel, self.server_panel.title())
-        if showing:
-            new.tabs.setCurrentWidget(self.server_panel)
-
-    def _server_title(self, title: str) -> None:
-        page = self._current
-        if page is not None and page.tabs.indexOf(self.server_panel) >= 0:
-            page.tabs.setTabText(page.tabs.indexOf(self.server_panel), title)
-
     def _sync_actions(self) -> None:
         page = self._current
         if page is None:
@@ -271,36 +256,6 @@ class MainWindow(QMainWindow):
         )
 
     # -- building --------------------------------------------------------------------
-    def _make_actions(self) -> None:
-        def action(text: str, keys: str | None, name: str | None = None) -> QAction:
-            made = QAction(text, self)
-            if keys:
-                made.setShortcut(QKeySequence(keys))
-                made.setToolTip(f"{text} ({keys})")
-            if name:
-                made.setIcon(icon(name))
-            self.addAction(made)
-            return made
-
-        self.reconnect_action = action("Reconnect now", "Ctrl+R", "reconnect")
-        self.battery_action = action("Battery saving", "Ctrl+D", "battery")
-        self.battery_action.setCheckable(True)
-        self.battery_action.setToolTip(
-            "Battery saving (Ctrl+D): disconnect as a phone would; calls queue "
-            "until you switch it off"
-        )
-        self.pause_action = action("Pause", None, "pause")
-        self.pause_action.setCheckable(True)
-        self.clear_action = action("Clear", "Ctrl+L", "clear")
-        self.export_action = action("Export...", "Ctrl+E", "export")
-        self.find_action = action("Find in log", "Ctrl+F")
-        self.quit_action = action("Quit", "Ctrl+Q")
-        self.new_action = action("+ New profile", "Ctrl+N")
-        self.close_connection_action = action("Close connection", "Ctrl+W")
-        self.import_action = action("Import profiles...", None)
-        self.export_profiles_action = action("Export profiles...", None)
-        self.tab_actions = [action(f"Tab {n}", f"Ctrl+{n}") for n in range(1, 6)]
-
     def _build_layout(self) -> None:
         right = QWidget()
         column = QVBoxLayout(right)
@@ -316,58 +271,18 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([_SIDEBAR_WIDTH, 1280 - _SIDEBAR_WIDTH])
         self.setCentralWidget(self.splitter)
 
-    def _build_menus(self) -> None:
-        menus = self.menuBar()
-        file = menus.addMenu("&File")
-        for item in (self.new_action, self.import_action, self.export_profiles_action):
-            file.addAction(item)
-        file.addSeparator()
-        file.addAction(self.export_action)
-        file.addSeparator()
-        file.addAction(self.quit_action)
-        connection = menus.addMenu("&Connection")
-        connection.addAction(self.reconnect_action)
-        connection.addAction(self.battery_action)
-        connection.addAction(self.close_connection_action)
-        view = menus.addMenu("&View")
-        view.addAction(self.find_action)
-        view.addAction(self.pause_action)
-        view.addAction(self.clear_action)
-        view.addSeparator()
-        for item in self.tab_actions:
-            view.addAction(item)
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.fact_labels = [QLabel() for _ in range(5)]
-        (
-            self.session_label,
-            self.version_label,
-            self.open_label,
-            self.subs_label,
-            self.login_label,
-        ) = self.fact_labels
-        for label in self.fact_labels:
-            label.setObjectName("hintLabel")
-            bar.addWidget(label)
-        self._clock = QTimer(self)
-        self._clock.setInterval(1000)
-        self._clock.timeout.connect(self._update_status_bar)
-        self._clock.start()
+    def show_server(self, on: bool = True) -> None:
+        """Show (and focus the filter of) or hide the Server dock."""
+        self.server_dock.show_panel(on)
 
     def _bind(self) -> None:
         s = self.sidebar
         s.connection_selected.connect(self.select)
         s.close_requested.connect(self.close_requested)
         s.profile_activated.connect(self.open_requested)
-        s.edit_requested.connect(self.ask_edit_profile)
-        s.duplicate_requested.connect(self.profiles.duplicate)
-        s.delete_requested.connect(self.ask_delete_profile)
-        s.import_requested.connect(self.ask_import)
-        s.export_requested.connect(self.ask_export_profiles)
-        self.new_action.triggered.connect(lambda: self.ask_edit_profile(None))
-        self.import_action.triggered.connect(self.ask_import)
-        self.export_profiles_action.triggered.connect(self.ask_export_profiles)
+        self.commands.bind(
+            s, self.new_action, self.import_action, self.export_profiles_action
+        )
         self.close_connection_action.triggered.connect(self._close_current)
         self.find_action.triggered.connect(self._focus_filter)
         self.quit_action.triggered.connect(self.close)
@@ -383,69 +298,9 @@ class MainWindow(QMainWindow):
             self._current.tabs.setCurrentIndex(at)
 
     # -- profiles -----------------------------------------------------------------------
-    def ask_edit_profile(self, profile_id: str | None) -> None:
-        """The profile dialog for a new profile (None) or an existing one."""
-        known = self.profiles.find(profile_id) if profile_id else None
-        profile = known or Profile("", "")
-        secrets = self.profiles.secrets
-        has_secret = known is not None and _has_secret(secrets, known)
-        dialog = ProfileDialog(profile, has_secret, self)
-        if dialog.exec():
-            self.save_profile(dialog.profile(), dialog.typed_secret())
-
     def save_profile(self, profile: Profile, secret: str | None) -> bool:
         """Keep ``profile``; its secret goes to the keyring (or, with consent, a file)."""
-        self.profiles.replace(profile)
-        if secret is None or profile.login.kind is LoginKind.NONE:
-            return True
-        secrets = self.profiles.secrets
-        try:
-            secrets.set(SecretStore.key(profile), secret)
-        except SecretsUnavailable as exc:
-            if not self._consent_to_plain_text(str(exc), secrets):
-                self.banner.show_problem(
-                    "The password was not stored",
-                    f"{exc}. You will be asked for it when connecting.",
-                )
-                return False
-            secrets.plain_text_allowed = True
-            secrets.set(SecretStore.key(profile), secret)
-        return True
-
-    def _consent_to_plain_text(self, why: str, secrets: SecretStore) -> bool:
-        answer = QMessageBox.question(
-            self,
-            "No keyring",
-            f"ddp-monitor cannot store secrets safely: {why}.\n\n"
-            f"Store this password in plain text in {secrets.plain_path} "
-            "(readable only by your user account)?",
-        )
-        return answer == QMessageBox.StandardButton.Yes
-
-    def ask_delete_profile(self, profile_id: str) -> None:
-        profile = self.profiles.find(profile_id)
-        if profile is None:
-            return
-        answer = QMessageBox.question(
-            self, "Delete profile", f"Delete the profile \u201c{profile.name}\u201d?"
-        )
-        if answer == QMessageBox.StandardButton.Yes:
-            self.profiles.remove(profile_id)
-
-    def ask_import(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, "Import profiles", "", "Profiles (*.json)"
-        )
-        if path:
-            added = self.profiles.import_from(Path(path))
-            self.statusBar().showMessage(f"Imported {len(added)} profiles", 8000)
-
-    def ask_export_profiles(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(
-            self, "Export profiles (no passwords)", "profiles.json", "Profiles (*.json)"
-        )
-        if path and self.profiles.export_to(Path(path)):
-            self.statusBar().showMessage(f"Exported profiles to {path}", 8000)
+        return self.commands.save(profile, secret)
 
     # -- reacting ------------------------------------------------------------------------
     @Slot()
@@ -456,11 +311,18 @@ class MainWindow(QMainWindow):
             label.setText(text)
 
     def _focus_filter(self) -> None:
+        """Ctrl+F: the filter of the tab in view, or the Server dock's when focus is there."""
+        focus = QApplication.focusWidget()
         page = self._current
-        if page is not None:
-            page.tabs.setCurrentWidget(page.log)
-            page.log.filter.setFocus()
-            page.log.filter.selectAll()
+        in_dock = focus is not None and self.server_dock.isAncestorOf(focus)
+        if page is None or (in_dock and self.server_dock.isVisible()):
+            self.show_server(True)
+            self.server_panel.filter.focus()
+            return
+        panel = page.tabs.currentWidget()
+        field = getattr(panel, "filter", None)
+        if isinstance(field, FilterField):
+            field.focus()
 
     # -- remembering -----------------------------------------------------------------
     def _restore(self) -> None:
@@ -469,6 +331,13 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(1280, 800)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)  # the Server dock: where, how big, shown
+        else:
+            # First run: the dock opens when something is hosted (the demo).
+            self.server_dock.setVisible(bool(self.server_panel.adaptor.url))
+            self.resizeDocks([self.server_dock], [300], Qt.Orientation.Vertical)
         for splitter in (self.splitter, self.server_panel.splitter):
             state = self.settings.value(f"splitters/{splitter.objectName()}")
             if isinstance(state, QByteArray):
@@ -485,21 +354,16 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
+        s.setValue("window/state", self.saveState())
         for splitter in (self.splitter, self.server_panel.splitter):
             s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
         self.server_panel.table.save_state(s)
         s.setValue("connections/open", self.sidebar.connection_keys())
-        if self._current is not None:
-            self._current.save(s)
+        # The current page last: its layout becomes the one new pages start from.
+        for page in sorted(self.pages.values(), key=lambda p: p is self._current):
+            page.save(s)
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         super().closeEvent(event)
-
-
-def _has_secret(secrets: SecretStore, profile: Profile) -> bool:
-    try:
-        return secrets.get(SecretStore.key(profile)) is not None
-    except SecretsUnavailable:
-        return False

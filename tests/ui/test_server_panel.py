@@ -322,12 +322,12 @@ def test_npm_ddp_client_appears_as_a_row_and_can_be_closed(
     assert peer == "127.0.0.1"
 
 
-def test_server_tab_outlives_the_last_client_connection(
+def test_server_dock_outlives_the_last_client_connection(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
-    """Closing the app's last connection keeps the Server tab (and its hosted server) alive for the next one."""
+    """With every connection closed the Server panel (and its hosted server) is still one shortcut away."""
 
-    async def scenario() -> tuple[str, str, int]:
+    async def scenario() -> tuple[str, str, bool, bool, bool, int]:
         from PySide6.QtCore import QCoreApplication, QEvent
 
         settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
@@ -338,16 +338,30 @@ def test_server_tab_outlives_the_last_client_connection(
             panel: ServerPanel = window.server_panel
             url = panel.adaptor.url
             assert session.workspace is not None
+            window.server_action.setChecked(False)  # hidden by the user
             await session.workspace.close()  # every connection page goes
             QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
             window.save_settings()  # reads the panel's splitter and table
+            hidden = panel.isVisible()
+            QTest.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+            shown = panel.isVisible() and window.server_dock.isAncestorOf(panel)
             reopened = await session.workspace.open_url(url, "again", "again")
-            page_tabs = reopened.page.tabs
-            return url, panel.adaptor.url, page_tabs.indexOf(panel)
+            still_shown = panel.isVisible()
+            return (
+                url,
+                panel.adaptor.url,
+                hidden,
+                shown,
+                still_shown,
+                reopened.page.tabs.indexOf(panel),
+            )
         finally:
             window.close()
             await session.close()
 
-    url, still, at = run(qloop, scenario())
+    url, still, hidden, shown, still_shown, in_tabs = run(qloop, scenario())
     assert still == url
-    assert at >= 0
+    assert not hidden
+    assert shown
+    assert still_shown
+    assert in_tabs == -1

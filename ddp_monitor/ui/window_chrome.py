@@ -1,0 +1,112 @@
+"""The window's chrome: its actions and shortcuts, menus and status-bar labels.
+
+Owns ``WindowChrome``, the ``QMainWindow`` base of ``MainWindow``; imports
+QtWidgets/QtGui/QtCore and ``ui.resources``. Split out of ``main_window``
+(past 500 lines once the Server dock came): everything here is built once
+and holds no connection; ``MainWindow`` points the actions at the selected
+page and fills the labels. Shortcuts follow shared/UX.md (Ctrl+R, Ctrl+D,
+Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QToolButton
+
+from ddp_monitor.ui.resources import icon
+
+__all__ = ["TAB_NAMES", "WindowChrome"]
+
+#: The page's tabs in order, as Ctrl+1..4 reach them.
+TAB_NAMES = ("Methods", "Subscriptions", "Collections", "Messages")
+
+
+class WindowChrome(QMainWindow):
+    """Actions, menus and the status bar's fact labels; no behaviour of its own."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._make_actions()
+
+    def _make_actions(self) -> None:
+        def action(text: str, keys: str | None, name: str | None = None) -> QAction:
+            made = QAction(text, self)
+            if keys:
+                made.setShortcut(QKeySequence(keys))
+                made.setToolTip(f"{text} ({keys})")
+            if name:
+                made.setIcon(icon(name))
+            self.addAction(made)
+            return made
+
+        self.reconnect_action = action("Reconnect now", "Ctrl+R", "reconnect")
+        self.battery_action = action("Battery saving", "Ctrl+D", "battery")
+        self.battery_action.setCheckable(True)
+        self.battery_action.setToolTip(
+            "Battery saving (Ctrl+D): disconnect as a phone would; calls queue "
+            "until you switch it off"
+        )
+        self.pause_action = action("Pause", None, "pause")
+        self.pause_action.setCheckable(True)
+        self.clear_action = action("Clear", "Ctrl+L", "clear")
+        self.export_action = action("Export...", "Ctrl+E", "export")
+        self.find_action = action("Find (filter this tab)", "Ctrl+F")
+        self.quit_action = action("Quit", "Ctrl+Q")
+        self.new_action = action("+ New profile", "Ctrl+N")
+        self.close_connection_action = action("Close connection", "Ctrl+W")
+        self.import_action = action("Import profiles...", None)
+        self.export_profiles_action = action("Export profiles...", None)
+        self.tab_actions = [
+            action(name, f"Ctrl+{n}") for n, name in enumerate(TAB_NAMES, 1)
+        ]
+        self.server_action = action("Server", "Ctrl+5")
+        self.server_action.setCheckable(True)
+        self.server_action.setToolTip(
+            "Show or hide the Server panel: the server this window hosts (Ctrl+5)"
+        )
+
+    def _build_menus(self) -> None:
+        menus = self.menuBar()
+        file = menus.addMenu("&File")
+        for item in (self.new_action, self.import_action, self.export_profiles_action):
+            file.addAction(item)
+        file.addSeparator()
+        file.addAction(self.export_action)
+        file.addSeparator()
+        file.addAction(self.quit_action)
+        connection = menus.addMenu("&Connection")
+        connection.addAction(self.reconnect_action)
+        connection.addAction(self.battery_action)
+        connection.addAction(self.close_connection_action)
+        view = menus.addMenu("&View")
+        view.addAction(self.find_action)
+        view.addAction(self.pause_action)
+        view.addAction(self.clear_action)
+        view.addSeparator()
+        for item in self.tab_actions:
+            view.addAction(item)
+        view.addAction(self.server_action)
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.fact_labels = [QLabel() for _ in range(5)]
+        (
+            self.session_label,
+            self.version_label,
+            self.open_label,
+            self.subs_label,
+            self.login_label,
+        ) = self.fact_labels
+        for label in self.fact_labels:
+            label.setObjectName("hintLabel")
+            bar.addWidget(label)
+        server = QToolButton()
+        server.setObjectName("serverToggle")
+        server.setDefaultAction(self.server_action)
+        server.setAutoRaise(True)
+        bar.addPermanentWidget(server)
+        # Once a second: the transport's open time ticks.
+        self.clock = QTimer(self)
+        self.clock.setInterval(1000)
+        self.clock.start()
