@@ -8,12 +8,14 @@ real process (console output of a sub-command, imports, signals) runs as
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import socket
 import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import pytest
 
@@ -143,6 +145,27 @@ def test_commands_load_without_qt() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_app_shows_its_window_and_quits_after_the_hidden_delay(tmp_path: Path) -> None:
+    """`ddp-monitor -v --quit-after S` (packaging/smoke.sh's check) logs "window shown" and exits 0 by itself."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        # The window saves its geometry and profiles: never into the user's own.
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "ddp_monitor", "-v", "--quit-after", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 3,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "ddp_monitor.app: window shown" in done.stderr
 
 
 @pytest.mark.asyncio
