@@ -154,6 +154,7 @@ class DDPServer:
         self._connection_hooks: list[Callable[[ConnectionHandle], Any]] = []
         self._listeners: list[Callable[[ServerListenerEvent], Any]] = []
         self._connections: dict[str, ConnectionHandle] = {}
+        self._drivers: set[SocketDriver] = set()
         self._server: Server | None = None
 
     # -- application API ------------------------------------------------------
@@ -196,6 +197,11 @@ class DDPServer:
     def connections(self) -> list[ConnectionHandle]:
         """The live connections, oldest first."""
         return list(self._connections.values())
+
+    @property
+    def open_sockets(self) -> int:
+        """Sockets open now, with or without a DDP session (stream_server.js ``open_sockets``)."""
+        return len(self._drivers)
 
     # -- lifecycle ------------------------------------------------------------
 
@@ -262,7 +268,11 @@ class DDPServer:
         driver = SocketDriver(
             self, ws, sockjs_framed=bool(sockjs.SESSION_PATH.fullmatch(path))
         )
-        await driver.run()
+        self._drivers.add(driver)
+        try:
+            await driver.run()
+        finally:
+            self._drivers.discard(driver)
 
     def _connection_opened(self, handle: ConnectionHandle) -> None:
         self._connections[handle.id] = handle
