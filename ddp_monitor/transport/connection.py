@@ -1,9 +1,10 @@
 """One server-side socket: pumps frames through ``ddp.server.ServerSession``.
 
 Owns the asyncio side of a DDP connection on the server: reading and writing
-the websocket (raw or SockJS-framed), the heartbeat timer, running method and
-publication handlers (plain functions or coroutines), the deferred close, and
-the public ``ConnectionHandle``. Imports ``ddp`` and ``transport.sockjs``,
+the websocket (raw or SockJS-framed), the heartbeat timer, the pre-connect
+websocket timeout, running method and publication handlers (plain functions or
+coroutines; universal publications at connect), the deferred close, and the
+public ``ConnectionHandle``. ``transport.rerun`` runs setUserId's rerun on it. Imports ``ddp`` and ``transport.sockjs``,
 ``transport.context``; ``transport.server`` owns the listening socket.
 
 After every call into the core, ``_pump`` queues ``messages_to_send()`` for the
@@ -23,7 +24,7 @@ import inspect
 import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, cast
 
 from websockets.asyncio.server import ServerConnection
@@ -384,14 +385,15 @@ class SocketDriver:
                 fn = self.server._methods[event.method]
                 self._finish_soon(run_method(fn, invocation, event.params))
             case core.SubscriptionStarted(sub):
-                self._finish_soon(self._run_subscription(sub))
+                self._finish_soon(self.run_subscription(sub))
             case core.CloseRequested():
                 self._cancel_websocket_timeout()
                 self._close_after_flush = True
                 self._wake.set()
                 self.loop.call_soon(self._finish_close)
 
-    def _run_subscription(self, sub: ServerSubscription) -> Awaitable[None] | None:
+    def run_subscription(self, sub: ServerSubscription) -> Awaitable[None] | None:
+        """Run a subscription's handler; an awaitable while a coroutine one runs."""
         if sub.handler is not None:
             fn = cast(PublishHandler, sub.handler)
         else:
@@ -403,49 +405,7 @@ class SocketDriver:
         """Run a universal publication on this session (it blocks no message)."""
         sub = self.session.start_universal(handler)
         if sub is not None:
-            self._finish_soon(self._run_subscription(sub))
-
-    def set_user_id(self, user_id: str | None) -> asyncio.Future[None]:
-        """``Session._setUserId``: re-run every subscription, send only the diff.
-
-        Handlers run one after another (named in sub order, then the universal
-        ones), as Meteor's fiber runs them; plain functions run here and now,
-        so with no coroutine handler the diff and the held-back ``ready`` are
-        queued before this returns. The future is done once the diff is sent.
-        """
-        subs = self.session.begin_set_user_id(user_id)
-        done: asyncio.Future[None] = self.loop.create_future()
-        self._continue_rerun(self._rerun(subs), done)
-        return done
-
-    def _rerun(self, subs: list[ServerSubscription]) -> Iterator[Awaitable[None]]:
-        for sub in subs:
-            pending = self._run_subscription(sub)
-            if pending is not None:
-                yield pending
-        self.session.universal_subs_allowed()
-        for handler in list(self.server._universal_publications):
-            universal = self.session.start_universal(handler)
-            if universal is not None:
-                pending = self._run_subscription(universal)
-                if pending is not None:
-                    yield pending
-        self.session.end_set_user_id()
-        self.pump()
-
-    def _continue_rerun(
-        self, steps: Iterator[Awaitable[None]], done: asyncio.Future[None]
-    ) -> None:
-        pending = next(steps, None)
-        if pending is None:
-            done.set_result(None)
-            return
-
-        async def wait() -> None:
-            await pending
-            self._continue_rerun(steps, done)
-
-        spawn(wait())
+            self._finish_soon(self.run_subscription(sub))
 
     def _finish_soon(self, pending: Awaitable[None] | None) -> None:
         # A coroutine handler keeps running in its own task; the core stays

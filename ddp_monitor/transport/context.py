@@ -64,6 +64,7 @@ class MethodInvocation:
         self.name = event.method
         self.random_seed = event.random_seed
         self.is_simulation = False
+        self._called_unblock = False
 
     @property
     def connection(self) -> ConnectionHandle:
@@ -84,11 +85,20 @@ class MethodInvocation:
 
         Raises:
             TypeError: ``user_id`` is neither a string nor None.
+            RuntimeError: ``unblock()`` was called first (Meteor's error).
         """
-        return self._driver.set_user_id(user_id)
+        # Imported here: transport.rerun imports transport.connection, which
+        # imports this module.
+        from ddp_monitor.transport.rerun import set_user_id
+
+        if self._called_unblock:
+            # ddp-common MethodInvocation.setUserId
+            raise RuntimeError("Can't call setUserId in a method after calling unblock")
+        return set_user_id(self._driver, user_id)
 
     def unblock(self) -> None:
         """Let this connection's next message run before this method finishes."""
+        self._called_unblock = True
         self._driver.session.unblock(self.id)
         self._driver.pump()
 

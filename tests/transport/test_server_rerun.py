@@ -133,3 +133,21 @@ async def test_coroutine_publications_rerun_in_order_before_the_result() -> None
         {"msg": "updated", "methods": ["m"]},
         {"msg": "result", "id": "m", "result": "u"},
     ]
+
+
+async def test_set_user_id_after_unblock_is_refused() -> None:
+    """As Meteor, setUserId after unblock() fails the method and changes nothing."""
+
+    def sneaky(this: MethodInvocation, *_: Any) -> None:
+        this.unblock()
+        this.set_user_id("u")
+
+    async with DDPServer() as server:
+        server.methods({"sneaky": sneaky})
+        async with await WireClient.open(server.url) as client:
+            await client.handshake()
+            await client.send({"msg": "method", "id": "m", "method": "sneaky"})
+            frames = await client.collect_until(is_result("m"))
+            (handle,) = server.connections
+            assert handle.user_id is None
+    assert frames[-1]["error"]["reason"] == "Internal server error"
