@@ -158,8 +158,14 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
                 record = self.row(event.sub_id)
                 if record is not None:
                     if event.error is not None:
+                        # A failed subscription's documents are taken back
+                        # before its nosub (livedata_server.js _stopSubscription:
+                        # _removeAllDocuments, then nosub with the error), so
+                        # what arrived while it waited was another's.
                         record.state = SubscriptionState.ERROR
                         record.reason = event.error.reason or str(event.error)
+                        record.documents = 0
+                        record.collections.clear()
                     else:
                         record.state = SubscriptionState.STOPPED
                     touched.add(record.sub_id)

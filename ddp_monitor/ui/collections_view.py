@@ -49,7 +49,11 @@ class CollectionsPanel(QWidget):
         self.collection_proxy = self.collection_table.show_sorted(collections)
         single = DenseTable.SelectionMode.SingleSelection
         self.collection_table.setSelectionMode(single)
-        self.collection_table.set_column_widths(130)
+        # The name takes what the pane leaves the count: no sideways scrolling.
+        names = self.collection_table.horizontalHeader()
+        names.setStretchLastSection(False)
+        names.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.collection_table.setColumnWidth(1, 64)
         self.collection_table.selectionModel().selectionChanged.connect(
             self._collection_selected
         )
@@ -71,9 +75,13 @@ class CollectionsPanel(QWidget):
         self.tree.setModel(self.tree_model)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.tree.setColumnWidth(0, 130)
-        self.tree.setColumnWidth(1, 160)
+        # field | value (takes the room) | type: all three fit the pane.
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.tree.setColumnWidth(0, 120)
+        self.tree.setColumnWidth(2, 72)
         documents.documents_changed.connect(self._documents_changed)
         documents.modelReset.connect(self._reselect)
         documents.rowsInserted.connect(self._first_rows_arrived)

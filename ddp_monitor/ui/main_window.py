@@ -333,11 +333,12 @@ class MainWindow(WindowChrome):
             self.resize(1280, 800)
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
-            self.restoreState(state)  # the Server dock: where, how big, shown
+            if self.restoreState(state):  # the Server dock: where, how big, shown
+                self.server_dock.restored()
         else:
-            # First run: the dock opens when something is hosted (the demo).
-            self.server_dock.setVisible(bool(self.server_panel.adaptor.url))
-            self.resizeDocks([self.server_dock], [300], Qt.Orientation.Vertical)
+            # First run: the dock waits for Ctrl+5 or the status bar's Server
+            # button (at 1280x800 it would take half the connection's page).
+            self.server_dock.hide()
         for splitter in (self.splitter, self.server_panel.splitter):
             state = self.settings.value(f"splitters/{splitter.objectName()}")
             if isinstance(state, QByteArray):

@@ -33,7 +33,7 @@ from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.params_field import ParamsField
 from ddp_monitor.ui.table_view import DenseTable
 
-__all__ = ["MethodQueuePanel"]
+__all__ = ["MethodQueuePanel", "form_label"]
 
 Caller = Callable[[str, Sequence[Any]], object]
 
@@ -91,7 +91,9 @@ class MethodQueuePanel(QWidget):
         self.params.validity_changed.connect(self.call_button.setEnabled)
         console = QGridLayout()
         console.setContentsMargins(0, 4, 0, 0)
-        console.addWidget(QLabel("Call"), 0, 0)
+        console.addWidget(
+            form_label("Call", self.name), 0, 0, Qt.AlignmentFlag.AlignTop
+        )
         console.addWidget(self.name, 0, 1, Qt.AlignmentFlag.AlignTop)
         console.addWidget(self.params, 0, 2)
         console.addWidget(self.call_button, 0, 3, Qt.AlignmentFlag.AlignTop)
@@ -132,3 +134,11 @@ class MethodQueuePanel(QWidget):
         elif record.result is not None or record.done_at is not None:
             parts += ["result:", pretty(ejson.stringify(record.result))]
         self.detail.setPlainText("\n".join(parts))
+
+
+def form_label(text: str, beside: QWidget) -> QLabel:
+    """A form's leading word, on the same line as the field ``beside`` it."""
+    label = QLabel(text)
+    label.setFixedHeight(beside.sizeHint().height())
+    label.setAlignment(Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft)
+    return label

@@ -151,20 +151,24 @@ class ForwardingBar(QWidget):
             "current: the header must hold exactly N entries; legacy: the N-th "
             "entry from the end"
         )
-        source = " (from the environment)" if from_environment else ""
-        hint = QLabel(
-            f"client address = what the server reports behind that many proxies{source}"
+        self.count.setSuffix(" proxies")
+        label = QLabel("HTTP_FORWARDED_COUNT")
+        # What the count means, where the eye is (a hint line cost a whole row).
+        label.setToolTip(
+            "client address = what the server reports behind that many proxies"
+            + (" (set from the environment)" if from_environment else "")
+            + ". New connections get this clientAddress from the server too."
         )
-        hint.setToolTip("New connections get this clientAddress from the server too.")
-        hint.setObjectName("hintLabel")
         row = QHBoxLayout(self)
         row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(QLabel("HTTP_FORWARDED_COUNT"))
+        row.addWidget(label)
         row.addWidget(self.count)
+        if from_environment:
+            source = QLabel("(from the environment)")
+            source.setObjectName("hintLabel")
+            row.addWidget(source)
         row.addWidget(QLabel("rule"))
         row.addWidget(self.rule)
-        row.addSpacing(8)
-        row.addWidget(hint, 1)
         self.count.valueChanged.connect(self._chosen)
         self.rule.currentIndexChanged.connect(self._chosen)
 

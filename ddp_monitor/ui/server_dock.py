@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QDockWidget, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
 from ddp_monitor.ui.server_panel import ServerPanel
 
 __all__ = ["ServerDock"]
 
 _Feature = QDockWidget.DockWidgetFeature
+_SHARE = 0.5  # of the window's height, the first time the dock is shown
 
 
 class ServerDock(QDockWidget):
@@ -34,6 +35,7 @@ class ServerDock(QDockWidget):
         self.setObjectName("serverDock")  # saveState/restoreState find it by name
         self.panel = panel
         self.action = action
+        self._sized = False  # given a height yet (restoreState gives one too)
         self.setWidget(panel)
         self.setFeatures(
             _Feature.DockWidgetClosable
@@ -53,10 +55,21 @@ class ServerDock(QDockWidget):
     @Slot(bool)
     def show_panel(self, on: bool = True) -> None:
         """Show (raised, its filter focused) or hide the dock."""
+        first = on and not self._sized
         self.setVisible(on)
         if on:
+            window = self.parentWidget()
+            if first and isinstance(window, QMainWindow) and not self.isFloating():
+                # Shown for the first time: room for a dozen rows and the detail.
+                height = int(window.height() * _SHARE)
+                window.resizeDocks([self], [height], Qt.Orientation.Vertical)
+            self._sized = self._sized or on
             self.raise_()
             self.panel.filter.setFocus()
+
+    def restored(self) -> None:
+        """The window restored the dock's saved place and size: keep them."""
+        self._sized = True
 
     def _follow(self, _: bool) -> None:
         # Shown, floated or closed from its own title bar: the action follows.

@@ -132,13 +132,17 @@ class ServerPanel(QWidget):
         self.model.apply(adaptor.shown(), [], [])  # flushed before this panel existed
 
     def _build(self) -> None:
+        # Two rows of controls, then the table: the panel often lives in a
+        # dock under a connection's page, where every row of height counts.
         tools = QHBoxLayout()
         tools.addWidget(self.filter, 1)
+        tools.addSpacing(12)
+        tools.addWidget(self.forwarding)
+        tools.addSpacing(12)
         tools.addWidget(self.close_button)
         left = QWidget()
         column = QVBoxLayout(left)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addLayout(tools)
         column.addWidget(self.table, 1)
         # Table above, detail below: both get the window's whole width (ten
         # columns; frames are long lines).
@@ -153,7 +157,7 @@ class ServerPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.hosting)
         layout.addWidget(self.hosting.error)
-        layout.addWidget(self.forwarding)
+        layout.addLayout(tools)
         layout.addWidget(self.splitter, 1)
 
     def _bind(self) -> None:

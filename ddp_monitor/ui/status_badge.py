@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import time
 
-from PySide6.QtCore import QEasingCurve, QRectF, QSize, QVariantAnimation, Slot
+from PySide6.QtCore import QEasingCurve, QRectF, QSize, Qt, QVariantAnimation, Slot
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
@@ -26,6 +26,7 @@ from ddp_monitor.ui.resources import icon
 __all__ = ["StatusBadge"]
 
 _ICON = QSize(22, 22)
+_MAX_WORDS = 460  # pixels of words at most
 _TINT = 0.16  # the fill's alpha at rest
 _PULSE = (0.06, 0.34)  # the fill's alpha at the ends of a breath while connecting
 _PULSE_MS = 1400  # one breath: slow enough to stay calm
@@ -50,6 +51,7 @@ class StatusBadge(QFrame):
         self._battery_saving = False
         self._remaining: float | None = None
         self._shown_icon = ""
+        self._full_words = ""
         self._colour = QColor()
         self._alpha = _TINT
         self._pulse = QVariantAnimation(self)
@@ -73,7 +75,8 @@ class StatusBadge(QFrame):
 
     @property
     def words(self) -> str:
-        return self._words.text()
+        """The whole words (the label may show them cut short with an ellipsis)."""
+        return self._full_words
 
     @property
     def icon_name(self) -> str:
@@ -104,8 +107,14 @@ class StatusBadge(QFrame):
 
     def _render(self) -> None:
         shown = look(self._status, self._remaining, battery_saving=self._battery_saving)
-        if self._words.text() != shown.words:
-            self._words.setText(shown.words)
+        if self._full_words != shown.words:
+            self._full_words = shown.words
+            # A long failure reason is cut with an ellipsis: the banner and
+            # the tooltip carry it whole, and the bar keeps its buttons.
+            metrics = self._words.fontMetrics()
+            self._words.setText(
+                metrics.elidedText(shown.words, Qt.TextElideMode.ElideRight, _MAX_WORDS)
+            )
         meteor = meteor_status(self._status, time.monotonic(), time.time() * 1000)
         self.setToolTip("Meteor.status():\n" + json.dumps(meteor, indent=2))
         if shown.icon == self._shown_icon:

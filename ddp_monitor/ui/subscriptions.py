@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCompleter,
     QGridLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionState
 from ddp_monitor.ui.filter_field import FilterField
+from ddp_monitor.ui.method_queue import form_label
 from ddp_monitor.ui.params_field import ParamsField
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -58,7 +58,9 @@ class SubscriptionsPanel(QWidget):
         self.stop_button.clicked.connect(self.stop_selected)
         form = QGridLayout()
         form.setContentsMargins(0, 0, 0, 4)
-        form.addWidget(QLabel("Subscribe"), 0, 0)
+        form.addWidget(
+            form_label("Subscribe", self.name), 0, 0, Qt.AlignmentFlag.AlignTop
+        )
         form.addWidget(self.name, 0, 1, Qt.AlignmentFlag.AlignTop)
         form.addWidget(self.params, 0, 2)
         form.addWidget(self.subscribe_button, 0, 3, Qt.AlignmentFlag.AlignTop)

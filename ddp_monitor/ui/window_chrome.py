@@ -99,7 +99,7 @@ class WindowChrome(QMainWindow):
             self.login_label,
         ) = self.fact_labels
         for label in self.fact_labels:
-            label.setObjectName("hintLabel")
+            label.setObjectName("factLabel")
             bar.addWidget(label)
         server = QToolButton()
         server.setObjectName("serverToggle")

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.errors import MethodError, SubscriptionError
 from ddp_monitor.ddp.events import (
     Event,
     MethodCompleted,
@@ -21,6 +21,7 @@ from ddp_monitor.ddp.events import (
     MethodSent,
     StatusChanged,
     SubscriptionReady,
+    SubscriptionStopped,
 )
 from ddp_monitor.ddp.status import ConnectionStatus, Status
 from ddp_monitor.ddp.store import Store
@@ -222,3 +223,30 @@ def test_collection_models_show_counts_documents_and_fields(qtmodeltester: Any) 
     qtmodeltester.check(tree)
     assert tree.rowCount() == 4
     assert tree.item(2, 1).text() == "[2 items]"
+
+
+def test_failed_subscription_claims_none_of_the_documents_that_arrived_meanwhile() -> (
+    None
+):
+    """A publication that errors while another fills shows 0 documents, not the other's."""
+    store = Store()
+    events: list[Event] = []
+    model = SubscriptionModel()
+    model.apply_events(
+        [
+            Subscribed("s1", "items", [2], at=1.0),
+            Subscribed("s2", "nosuch", [], at=1.0),
+        ],
+        [1.0, 1.0],
+    )
+    store._emit = events.append
+    store.added("items", "i0", {"k": 0})
+    store.added("items", "i1", {"k": 1})
+    failed = SubscriptionStopped(
+        "s2", SubscriptionError(404, "Subscription 'nosuch' not found")
+    )
+    model.apply_events([*events, failed, SubscriptionReady("s1")], [1.1, 1.1, 1.2, 1.2])
+    assert model.record(0).documents == 2
+    assert model.record(1).state is SubscriptionState.ERROR
+    assert model.record(1).documents == 0
+    assert model.data(model.index(1, 3)) == "error: Subscription 'nosuch' not found"
