@@ -223,6 +223,7 @@ class SocketDriver:
         keep = server.recent_frames
         self.recent: deque[Frame] | None = deque(maxlen=keep) if keep > 0 else None
         self._outq: list[str] = []
+        self._queued_chars = 0  # text in _outq (characters: close enough to bytes)
         self._wake = asyncio.Event()
         self._close_after_flush = False
         self._timer: asyncio.TimerHandle | None = None
@@ -333,8 +334,7 @@ class SocketDriver:
             if out and self.recent is not None:
                 self._remember(out)
             if out and not self._write_now(out):
-                self._outq.extend(out)
-                self._wake.set()
+                self._queue(out)
             events = session.events()
             if not events:
                 break
@@ -342,6 +342,22 @@ class SocketDriver:
                 self._dispatch(event)
         self._arm_timer()
         self.server._note_activity(self)
+
+    def _queue(self, out: list[str]) -> None:
+        self._outq.extend(out)
+        self._queued_chars += sum(map(len, out))
+        self._wake.set()
+        if self._queued_chars > self.server.max_queued_bytes and not self.finished:
+            log.warning(
+                "dropping %s: %d characters queued for a client that does not read",
+                self.peer_address,
+                self._queued_chars,
+            )
+            self._outq.clear()
+            self._queued_chars = 0
+            self.session.close("the client stopped reading")
+            # Its receive buffer is full, so no close handshake can get through.
+            self.ws.transport.abort()
 
     def _remember(self, out: list[str]) -> None:
         # Only the tail can survive in the ring: a 100,000-document burst
@@ -435,6 +451,7 @@ class SocketDriver:
             self._writing = True  # frames must not overtake this batch
             while self._outq:
                 batch, self._outq = self._outq, []
+                self._queued_chars = 0
                 if self.sockjs:
                     await ws.send(sockjs.encode_messages(batch))
                 else:

@@ -59,6 +59,10 @@ DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 DEFAULT_RECENT_FRAMES = 16
 #: stream_server.js setWebsocketTimeout(45 * 1000): time to send ``connect``.
 DEFAULT_WEBSOCKET_TIMEOUT = 45.0
+#: Text queued for a client that does not read. Meteor has no bound (a client
+#: that never reads grows the server without limit); ours cuts it off here,
+#: far above any publication's initial burst.
+DEFAULT_MAX_QUEUED_BYTES = 256 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +119,9 @@ class DDPServer:
             handle remembers (0: none), for the server panel's detail view.
         websocket_timeout: seconds a socket may stay open without sending
             ``connect`` (Meteor's 45 s); 0 keeps it open forever.
+        max_queued_bytes: text waiting for a client that does not read; past
+            it the socket is dropped (1008), so one stuck client cannot eat
+            the server's memory.
     """
 
     def __init__(
@@ -130,6 +137,7 @@ class DDPServer:
         max_message_size: int = DEFAULT_MAX_MESSAGE_SIZE,
         recent_frames: int = DEFAULT_RECENT_FRAMES,
         websocket_timeout: float = DEFAULT_WEBSOCKET_TIMEOUT,
+        max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
     ) -> None:
         self.host = host
         self._port = port
@@ -145,6 +153,7 @@ class DDPServer:
         self.max_message_size = max_message_size
         self.recent_frames = recent_frames
         self.websocket_timeout = websocket_timeout
+        self.max_queued_bytes = max_queued_bytes
         self._methods: dict[str, MethodHandler] = {}
         self._publications: dict[str, PublishHandler] = {}
         self._universal_publications: list[PublishHandler] = []
