@@ -28,7 +28,6 @@ all three.
 
 from __future__ import annotations
 
-import json
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -67,41 +66,6 @@ __all__ = [
     "SubscriptionStarted",
     "SubscriptionStopped",
 ]
-
-
-def _make_dumps() -> Callable[[Any], str]:
-    """Compact JSON, non-ASCII kept, as JSON.stringify writes it.
-
-    ``JSONEncoder.encode`` builds a new C encoder on every call; on the hot
-    path (one ``added`` per document) building it once saves a third.
-    """
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # not CPython's accelerated json
-        return encoder.encode
-
-    def default(value: Any) -> Any:
-        raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-    iterencode = make(
-        None,
-        default,
-        json.encoder.encode_basestring,
-        None,
-        ":",
-        ",",
-        False,
-        False,
-        True,
-    )
-
-    def dumps(value: Any) -> str:
-        return "".join(iterencode(value, 0))
-
-    return dumps
-
-
-_dumps = _make_dumps()
 
 
 class ServerSession:
@@ -148,7 +112,7 @@ class ServerSession:
         self._pending_ready: list[str] = []
         self._dont_start_new_universal_subs = False
         self._previous_box: MergeBox | None = None
-        self.merge_box = MergeBox(self._send_data, _dumps)
+        self.merge_box = MergeBox(self._send_data, messages.dumps)
 
     # -- driver API -----------------------------------------------------------
 
@@ -212,13 +176,13 @@ class ServerSession:
         """
         if self.closed:
             return
-        self._outbox.append(_dumps({"msg": "updated", "methods": [method_id]}))
+        self._outbox.append(messages.dumps({"msg": "updated", "methods": [method_id]}))
         payload: dict[str, Any] = {"msg": "result", "id": method_id}
         if error is not None:
             payload["error"] = error
         elif result is not UNDEFINED:
             payload["result"] = to_json_value(result)
-        self._outbox.append(_dumps(payload))
+        self._outbox.append(messages.dumps(payload))
         self.unblock(method_id)
 
     def unblock(self, blocker: object) -> None:
@@ -293,7 +257,7 @@ class ServerSession:
             sub.deactivate()
         self._is_sending = False
         self._previous_box = self.merge_box
-        self.merge_box = MergeBox(self._send_data, _dumps)
+        self.merge_box = MergeBox(self._send_data, messages.dumps)
         self.user_id = user_id
         old, self.subscriptions, self.universal_subs = self.subscriptions, {}, []
         for sub_id, sub in old.items():
@@ -315,7 +279,7 @@ class ServerSession:
         self.merge_box.send_diff_from(previous)
         if self._pending_ready:
             ready, self._pending_ready = self._pending_ready, []
-            self._outbox.append(_dumps({"msg": "ready", "subs": ready}))
+            self._outbox.append(messages.dumps({"msg": "ready", "subs": ready}))
         if self._blocker is None:
             self._run_queue()
 
@@ -324,7 +288,9 @@ class ServerSession:
         if self.closed:
             return
         if self._is_sending:
-            self._outbox.append('{"msg":"ready","subs":[' + _dumps(sub_id) + "]}")
+            self._outbox.append(
+                '{"msg":"ready","subs":[' + messages.dumps(sub_id) + "]}"
+            )
         else:
             self._pending_ready.append(sub_id)
 
@@ -350,14 +316,14 @@ class ServerSession:
                 (v for v in support if v in messages.SUPPORTED_VERSIONS), chosen
             )
         if not ok or version != chosen:
-            self._outbox.append(_dumps({"msg": "failed", "version": chosen}))
+            self._outbox.append(messages.dumps({"msg": "failed", "version": chosen}))
             self.close("DDP version negotiation failed")
             return
         self.id = self._new_id()
         self.version = chosen
         if chosen != "pre1" and self._heartbeat_settings[0] > 0:
             self._heartbeat = Heartbeat(*self._heartbeat_settings, now=now)
-        self._outbox.append(_dumps({"msg": "connected", "session": self.id}))
+        self._outbox.append(messages.dumps({"msg": "connected", "session": self.id}))
         self._events.append(SessionStarted(self.id, chosen))
 
     def _process_message(self, raw: dict[str, Any], text: str) -> None:
@@ -377,7 +343,7 @@ class ServerSession:
         if ping_id is None:
             self._outbox.append('{"msg":"pong"}')
         elif isinstance(ping_id, str) or not ping_id:
-            self._outbox.append(_dumps({"msg": "pong", "id": ping_id}))
+            self._outbox.append(messages.dumps({"msg": "pong", "id": ping_id}))
         # A truthy non-string id makes stringifyDDP throw: Meteor logs, sends nothing.
 
     def _run_queue(self) -> None:
@@ -409,8 +375,10 @@ class ServerSession:
         assert isinstance(msg, messages.Method)
         if not self._has_method(msg.method):
             error = meteor_error_dict(404, f"Method '{msg.method}' not found")
-            self._outbox.append(_dumps({"msg": "result", "id": msg.id, "error": error}))
-            self._outbox.append(_dumps({"msg": "updated", "methods": [msg.id]}))
+            self._outbox.append(
+                messages.dumps({"msg": "result", "id": msg.id, "error": error})
+            )
+            self._outbox.append(messages.dumps({"msg": "updated", "methods": [msg.id]}))
             return
         self._blocker = msg.id
         self._events.append(
@@ -426,7 +394,9 @@ class ServerSession:
         assert isinstance(msg, messages.Sub)
         if not self._has_publication(msg.name):
             error = meteor_error_dict(404, f"Subscription '{msg.name}' not found")
-            self._outbox.append(_dumps({"msg": "nosub", "id": msg.id, "error": error}))
+            self._outbox.append(
+                messages.dumps({"msg": "nosub", "id": msg.id, "error": error})
+            )
             return
         if msg.id in self.subscriptions:
             return  # ignored, not an error: this is what happens on reconnect
@@ -451,7 +421,7 @@ class ServerSession:
             payload["id"] = sub_id
         if error is not None:
             payload["error"] = error
-        self._outbox.append(_dumps(payload))
+        self._outbox.append(messages.dumps(payload))
 
     def _send_error(self, reason: str, offending: Any, text: str | None) -> None:
         payload: dict[str, Any] = {"msg": "error", "reason": reason}
@@ -459,7 +429,7 @@ class ServerSession:
             # Meteor re-stringifies the parsed message; fields/params/result
             # were EJSON-decoded, so encode them back.
             payload["offendingMessage"] = to_json_value(offending)
-        frame = _dumps(payload)
+        frame = messages.dumps(payload)
         self._outbox.append(frame)
         self._events.append(
             BadMessageReceived(text if text is not None else frame, reason)
