@@ -4,7 +4,9 @@ Owns ``CollectionListModel``, ``DocumentTableModel`` and ``DocumentTreeModel``;
 imports QtCore/QtGui, ``ddp.store`` (read API only) and ``ddp.events``. The
 models read documents from the client's ``Store`` at flush time (its documents
 are copy-on-write, so nothing is copied here) and use the batch's events only
-to learn what changed. Changed cells flash for ``FLASH_SECONDS``.
+to learn what changed. Changed cells flash for ``FLASH_SECONDS``. Over 400
+lines: the three models read one ``Store`` the same way (``cell_text``,
+``sort_key``) and are one unit for the Collections tab.
 """
 
 from __future__ import annotations
