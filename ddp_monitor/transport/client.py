@@ -133,7 +133,6 @@ class DDPClient:
         self._closed = False
         self._busy = False  # inside a core call or a dispatch: the outer one pumps
         self._more = False  # a nested core call happened during a dispatch
-        self._arm_soon = False  # an _arm_timer is scheduled
         self._socket_task: asyncio.Task[None] | None = None
         self._link: link.Link | None = None
         self._closing: set[asyncio.Task[None]] = set()
@@ -428,11 +427,7 @@ class DDPClient:
                     break
         finally:
             self._busy = False
-        if not self._arm_soon:
-            # One re-arm per loop iteration, not per frame: a burst of frames
-            # is read without yielding, and the deadline only moves on timers.
-            self._arm_soon = True
-            self._loop_().call_soon(self._arm_timer)
+        self._arm_timer()
 
     def _write(self, messages: list[str]) -> None:
         socket = self._link
@@ -443,11 +438,18 @@ class DDPClient:
                 self.wiretap.frame(Direction.OUT, now, text)
 
     def _arm_timer(self) -> None:
-        self._arm_soon = False
-        deadline = self._conn.next_deadline() if self._conn is not None else None
-        if self._closed:
-            deadline = None
-        if deadline == self._timer_at:
+        """Keep one loop timer at or before the core's next deadline.
+
+        Runs after every pump, so it must be cheap: a deadline that moved
+        later (each received frame pushes the heartbeat's) keeps the timer,
+        which then fires early and re-arms; only an earlier one re-arms now.
+        """
+        conn = self._conn
+        deadline = None if conn is None or self._closed else conn.next_deadline()
+        armed = self._timer_at
+        if deadline == armed or (
+            deadline is not None and armed is not None and deadline > armed
+        ):
             return
         if self._timer is not None:
             self._timer.cancel()
