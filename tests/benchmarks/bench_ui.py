@@ -174,12 +174,12 @@ def measure_flood() -> dict[str, float]:
         session.adaptor.subscribe("flood", [])
         window.collections.select_collection("flood")
 
-        def seen_last(*_: object) -> None:
+        def seen_last(_parent: object, first: int, last: int) -> None:
+            # Scan the whole batch: the RTT probe's ping/pong may come after it.
             model = window.log_model
-            if model.rowCount() and '"last"' in str(
-                model.entry(model.rowCount() - 1).frame.data
-            ):
-                marks.setdefault("in_model", time.monotonic())
+            for row in range(first, last + 1):
+                if '"last"' in str(model.entry(row).frame.data):
+                    marks.setdefault("in_model", time.monotonic())
 
         window.log_model.rowsInserted.connect(seen_last)
 
