@@ -9,11 +9,17 @@ document tree from here, drawn the same way.
 from __future__ import annotations
 
 from PySide6.QtGui import QPaintEvent
-from PySide6.QtWidgets import QListView, QTreeView, QWidget
+from PySide6.QtWidgets import QAbstractItemView, QListView, QTreeView, QWidget
 
 from ddp_monitor.ui.table_view import paint_empty_text
 
 __all__ = ["HintListView", "HintTreeView"]
+
+
+def _paint_hint(view: QAbstractItemView, empty_text: str, margin: int) -> None:
+    model = view.model()
+    if model is not None and model.rowCount() == 0 and empty_text:
+        paint_empty_text(view, empty_text, margin=margin)
 
 
 class HintListView(QListView):
@@ -25,9 +31,7 @@ class HintListView(QListView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        model = self.model()
-        if model is not None and model.rowCount() == 0 and self.empty_text:
-            paint_empty_text(self, self.empty_text, margin=8)
+        _paint_hint(self, self.empty_text, margin=8)
 
 
 class HintTreeView(QTreeView):
@@ -39,6 +43,4 @@ class HintTreeView(QTreeView):
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
-        model = self.model()
-        if model is not None and model.rowCount() == 0 and self.empty_text:
-            paint_empty_text(self, self.empty_text)
+        _paint_hint(self, self.empty_text, margin=24)
