@@ -38,6 +38,7 @@ from ddp_monitor.ddp.errors import ConnectionLost, InvalidState
 from ddp_monitor.ddp.events import (
     BadMessageReceived,
     Event,
+    HandshakeCompleted,
     MethodCompleted,
     MethodResultReceived,
     PongReceived,
@@ -62,6 +63,8 @@ def _not_started() -> float:
 
 _R = TypeVar("_R")
 
+#: Events after which the core's next deadline may be earlier than the timer.
+_DEADLINE_MOVERS = frozenset({StatusChanged, HandshakeCompleted})
 _SOCKET_GONE = (
     ConnectionStatus.WAITING,
     ConnectionStatus.OFFLINE,
@@ -401,10 +404,18 @@ class DDPClient:
             else:
                 self._pump()
 
-    def _pump(self) -> None:
+    def _pump(self, *, frame: bool = False) -> None:
+        """Write the core's output and dispatch its events; then the timer.
+
+        After a received frame the timer is left alone unless the status
+        changed or the handshake completed: a frame can only push the other
+        deadlines later (the heartbeat's), and a timer that fires early
+        re-arms itself. That keeps the per-frame cost of a flood down.
+        """
         conn = self._conn
         if conn is None or self._busy:
             return
+        rearm = not frame
         self._busy = True
         try:
             while True:
@@ -418,16 +429,20 @@ class DDPClient:
                 handlers = self._handlers
                 listeners = self._listeners
                 for event in events:
-                    handler = handlers.get(type(event))
+                    kind = type(event)
+                    handler = handlers.get(kind)
                     if handler is not None:
                         handler(event)
                     if listeners.active:
                         listeners.emit(event)
+                    if kind in _DEADLINE_MOVERS:
+                        rearm = True
                 if not self._more:  # no listener called back into the core
                     break
         finally:
             self._busy = False
-        self._arm_timer()
+        if rearm:
+            self._arm_timer()
 
     def _write(self, messages: list[str]) -> None:
         socket = self._link
@@ -537,7 +552,7 @@ class DDPClient:
         if type(data) is str and self._conn is not None:  # binary: ignored (Meteor)
             try:
                 self._conn.receive_text(data, now)
-                self._pump()
+                self._pump(frame=True)
             except Exception as exc:  # a bug below us must not kill the socket
                 self._busy = False
                 self._report(exc)
