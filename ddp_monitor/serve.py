@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
-import signal
 import sys
 from typing import Any
 
@@ -78,11 +76,9 @@ async def _serve(args: argparse.Namespace) -> None:
         forwarded_count=args.forwarded_count,
         compression=args.compression,
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):  # Windows: KeyboardInterrupt
-            loop.add_signal_handler(sig, stop.set)
+    from ddp_monitor.transport.signals import stop_on_signals
+
+    stop = stop_on_signals()
     async with server:
         print(f"DDP demo server listening on {server.url}", flush=True)
         await stop.wait()

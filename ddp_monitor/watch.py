@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import base64
 import json
-import signal
 import sys
 import time
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from ddp_monitor.ddp import events
 from ddp_monitor.ddp.ejson import to_json_value
 from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.ddp.status import Status, meteor_status
+from ddp_monitor.transport.signals import stop_on_signals
 from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["add_arguments", "run"]
@@ -217,10 +217,7 @@ class _Watch:
         self.stopping = False
 
     async def run(self) -> int:
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        stop = stop_on_signals()
         client = self.client
         client.add_listener(self.on_event)
         if self.args.frames:
