@@ -420,7 +420,18 @@ def serialize(msg: Message) -> str:
 
 def to_wire(msg: Message) -> dict[str, Any]:
     """Message value -> the JSON-compatible dict that goes on the wire."""
+    # The client's hot frame first: each case is an isinstance check.
     match msg:
+        case Method(id_, method, params, random_seed):
+            wire = {
+                "msg": "method",
+                "id": id_,
+                "method": method,
+                "params": to_json_value(params),
+            }
+            if random_seed is not None:
+                wire["randomSeed"] = random_seed
+            return wire
         case Added(collection, id_, fields):
             wire: dict[str, Any] = {"msg": "added", "collection": collection, "id": id_}
             if fields:
@@ -443,16 +454,6 @@ def to_wire(msg: Message) -> dict[str, Any]:
             if error is not None:
                 return {"msg": "result", "id": id_, "error": error}
             return {"msg": "result", "id": id_, "result": to_json_value(result)}
-        case Method(id_, method, params, random_seed):
-            wire = {
-                "msg": "method",
-                "id": id_,
-                "method": method,
-                "params": to_json_value(params),
-            }
-            if random_seed is not None:
-                wire["randomSeed"] = random_seed
-            return wire
         case Sub(id_, name, params):
             return {
                 "msg": "sub",
