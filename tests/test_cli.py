@@ -10,17 +10,15 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 
 import ddp_monitor
 from ddp_monitor.cli import main
+from tests.demo_process import demo_server_process, free_port
 from tests.test_watch_cli import Watch
 from tests.timeouts import TIMEOUT
 
@@ -33,41 +31,6 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
         timeout=TIMEOUT,
         check=False,
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
-@asynccontextmanager
-async def _serve(port: int, *extra: str) -> AsyncIterator[asyncio.subprocess.Process]:
-    """``ddp-monitor serve --demo --port N`` in a subprocess, listening; Ctrl-C at exit."""
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "ddp_monitor",
-        "serve",
-        "--demo",
-        "--port",
-        str(port),
-        *extra,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
-        assert proc.stdout is not None
-        async with asyncio.timeout(TIMEOUT):
-            line = (await proc.stdout.readline()).decode()
-        assert "listening on" in line, line
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.send_signal(signal.SIGINT)
-            async with asyncio.timeout(TIMEOUT):
-                await proc.communicate()
 
 
 def test_version_prints_the_package_version() -> None:
@@ -171,8 +134,8 @@ def test_app_shows_its_window_and_quits_after_the_hidden_delay(tmp_path: Path) -
 @pytest.mark.asyncio
 async def test_a_taken_port_is_a_runtime_failure_with_status_1() -> None:
     """`serve` on a port already in use says so and exits 1 (not 2: the arguments were fine)."""
-    port = _free_port()
-    async with _serve(port):
+    port = free_port()
+    async with demo_server_process(port):
         done = await asyncio.to_thread(_run, "serve", "--demo", "--port", str(port))
     assert done.returncode == 1
     assert "cannot listen" in done.stderr
@@ -184,7 +147,10 @@ async def test_verbose_logs_to_stderr_and_quiet_silences(
     flag: str, logged: bool
 ) -> None:
     """-v shows the library's info records on stderr; the default and -q do not."""
-    async with _serve(_free_port(), *([flag] if flag else [])) as proc:
+    async with demo_server_process(
+        free_port(), *([flag] if flag else []), stderr=asyncio.subprocess.PIPE
+    ) as demo:
+        proc = demo.proc
         proc.send_signal(signal.SIGINT)
         async with asyncio.timeout(TIMEOUT):
             _, raw = await proc.communicate()
@@ -196,8 +162,8 @@ async def test_verbose_logs_to_stderr_and_quiet_silences(
 @pytest.mark.asyncio
 async def test_watch_follows_a_server_stopped_and_started_again() -> None:
     """`watch` prints connected, then waiting and connecting while the server is down, then connected again."""
-    port = _free_port()
-    async with _serve(port):
+    port = free_port()
+    async with demo_server_process(port):
         watch = await Watch.start(f"localhost:{port}")
         try:
             await watch.until(lambda line: line.get("status") == "connected")
@@ -206,7 +172,7 @@ async def test_watch_follows_a_server_stopped_and_started_again() -> None:
             raise
     try:
         await watch.until(lambda line: line.get("status") == "waiting")
-        async with _serve(port):
+        async with demo_server_process(port):
             # Meteor's back-off: 10 ms twice, then about 1 s, 2.2 s, 4.8 s...
             async with asyncio.timeout(TIMEOUT * 2):
                 await watch.until(lambda line: line.get("status") == "connected")

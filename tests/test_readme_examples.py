@@ -10,15 +10,15 @@ code to it (the only edit), so parallel runs never fight over a port.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import re
-import signal
-import socket
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.demo_process import demo_server_process, free_port
 from tests.timeouts import TIMEOUT
 
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -44,13 +44,6 @@ def _examples() -> list[tuple[str, str]]:
 EXAMPLES = _examples()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
-
-
 def test_the_readme_has_a_client_and_a_server_example() -> None:
     """The Python section shows a client (against the demo) and a server of one's own."""
     assert len(EXAMPLES) == 2
@@ -68,25 +61,11 @@ async def test_readme_example_runs_and_prints_what_it_says(
     code: str, expected: str
 ) -> None:
     """Copy-pasting an example from the README gives the output shown under it."""
-    server = None
-    if README_PORT in code:
-        port = _free_port()
-        code = code.replace(README_PORT, f":{port}")
-        server = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "ddp_monitor",
-            "serve",
-            "--demo",
-            "--port",
-            str(port),
-            stdout=asyncio.subprocess.PIPE,
-        )
-    try:
-        if server is not None:
-            assert server.stdout is not None
-            async with asyncio.timeout(TIMEOUT):
-                assert b"listening on" in await server.stdout.readline()
+    async with contextlib.AsyncExitStack() as stack:
+        if README_PORT in code:
+            port = free_port()
+            code = code.replace(README_PORT, f":{port}")
+            await stack.enter_async_context(demo_server_process(port))
         example = await asyncio.create_subprocess_exec(
             sys.executable,
             "-c",
@@ -96,10 +75,5 @@ async def test_readme_example_runs_and_prints_what_it_says(
         )
         async with asyncio.timeout(TIMEOUT * 2):
             out, err = await example.communicate()
-        assert example.returncode == 0, err.decode()
-        assert out.decode() == expected
-    finally:
-        if server is not None and server.returncode is None:
-            server.send_signal(signal.SIGINT)
-            async with asyncio.timeout(TIMEOUT):
-                await server.wait()
+    assert example.returncode == 0, err.decode()
+    assert out.decode() == expected

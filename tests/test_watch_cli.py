@@ -5,14 +5,13 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 
-from tests.peers.meteor_server import MeteorServer
+from tests.peers.meteor_server import MeteorServer, free_port
 from tests.timeouts import TIMEOUT
 
 Line = dict[str, Any]
@@ -62,13 +61,6 @@ class Watch:
             await self.process.communicate()
         assert self.process.returncode is not None
         return self.process.returncode
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 @pytest.mark.meteor
@@ -135,7 +127,7 @@ async def test_watch_reports_status_subscriptions_and_calls(
 @pytest.mark.asyncio
 async def test_watch_shows_waiting_with_retry_time_in_epoch_ms() -> None:
     """A refused connection prints waiting lines with retryTime, as Meteor.status() has it."""
-    watch = await Watch.start(f"127.0.0.1:{_free_port()}")
+    watch = await Watch.start(f"127.0.0.1:{free_port()}")
     try:
         waiting = await watch.until(lambda line: line.get("status") == "waiting")
         assert waiting.keys() == {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 
 import pytest
 from websockets.asyncio.server import ServerConnection
@@ -21,18 +20,12 @@ from ddp_monitor.ddp.status import ConnectionStatus
 from ddp_monitor.transport.client import DDPClient
 from ddp_monitor.transport.urls import InvalidURL
 from ddp_monitor.transport.wiretap import Direction
+from tests.peers.meteor_server import free_port
 from tests.timeouts import TIMEOUT
 from tests.transport.recorder import Recorder
 from tests.transport.tiny_ddp import TinyDDPServer
 
 S = ConnectionStatus
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def test_an_unusable_url_fails_at_construction() -> None:
@@ -146,7 +139,7 @@ async def test_a_silent_dead_socket_is_detected_by_heartbeat() -> None:
 @pytest.mark.asyncio
 async def test_an_unreachable_server_means_waiting_with_meteor_back_off() -> None:
     """Connection refused: waiting, 10 ms, 10 ms, then Meteor's 2.2^n back-off."""
-    url = f"ws://127.0.0.1:{_free_port()}"
+    url = f"ws://127.0.0.1:{free_port()}"
     async with DDPClient(url, rng=lambda: 0.0) as client:
         recorder = Recorder(client)
         await recorder.wait_status(S.WAITING, 2)
@@ -291,6 +284,6 @@ async def test_the_tap_sees_frames_when_they_hit_the_socket() -> None:
 @pytest.mark.asyncio
 async def test_ping_without_a_session_raises_connection_lost() -> None:
     """Asking for a round trip while nothing is connected fails at once, clearly."""
-    async with DDPClient(f"ws://127.0.0.1:{_free_port()}/websocket") as client:
+    async with DDPClient(f"ws://127.0.0.1:{free_port()}/websocket") as client:
         with pytest.raises(ConnectionLost, match="no DDP session"):
             await asyncio.wait_for(client.ping(), TIMEOUT)
