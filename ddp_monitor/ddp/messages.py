@@ -423,7 +423,7 @@ def to_wire(msg: Message) -> dict[str, Any]:
     # The client's hot frame first: each case is an isinstance check.
     match msg:
         case Method(id_, method, params, random_seed):
-            wire = {
+            wire: dict[str, Any] = {
                 "msg": "method",
                 "id": id_,
                 "method": method,
@@ -433,7 +433,7 @@ def to_wire(msg: Message) -> dict[str, Any]:
                 wire["randomSeed"] = random_seed
             return wire
         case Added(collection, id_, fields):
-            wire: dict[str, Any] = {"msg": "added", "collection": collection, "id": id_}
+            wire = {"msg": "added", "collection": collection, "id": id_}
             if fields:
                 wire["fields"] = to_json_value(fields)
             return wire
