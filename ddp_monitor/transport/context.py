@@ -55,16 +55,11 @@ def error_to_wire(exc: BaseException, where: str) -> dict[str, Any]:
     return meteor_error_dict(500, "Internal server error")
 
 
-class MethodInvocation:
-    """``this`` inside a method: the caller's connection, user and ``unblock()``."""
+class _OnConnection:
+    """What a method's and a publication's ``this`` both know: whose call it is."""
 
-    def __init__(self, driver: SocketDriver, event: core.MethodInvoked) -> None:
+    def __init__(self, driver: SocketDriver) -> None:
         self._driver = driver
-        self.id = event.id
-        self.name = event.method
-        self.random_seed = event.random_seed
-        self.is_simulation = False
-        self._called_unblock = False
 
     @property
     def connection(self) -> ConnectionHandle:
@@ -75,6 +70,18 @@ class MethodInvocation:
     @property
     def user_id(self) -> str | None:
         return self._driver.session.user_id
+
+
+class MethodInvocation(_OnConnection):
+    """``this`` inside a method: the caller's connection, user and ``unblock()``."""
+
+    def __init__(self, driver: SocketDriver, event: core.MethodInvoked) -> None:
+        super().__init__(driver)
+        self.id = event.id
+        self.name = event.method
+        self.random_seed = event.random_seed
+        self.is_simulation = False
+        self._called_unblock = False
 
     def set_user_id(self, user_id: str | None) -> asyncio.Future[None]:
         """Meteor's ``this.setUserId``: every subscription re-runs, the client gets the diff.
@@ -103,7 +110,7 @@ class MethodInvocation:
         self._driver.pump()
 
 
-class Subscription:
+class Subscription(_OnConnection):
     """``this`` inside a publish function (Meteor's server ``Subscription``).
 
     ``changed(collection, id, fields, cleared=[...])``: Python has no
@@ -111,21 +118,11 @@ class Subscription:
     """
 
     def __init__(self, driver: SocketDriver, sub: ServerSubscription) -> None:
-        self._driver = driver
+        super().__init__(driver)
         self._sub = sub
         self.id = sub.id
         self.name = sub.name
         self.params = sub.params
-
-    @property
-    def connection(self) -> ConnectionHandle:
-        handle = self._driver.handle
-        assert handle is not None
-        return handle
-
-    @property
-    def user_id(self) -> str | None:
-        return self._driver.session.user_id
 
     @property
     def active(self) -> bool:
