@@ -12,9 +12,14 @@ never pass by skipping the comparisons with Meteor.
 from __future__ import annotations
 
 import os
+import tempfile
 
 # Before anything can import Qt: no test may need a display.
 os.environ["QT_QPA_PLATFORM"] = "offscreen"
+# Nor touch the user's own settings and profiles (QSettings and platformdirs
+# both follow the XDG variables on Linux).
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ddp-monitor-test-config-")
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ddp-monitor-test-data-")
 
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager

@@ -28,3 +28,13 @@ async def test_serve_demo_prints_url_serves_and_exits_zero_on_sigint() -> None:
         demo.proc.send_signal(signal.SIGINT)
         async with asyncio.timeout(TIMEOUT):
             assert await demo.proc.wait() == 0
+
+
+def test_serve_without_demo_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`serve` with nothing to serve says so and exits 2."""
+    from ddp_monitor.cli import main
+
+    assert main(["serve"]) == 2
+    assert "--demo" in capsys.readouterr().err
