@@ -7,6 +7,11 @@
 //
 // Usage: ./serve --port 4000 [--host 127.0.0.1]   (runs this file under Node 12)
 // Prints {"ready": true, "url": "ws://127.0.0.1:4000/websocket", ...} when listening.
+//
+// Or, Meteor's own DDP CLIENT (the ddp-client package's DDP.connect, as a
+// server-to-server connection): ./serve --scenario client --plan PLAN.json --target URL
+// loads the packages up to ddp-client.js (no webapp, nothing listens) plus
+// client_app.js, which runs the plan and prints JSON lines (see that file).
 'use strict';
 var path = require('path');
 var fs = require('fs');
@@ -17,11 +22,22 @@ function arg(name, dflt) {
 }
 var port = Number(arg('port', '3000'));
 var host = arg('host', '127.0.0.1');
+var scenario = arg('scenario', 'server');
+if (scenario !== 'server' && scenario !== 'client') {
+  process.stderr.write('launch.js: --scenario is server or client, not ' + scenario + '\n');
+  process.exit(2);
+}
+var CLIENT = scenario === 'client';
 
 var HOME = process.env.DDP_PEERS_HOME || path.join(require('os').homedir(), '.cache', 'ddp-monitor-peers');
 var INSTALL = path.join(HOME, 'meteor-1.9.3');                  // written by install.sh
 var BUNDLE = path.join(INSTALL, 'bundle', 'bundle', 'programs', 'server');
-var RUNTIME = path.join(INSTALL, 'runtime', 'server');          // generated at each start
+// Generated at each start; one directory per scenario, so a client launch never
+// rewrites the program.json that a server starting at the same time reads. The
+// client's lies three levels below INSTALL: the runner's npm-require.js resolves
+// module.useNode() modules (ddp-client's @babel/runtime helpers) in
+// serverDir/../../../node_modules, which must be INSTALL/node_modules.
+var RUNTIME = CLIENT ? path.join(INSTALL, 'runtime', 'client', 'server') : path.join(INSTALL, 'runtime', 'server');
 
 // Packages from the bundle's program.json we do NOT load (client-only, Mongo,
 // or unrelated); everything up to and including packages/ddp.js is kept.
@@ -32,7 +48,8 @@ var SKIP = {
   'packages/minimongo.js': 1, 'packages/reload.js': 1,
   'packages/mobile-experience.js': 1, 'packages/meteor-base.js': 1,
 };
-var LAST = 'packages/ddp.js';
+var LAST = CLIENT ? 'packages/ddp-client.js' : 'packages/ddp.js';
+var APP = CLIENT ? 'client_app.js' : 'app.js';
 
 function prepareRuntime() {
   var orig = JSON.parse(fs.readFileSync(path.join(BUNDLE, 'program.json'), 'utf8'));
@@ -57,7 +74,7 @@ function prepareRuntime() {
   }
   put('program.json', JSON.stringify(program, null, 1));
   put('config.json', JSON.stringify(config));
-  put('app/harness-app.js', fs.readFileSync(path.join(__dirname, 'app.js'), 'utf8'));
+  put('app/harness-app.js', fs.readFileSync(path.join(__dirname, APP), 'utf8'));
 }
 
 prepareRuntime();
@@ -68,6 +85,25 @@ console.log = console.info = function () {
   process.stderr.write(Array.prototype.join.call(arguments, ' ') + '\n');
 };
 
+if (CLIENT) {
+  // client_app.js reads these: the parsed plan, the target URL, and the one
+  // writer of stdout (JSON lines only).
+  var planPath = arg('plan', null);
+  var target = arg('target', null);
+  if (!planPath || !target) {
+    process.stderr.write('usage: serve --scenario client --plan PLAN.json --target URL\n');
+    process.exit(2);
+  }
+  global.__harness_client = {
+    plan: JSON.parse(fs.readFileSync(planPath, 'utf8')), target: target,
+    out: function (obj) { rawOut(JSON.stringify(obj) + '\n'); },
+    finished: false,
+  };
+  process.on('exit', function (code) {
+    if (!global.__harness_client.finished) rawOut(JSON.stringify({ event: 'exit', code: code }) + '\n');
+  });
+}
+
 process.env.PORT = String(port);
 process.env.BIND_IP = host;
 process.env.ROOT_URL = process.env.ROOT_URL || ('http://' + host + ':' + port);
@@ -77,7 +113,7 @@ delete process.env.MONGO_URL;
 global.__steedos_bootstrap__ = { projectDir: RUNTIME, serverDir: RUNTIME, verbose: false };
 var readyPrinted = false;
 process.on('exit', function (code) {
-  if (!readyPrinted) rawOut(JSON.stringify({ ready: false, error: 'Meteor exited with code ' + code + ' before listening (see stderr)' }) + '\n');
+  if (!readyPrinted && !CLIENT) rawOut(JSON.stringify({ ready: false, error: 'Meteor exited with code ' + code + ' before listening (see stderr)' }) + '\n');
 });
 global.__harness_on_listening = function () {
   readyPrinted = true;
@@ -91,8 +127,8 @@ global.__harness_on_listening = function () {
 var boot = require(path.join(INSTALL, 'node_modules', '@steedos', 'meteor-bundle-runner', 'src', 'boot.js'));
 boot.Fiber(function () {
   boot.loadServerBundles();
-  boot.callStartupHooks();
-  boot.runMain();
+  boot.callStartupHooks();  // client_app.js starts its plan from Meteor.startup
+  if (!CLIENT) boot.runMain();  // webapp's main(): listen (the client has no main)
 }).run();
 
 process.on('SIGTERM', function () { process.exit(0); });
