@@ -4,8 +4,15 @@ Owns the Python twin of the Meteor client harness: the same steps (call,
 subscribe, unsubscribe, disconnect, reconnect, sleep, await) on a ``DDPClient``,
 recorded as the same JSON-able lines: status changes in ``Meteor.status()``
 shape (``ddp.status.meteor_status``) with ``delay`` = retryTime - now in ms,
-``result_received`` from ``on_result_received``, ``callback`` when the awaited
-result settles, ``ready`` / ``stop`` from the subscription events. Imports the
+``result_received`` from ``on_result_received``, ``callback`` with the outcome
+of the awaited result, ``ready`` / ``stop`` from the subscription events.
+
+Every line is taken when the client dispatches the core's event (a listener
+runs right after the handler that settles the handle), not from a future's done
+callback: those run a loop iteration later, after frames of the same read, so
+their order against ``ready`` or a status would be asyncio's, not the client's.
+Meteor calls its callbacks synchronously; the order of the events is what an
+awaiting user sees too (futures wake in the order they were settled). Imports the
 client (transport and ddp value types) and tests.peers.meteor_client's Plan.
 """
 
@@ -19,6 +26,7 @@ from ddp_monitor.ddp import ejson
 from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.ddp.events import (
     Event,
+    MethodCompleted,
     StatusChanged,
     SubscriptionReady,
     SubscriptionStopped,
@@ -73,7 +81,7 @@ class _Run:
         self._changed = asyncio.Event()
         self._subs: dict[str, Subscription] = {}
         self._labels: dict[str, str] = {}  # sub id -> label
-        self._calls: list[PendingMethod] = []  # kept alive until the end
+        self._calls: dict[str, tuple[str, PendingMethod]] = {}  # id -> label, call
         self.client.add_listener(self._on_event)
 
     def emit(self, line: Line) -> None:
@@ -93,6 +101,12 @@ class _Run:
             if event.status.retry_time is not None:
                 line["delay"] = (event.status.retry_time - now) * 1000
             self.emit(line)
+        elif isinstance(event, MethodCompleted) and event.method_id in self._calls:
+            label, pending = self._calls[event.method_id]
+            future = pending.result  # settled by the client's handler already
+            error = future.exception()
+            result = None if error else future.result()
+            self.emit(_outcome("callback", label, error, result))
         elif isinstance(event, SubscriptionReady) and event.sub_id in self._labels:
             self.emit({"event": "ready", "label": self._labels[event.sub_id]})
         elif isinstance(event, SubscriptionStopped) and event.sub_id in self._labels:
@@ -120,12 +134,6 @@ class _Run:
         def received(error: BaseException | None, result: Any) -> None:
             self.emit(_outcome("result_received", label, error, result))
 
-        def settled(future: asyncio.Future[Any]) -> None:
-            error = future.exception()
-            self.emit(
-                _outcome("callback", label, error, None if error else future.result())
-            )
-
         pending = self.client.apply_nowait(
             step["name"],
             ejson.from_json_value(step.get("params", [])),
@@ -133,8 +141,7 @@ class _Run:
             no_retry=bool(step.get("noRetry")),
             on_result_received=received,
         )
-        pending.result.add_done_callback(settled)
-        self._calls.append(pending)
+        self._calls[pending.id] = (label, pending)
 
     async def run(self) -> list[Line]:
         await self.client.start()

@@ -42,6 +42,8 @@ class Script:
     drop_after: socket -> N: drop the TCP connection (no close frame) once N
         ``method`` frames arrived on it, unanswered.
     docs: publication -> number of ``added`` documents sent before ``ready``.
+    updated_first: answer a method ``updated`` then ``result`` (Meteor's server
+        when the method wrote nothing), instead of ``result`` then ``updated``.
     """
 
     refuse: int = 0
@@ -50,6 +52,7 @@ class Script:
     hold: frozenset[int] = frozenset()
     drop_after: dict[int, int] = field(default_factory=dict)
     docs: dict[str, int] = field(default_factory=dict)
+    updated_first: bool = False
 
 
 class ScenarioServer:
@@ -148,8 +151,12 @@ class ScenarioServer:
                         return
                     if number not in script.hold:
                         params = msg.get("params") or [None]
-                        await _send(ws, msg="result", id=msg["id"], result=params[0])
-                        await _send(ws, msg="updated", methods=[msg["id"]])
+                        answer = [
+                            {"msg": "result", "id": msg["id"], "result": params[0]},
+                            {"msg": "updated", "methods": [msg["id"]]},
+                        ]
+                        for frame in answer[:: -1 if script.updated_first else 1]:
+                            await _send(ws, **frame)
                 elif kind == "sub":
                     for k in range(script.docs.get(msg["name"], 0)):
                         await _send(
