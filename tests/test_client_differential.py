@@ -375,3 +375,96 @@ async def test_subscription_renewed_after_a_reconnect_like_meteor() -> None:
     ]
     assert [line["event"] for line in meteor.lines].count("ready") == 1
     assert ours.outcome == meteor.outcome
+
+
+def without_repeats(lines: list[Line]) -> list[Line]:
+    """The outcome with a status line dropped when it equals the status before it."""
+    out: list[Line] = []
+    last: Line | None = None
+    for line in lines:
+        if line["event"] == "status":
+            if line == last:
+                continue
+            last = line
+        out.append(line)
+    return out
+
+
+async def test_retry_false_fails_then_revives_like_meteor() -> None:
+    """retry: false: a drop gives failed (no reason); reconnect() revives; offline twice is one change here."""
+    plan: Plan = {
+        "options": {"retry": False},
+        "steps": [
+            connected(),
+            {"do": "reconnect"},  # while connected: nothing at all
+            {"do": "call", "label": "a", "name": "echo", "params": ["a"]},
+            {"do": "await", "match": {"event": "status", "status": "failed"}},
+            {"do": "call", "label": "n", "name": "echo", "noRetry": True},
+            {"do": "reconnect"},
+            connected(2),
+            settled("a"),
+            settled("n"),
+            {"do": "disconnect"},
+            {"do": "disconnect"},
+            {"do": "reconnect"},
+            connected(3),
+        ],
+    }
+    meteor, ours = await both(plan, Script(drop_after={1: 1}))
+    assert ours.frames == meteor.frames
+    assert meteor.frames == [
+        (1, CONNECT),
+        (1, method("1", "echo", "a")),
+        (2, reconnect_frame("s1")),
+        (2, method("1", "echo", "a")),  # the noRetry call never reaches the server
+        (3, reconnect_frame("s2")),
+    ]
+    assert meteor.statuses() == [
+        ("connected", 0),
+        ("failed", 0),
+        ("connecting", 0),
+        ("connected", 0),
+        ("offline", 0),
+        ("offline", 0),
+        ("connecting", 0),
+        ("connected", 0),
+    ]
+    # Deliberate (ddp/status.py: StatusChanged only on a real change): Meteor's second
+    # disconnect() swaps in an equal {status: 'offline'} object and notifies again;
+    # ours reports the one change. Everything else is the same, line for line.
+    assert ours.outcome == without_repeats(meteor.outcome)
+    assert ours.statuses().count(("offline", 0)) == 1
+
+
+async def test_nosub_error_and_ejson_values_like_meteor() -> None:
+    """A `nosub` with Meteor's 404 error stops the subscription with the same error; binary round-trips."""
+    not_found = {
+        "isClientSafe": True,
+        "error": 404,
+        "reason": "Subscription 'nope' not found",
+        "message": "Subscription 'nope' not found [404]",
+        "errorType": "Meteor.Error",
+    }
+    plan: Plan = {
+        "steps": [
+            connected(),
+            {"do": "subscribe", "label": "x", "name": "nope", "params": [1]},
+            {
+                "do": "call",
+                "label": "a",
+                "name": "echo",
+                "params": [{"$binary": "AAE="}],
+            },
+            {"do": "await", "match": {"event": "stop", "label": "x"}},
+            settled("a"),
+        ]
+    }
+    meteor, ours = await both(plan, Script(nosub={"nope": not_found}))
+    assert ours.frames == meteor.frames
+    assert ours.outcome == meteor.outcome
+    stop = next(line for line in meteor.lines if line["event"] == "stop")
+    assert stop["error"] == {
+        "errorType": "Meteor.Error",
+        "error": 404,
+        "reason": "Subscription 'nope' not found",
+    }

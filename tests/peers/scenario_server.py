@@ -42,6 +42,7 @@ class Script:
     drop_after: socket -> N: drop the TCP connection (no close frame) once N
         ``method`` frames arrived on it, unanswered.
     docs: publication -> number of ``added`` documents sent before ``ready``.
+    nosub: publication -> the error its ``sub`` is answered with (``nosub``).
     updated_first: answer a method ``updated`` then ``result`` (Meteor's server
         when the method wrote nothing), instead of ``result`` then ``updated``.
     """
@@ -52,6 +53,7 @@ class Script:
     hold: frozenset[int] = frozenset()
     drop_after: dict[int, int] = field(default_factory=dict)
     docs: dict[str, int] = field(default_factory=dict)
+    nosub: dict[str, dict[str, Any]] = field(default_factory=dict)
     updated_first: bool = False
 
 
@@ -157,6 +159,9 @@ class ScenarioServer:
                         ]
                         for frame in answer[:: -1 if script.updated_first else 1]:
                             await _send(ws, **frame)
+                elif kind == "sub" and msg["name"] in script.nosub:
+                    error = script.nosub[msg["name"]]
+                    await _send(ws, msg="nosub", id=msg["id"], error=error)
                 elif kind == "sub":
                     for k in range(script.docs.get(msg["name"], 0)):
                         await _send(
