@@ -170,11 +170,7 @@ async def test_dropped_socket_resends_like_meteor() -> None:
         ("connected", 0),
     ]
     assert ours.outcome == meteor.outcome
-    failed = [
-        line
-        for line in meteor.lines
-        if line["label" if "label" in line else "event"] == "n"
-    ]
+    failed = [line for line in meteor.lines if line.get("label") == "n"]
     assert failed[0]["error"]["error"] == "invocation-failed"
 
 
