@@ -5,6 +5,8 @@ twin tests/peers/plan_client.py) against their own copy of one scripted server
 (tests/peers/scenario_server.py), which records every frame each client sends.
 Each test asserts the SAME normalized outcome: the frames in order, and the
 lines each client reported (status changes, callbacks) without their times.
+Over 400 lines: one scenario per test, each spelling out its plan and the exact
+frames expected, which share the helpers above them and read best together.
 """
 
 from __future__ import annotations
