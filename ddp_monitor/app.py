@@ -144,7 +144,7 @@ async def open_session(
 
 
 def start_demo_traffic(adaptor: ClientAdaptor) -> None:
-    """Give every panel something moving on the demo (shared/UX.md, first run)."""
+    """Give every panel something moving on the demo (the UX sketch, first run)."""
     for name, params in DEMO_SUBSCRIPTIONS:
         adaptor.subscribe(name, params)
     adaptor.call("tasks.add", ["Try the method console below"])

@@ -1,7 +1,7 @@
 """The embedded demo application: methods and publications on ``DDPServer``.
 
 Owns the demo's names and behaviour; imports ``transport.server`` and ``ddp``.
-The first part copies ``../shared/peers/meteor/app.js`` frame for frame
+The first part copies ``tests/peers/meteor/app.js`` frame for frame
 (checked against the real Meteor 1.9.3 server), JavaScript's coercions
 included (``add('a', 2)`` is ``"a2"``, ``items('2')`` publishes 2 documents);
 the second adds ``whoami``, a task list and a presence list.

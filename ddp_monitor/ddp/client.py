@@ -5,7 +5,8 @@ livedata_connection.js``): version negotiation, heartbeats, the message
 routing, reconnect quiescence and subscriptions. Composes ``status``,
 ``methods``, ``stubs`` and ``store``; imports every ``ddp`` module below it and
 nothing above. The driver (``transport/client.py``) feeds it text and
-``now`` and writes ``messages_to_send()``; see /work/briefs/client-contract.md.
+``now`` and writes ``messages_to_send()``; the rules it follows are in that
+module's docstring.
 This module is over 400 lines because the session's message routing and its
 quiescence rules are one state that does not split cleanly.
 

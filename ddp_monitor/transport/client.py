@@ -3,14 +3,14 @@
 Owns the asyncio side of a client connection; imports asyncio, the ``ddp``
 core and its sibling transport modules (websockets only through ``link``).
 The sans-I/O ``ClientConnection`` decides everything (status, retries,
-heartbeats, methods, subscriptions); this driver follows it as the contract in
-briefs/client-contract.md says (aioquic's ``QuicConnectionProtocol`` shape):
+heartbeats, methods, subscriptions); this driver follows it by three rules
+(aioquic's ``QuicConnectionProtocol`` shape):
 
 - a socket exists iff the status is connecting or connected: one attempt per
   CONNECTING (at start, and at every StatusChanged to it); a change to waiting,
   offline or failed closes it and is not reported back;
 - after every call into the core: write ``messages_to_send()``, dispatch
-  ``events()``, re-arm one ``loop.call_at(next_deadline())``;
+  ``events()``, and keep one ``loop.call_at`` at or before ``next_deadline()``;
 - ``now`` is ``loop.time()``; only closes the driver did not make are reported
   (``transport_closed``), with ``link.classify``'s reason text.
 
