@@ -6,7 +6,7 @@ re-login hook) and the module-level calls ``login_with_password``,
 and ``ddp`` (``ddp.password`` builds the exact params). Behaviour from
 ``accounts-base/accounts_client.js`` ``callLoginMethod``, ``logout``,
 ``makeClientLoggedOut`` and ``accounts_common.js`` ``_tokenExpiresSoon``
-(meteor-ddp.md section 9):
+(docs/meteor-ddp.md section 9):
 
 - ``login`` and ``logout`` are ``wait`` methods;
 - the user id is set when the login's result *and* data are there (Meteor's
@@ -14,7 +14,7 @@ and ``ddp`` (``ddp.password`` builds the exact params). Behaviour from
 - when a result carrying a token arrives (``onResultReceived``), the re-login
   hook is (re)armed with it. At every later transport reset the client's
   ``on_reconnect`` calls ``login({resume: token})`` as a wait method, so it goes
-  out before every re-sent call (meteor-ddp.md section 5.6); if the token
+  out before every re-sent call (docs/meteor-ddp.md section 5.6); if the token
   expires soon, or the re-login fails with that token still current, the
   client is logged out. ``logout`` stops the hook.
 

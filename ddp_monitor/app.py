@@ -4,7 +4,7 @@ Owns start-up and shut-down of the desktop app and the one catch-all error
 route (``sys.excepthook`` and the loop's exception handler -> the window's
 banner); imports Qt, qasync, ``transport``, ``qt``, ``ui`` and, only when no
 URL is given, ``demo``. qasync runs asyncio on Qt's loop, so the client lives
-on the GUI thread (ARCHITECTURE.md section 3, "Qt adaptor").
+on the GUI thread (docs/architecture.md section 3, "Qt adaptor").
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ async def open_session(
 
 
 def start_demo_traffic(adaptor: ClientAdaptor) -> None:
-    """Give every panel something moving on the demo (the UX sketch, first run)."""
+    """Give every panel something moving on the demo (docs/ux.md, first run)."""
     for name, params in DEMO_SUBSCRIPTIONS:
         adaptor.subscribe(name, params)
     adaptor.call("tasks.add", ["Try the method console below"])

@@ -4,7 +4,7 @@ Owns the demo's users, their resume tokens and the two methods; imports
 ``transport.server`` and ``ddp`` (``ddp.password`` for the digest and token
 hash shared with the client). Behaviour copied from Meteor 1.9.3's
 ``accounts-base/accounts_server.js`` and ``accounts-password/password_server.js``
-(meteor-ddp.md section 9):
+(docs/meteor-ddp.md section 9):
 
 - ``login({user: {username|email|id}, password: <digest object or plaintext>})``
   and ``login({resume: token})``; the result is ``{id, token, tokenExpires, type}``

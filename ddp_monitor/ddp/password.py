@@ -1,7 +1,7 @@
 """Accounts over DDP, the pure part: password digests, login params, resume tokens.
 
 Owns the values Meteor's accounts packages put on the wire and keep on the
-server (meteor-ddp.md section 9); imports the standard library only (hashlib,
+server (docs/meteor-ddp.md section 9); imports the standard library only (hashlib,
 base64, secrets), so both the client (``ddp_monitor.accounts``) and the demo
 server (``ddp_monitor.demo_accounts``) share one copy.
 

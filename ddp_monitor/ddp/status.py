@@ -23,7 +23,7 @@ FAIL_PERMANENTLY    ``disconnect({_permanent})``: ``close()`` or    any -> faile
 Once permanently failed every input is silently ignored, as Meteor's
 ``_forcedToDisconnect`` guard does. One deliberate difference: Meteor's
 ``reconnect()`` after a permanent failure decrements ``retryCount`` in place
-without a change event (a quirk, fact sheet section 3.2); a ``Status`` is
+without a change event (a quirk, docs/meteor-ddp.md section 3.2); a ``Status`` is
 immutable, so here nothing at all changes. A transition missing from the table
 raises ``InvalidState``; ``StatusChanged`` is emitted only on a real change.
 """

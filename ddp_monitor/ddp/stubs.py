@@ -2,7 +2,7 @@
 
 Owns ``MethodInvocation`` (what a stub receives), its write API on the local
 collections, and ``ServerDocuments`` (``livedata_connection.js``
-``_serverDocuments`` / ``_documentsWrittenByStub``, fact sheet section 5.4):
+``_serverDocuments`` / ``_documentsWrittenByStub``, docs/meteor-ddp.md section 5.4):
 before a stub first writes a document its server version is kept; incoming
 data for that document then updates only the snapshot; on ``updated`` for the
 last method whose stub wrote it, the snapshot replaces the document (or

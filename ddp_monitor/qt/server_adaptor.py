@@ -3,7 +3,7 @@
 Owns ``ServerAdaptor``; imports QtCore, ``transport.server``, ``ddp.forwarding``
 and (only when asked to host the demo) ``demo``. Under qasync the server runs
 on the GUI thread, so this is just a listener on ``DDPServer.add_listener``
-(ARCHITECTURE.md section 3): no threads, no locks.
+(docs/architecture.md section 3): no threads, no locks.
 
 Batching, as ``ClientAdaptor`` does: opened, changed and closed connections
 are collected and handed on every ``FLUSH_MS`` in one ``connections_flushed``

@@ -1,7 +1,7 @@
 """List and tree views that say what to do while they are empty.
 
 Owns ``HintListView`` and ``HintTreeView``; imports QtWidgets/QtGui/QtCore and
-``ui.table_view``'s painter. the UX sketch: "Empty states explain themselves";
+``ui.table_view``'s painter. docs/ux.md: "Empty states explain themselves";
 the tables get this from ``DenseTable``, the sidebar's profile list and the
 document tree from here, drawn the same way.
 """

@@ -3,7 +3,7 @@
 Owns ``ServerDock``; imports QtWidgets/QtGui/QtCore and ``ui.server_panel``.
 The panel used to ride in the selected connection page's tabs, so with no
 connection open it had nowhere to show while a server was still hosted
-(the UX sketch: "Server tab (or a dock when hosting)"). As a dock it sits
+(docs/ux.md: "Server tab (or a dock when hosting)"). As a dock it sits
 beside whichever page is shown (closing a client's connection here and
 watching that client reconnect there is the point of issue 5 item 4), can
 float to a second screen, and its place and size are saved with the window's

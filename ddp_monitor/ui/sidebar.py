@@ -4,7 +4,7 @@ Owns ``Sidebar``; imports QtWidgets, ``qt.profile_model``, ``ui.hint_views`` and
 ``ui.resources``.
 It knows connections only by a key and a look (icon name, words): the window
 decides what a key means. Profiles are rows of ``ProfileListModel``;
-double-click or Enter connects, the context menu edits (the UX sketch).
+double-click or Enter connects, the context menu edits (docs/ux.md).
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Owns ``StatusBadge``; imports QtWidgets/QtGui/QtCore, ``qt.status_look`` and
 ``ddp.status`` values. Colour, icon and words always together (never colour
 alone); while waiting the words carry the live countdown in tenths; the
 tooltip shows ``Meteor.status()`` exactly as a Meteor app would read it.
-While connecting, the tint breathes (the UX sketch: "subtle pulse"): one
+While connecting, the tint breathes (docs/ux.md: "subtle pulse"): one
 ``QVariantAnimation`` on the fill's alpha, running only in that status. The
 badge paints its own rounded box, so a pulse frame is one small repaint, not
 a stylesheet re-polish.

@@ -4,7 +4,7 @@ Owns ``WindowChrome``, the ``QMainWindow`` base of ``MainWindow``; imports
 QtWidgets/QtGui/QtCore and ``ui.resources``. Split out of ``main_window``
 (past 500 lines once the Server dock came): everything here is built once
 and holds no connection; ``MainWindow`` points the actions at the selected
-page and fills the labels. Shortcuts follow the UX sketch (Ctrl+R, Ctrl+D,
+page and fills the labels. Shortcuts follow docs/ux.md (Ctrl+R, Ctrl+D,
 Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server).
 """
 

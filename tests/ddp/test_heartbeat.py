@@ -40,7 +40,7 @@ def test_ticks_stay_on_the_interval_grid() -> None:
 
 
 def test_idle_peers_ping_alternately_as_meteor_simulates() -> None:
-    """With zero RTT the server pings at 15 s and the client at 35 s (fact sheet §4)."""
+    """With zero RTT the server pings at 15 s and the client at 35 s (docs/meteor-ddp.md §4)."""
     client = Heartbeat(17.5, 15.0, now=0.0)
     server = Heartbeat(15.0, 15.0, now=0.0)
     pings: list[tuple[str, float]] = []

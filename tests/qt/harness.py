@@ -1,4 +1,4 @@
-"""The asyncio + Qt test harness of ARCHITECTURE.md section 4, shared by tests/qt and tests/ui.
+"""The asyncio + Qt test harness of docs/architecture.md section 4, shared by tests/qt and tests/ui.
 
 Owns the ``qloop`` fixture, ``next_emission``, ``until`` and ``demo_server``;
 imports qasync, pytest-qt's ``qapp``, ``tests.timeouts`` and (lazily)
