@@ -323,7 +323,7 @@ class SocketDriver:
         """Pump soon, once, however many publication calls come first."""
         if not self._pump_scheduled:
             self._pump_scheduled = True
-            self.loop.call_soon(self.pump)
+            self.server._request_pump(self)
 
     def pump(self) -> None:
         """Move the core's output to the writer and act on its events."""

@@ -160,6 +160,7 @@ class DDPServer:
         self._changed: dict[SocketDriver, tuple[Any, ...] | None] = {}
         self._last_seen: dict[str, tuple[Any, ...]] = {}
         self._flush_scheduled = False
+        self._to_pump: dict[SocketDriver, None] = {}
         self._connection_hooks: list[Callable[[ConnectionHandle], Any]] = []
         self._listeners: list[Callable[[ServerListenerEvent], Any]] = []
         self._connections: dict[str, ConnectionHandle] = {}
@@ -302,6 +303,22 @@ class DDPServer:
         self._last_seen.pop(handle.id, None)
         if self._connections.pop(handle.id, None) is not None:
             self._emit(ConnectionClosed(handle))
+
+    def _request_pump(self, driver: SocketDriver) -> None:
+        """Pump ``driver`` in the next loop turn, with every other one asking.
+
+        One change to a live query reaches every subscriber's session: a
+        callback per connection would be a thousand loop handles (under
+        qasync, a thousand Qt timer events) where one does.
+        """
+        if not self._to_pump:
+            driver.loop.call_soon(self._pump_requested)
+        self._to_pump[driver] = None
+
+    def _pump_requested(self) -> None:
+        drivers, self._to_pump = self._to_pump, {}
+        for driver in drivers:
+            driver.pump()
 
     def _note_activity(self, driver: SocketDriver) -> None:
         """A driver processed something: report it once, after this loop turn.
