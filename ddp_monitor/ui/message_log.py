@@ -29,6 +29,9 @@ from ddp_monitor.ui.table_view import DenseTable
 
 __all__ = ["MessageLogPanel"]
 
+_NO_FRAMES = "No frames yet: they appear as the connection talks."
+_NO_MATCH = "No kept frame matches the filter and the chosen types."
+
 
 class MessageLogPanel(QWidget):
     """Toolbar (filter, types, pause, clear, export, counters), table, detail pane.
@@ -73,11 +76,7 @@ class MessageLogPanel(QWidget):
             toolbar.addWidget(button)
         toolbar.addStretch(1)
         toolbar.addWidget(self.counts)
-        self.table = DenseTable(
-            "messageTable",
-            "No frames yet: they appear as the connection talks.",
-            follow_tail=True,
-        )
+        self.table = DenseTable("messageTable", _NO_FRAMES, follow_tail=True)
         self.table.setModel(model)
         self.table.set_column_widths(96, 58, 80, 56)
         self.table.setSelectionMode(DenseTable.SelectionMode.SingleSelection)
@@ -163,6 +162,8 @@ class MessageLogPanel(QWidget):
         if model.paused:
             parts.insert(0, f"PAUSED, {model.held:,} new")
         self.counts.setText("  \u00b7  ".join(parts))
+        # Kept frames all filtered out is not "no frames yet".
+        self.table.empty_text = _NO_MATCH if model.total else _NO_FRAMES
 
     def _selected(self, _new: QItemSelection, _old: QItemSelection) -> None:
         rows = self.table.selectionModel().selectedRows()

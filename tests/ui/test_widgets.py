@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction
 
 from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.qt.message_log_model import MessageLogModel
+from ddp_monitor.transport.wiretap import Direction, Frame
 from ddp_monitor.ui.error_banner import ErrorBanner
+from ddp_monitor.ui.message_log import MessageLogPanel
 from ddp_monitor.ui.params_field import ParamsField
 from ddp_monitor.ui.status_badge import StatusBadge
 
@@ -89,3 +94,19 @@ def test_banner_counts_distinct_problems_and_dismisses(qtbot: Any) -> None:
     assert banner.title == "Export failed"
     banner.dismiss()
     assert not banner.isVisible()
+
+
+def test_message_log_says_when_a_filter_hides_every_kept_frame(qtbot: Any) -> None:
+    """An empty log says "no frames yet"; a filter matching none of the kept frames says so instead."""
+    model = MessageLogModel()
+    panel = MessageLogPanel(
+        model, QAction("Pause"), QAction("Clear"), QAction("Export")
+    )
+    qtbot.addWidget(panel)
+    assert panel.table.empty_text.startswith("No frames yet")
+    model.append([Frame(Direction.IN, 1.0, json.dumps({"msg": "ping"}))])
+    panel.filter.setText("ticker")
+    panel.apply_filter()
+    assert model.rowCount() == 0
+    assert panel.table.empty_text.startswith("No kept frame matches")
+    assert "1 kept" in panel.counts.text()
