@@ -176,7 +176,7 @@ class ServerSession:
         """
         if self.closed:
             return
-        self._outbox.append(messages.dumps({"msg": "updated", "methods": [method_id]}))
+        self._outbox.append(messages.serialize(messages.Updated([method_id])))
         payload: dict[str, Any] = {"msg": "result", "id": method_id}
         if error is not None:
             payload["error"] = error
@@ -279,7 +279,7 @@ class ServerSession:
         self.merge_box.send_diff_from(previous)
         if self._pending_ready:
             ready, self._pending_ready = self._pending_ready, []
-            self._outbox.append(messages.dumps({"msg": "ready", "subs": ready}))
+            self._outbox.append(messages.serialize(messages.Ready(ready)))
         if self._blocker is None:
             self._run_queue()
 
@@ -316,14 +316,14 @@ class ServerSession:
                 (v for v in support if v in messages.SUPPORTED_VERSIONS), chosen
             )
         if not ok or version != chosen:
-            self._outbox.append(messages.dumps({"msg": "failed", "version": chosen}))
+            self._outbox.append(messages.serialize(messages.Failed(chosen)))
             self.close("DDP version negotiation failed")
             return
         self.id = self._new_id()
         self.version = chosen
         if chosen != "pre1" and self._heartbeat_settings[0] > 0:
             self._heartbeat = Heartbeat(*self._heartbeat_settings, now=now)
-        self._outbox.append(messages.dumps({"msg": "connected", "session": self.id}))
+        self._outbox.append(messages.serialize(messages.Connected(self.id)))
         self._events.append(SessionStarted(self.id, chosen))
 
     def _process_message(self, raw: dict[str, Any], text: str) -> None:
@@ -376,9 +376,9 @@ class ServerSession:
         if not self._has_method(msg.method):
             error = meteor_error_dict(404, f"Method '{msg.method}' not found")
             self._outbox.append(
-                messages.dumps({"msg": "result", "id": msg.id, "error": error})
+                messages.serialize(messages.Result(msg.id, error=error))
             )
-            self._outbox.append(messages.dumps({"msg": "updated", "methods": [msg.id]}))
+            self._outbox.append(messages.serialize(messages.Updated([msg.id])))
             return
         self._blocker = msg.id
         self._events.append(
@@ -394,9 +394,7 @@ class ServerSession:
         assert isinstance(msg, messages.Sub)
         if not self._has_publication(msg.name):
             error = meteor_error_dict(404, f"Subscription '{msg.name}' not found")
-            self._outbox.append(
-                messages.dumps({"msg": "nosub", "id": msg.id, "error": error})
-            )
+            self._outbox.append(messages.serialize(messages.NoSub(msg.id, error)))
             return
         if msg.id in self.subscriptions:
             return  # ignored, not an error: this is what happens on reconnect
