@@ -6,7 +6,7 @@ import asyncio
 import json
 
 import pytest
-from websockets.asyncio.client import connect
+from websockets.asyncio.client import ClientConnection, connect
 
 from ddp_monitor.demo import create_demo_server
 from ddp_monitor.transport.connection import RECENT_FRAME_CHARS
@@ -17,10 +17,19 @@ from tests.timeouts import TIMEOUT
 pytestmark = pytest.mark.asyncio
 
 
-def _opened(server_connections: list[ConnectionHandle]) -> ConnectionHandle:
+async def _handshake(
+    ws: ClientConnection, opened: list[ConnectionHandle], version: str = "1"
+) -> ConnectionHandle:
+    """Send `connect`, read `connected`, and return the server's handle for it."""
+    await ws.send(
+        json.dumps({"msg": "connect", "version": version, "support": [version]})
+    )
+    async with asyncio.timeout(TIMEOUT):
+        reply = json.loads(await ws.recv())
+    assert reply["msg"] == "connected"
     # on_connection runs in the same turn that wrote `connected`: by the time
     # the client read it, the handle is there.
-    (handle,) = server_connections
+    (handle,) = opened
     return handle
 
 
@@ -31,12 +40,7 @@ async def test_handle_reports_the_agreed_ddp_version(version: str) -> None:
         opened: list[ConnectionHandle] = []
         server.on_connection(opened.append)
         async with connect(server.url) as ws:
-            connect_msg = {"msg": "connect", "version": version, "support": [version]}
-            await ws.send(json.dumps(connect_msg))
-            async with asyncio.timeout(TIMEOUT):
-                reply = json.loads(await ws.recv())
-            assert reply["msg"] == "connected"
-            handle = _opened(opened)
+            handle = await _handshake(ws, opened, version)
             assert handle.version == version
 
 
@@ -46,12 +50,7 @@ async def test_recent_frames_keep_the_last_messages_both_ways() -> None:
         opened: list[ConnectionHandle] = []
         server.on_connection(opened.append)
         async with connect(server.url) as ws:
-            await ws.send(
-                json.dumps({"msg": "connect", "version": "1", "support": ["1"]})
-            )
-            async with asyncio.timeout(TIMEOUT):
-                await ws.recv()
-            handle = _opened(opened)
+            handle = await _handshake(ws, opened)
             first = handle.recent_frames
             assert [f.direction for f in first] == [Direction.IN, Direction.OUT]
             assert json.loads(first[0].data)["msg"] == "connect"
@@ -85,11 +84,6 @@ async def test_recent_frames_off_keeps_nothing() -> None:
         opened: list[ConnectionHandle] = []
         server.on_connection(opened.append)
         async with connect(server.url) as ws:
-            await ws.send(
-                json.dumps({"msg": "connect", "version": "1", "support": ["1"]})
-            )
-            async with asyncio.timeout(TIMEOUT):
-                await ws.recv()
-            handle = _opened(opened)
+            handle = await _handshake(ws, opened)
             assert handle.recent_frames == []
             assert handle.messages_in == 1
