@@ -9,6 +9,11 @@ Qt's own ``QSvgRenderer`` draws them (the renderer the app uses for the SVG),
 so every size matches what the window shows. The sizes come from
 ``ddp_monitor.ui.resources.APP_ICON_SIZES``: one list for the renderer and the
 loader.
+
+``--check`` compares with a tolerance: Qt's rasteriser rounds antialiased edges
+differently from one machine to the next (a fresh machine of the same kind drew
+5 of 65,536 pixels one colour level off), while an edit of the SVG moves many
+pixels by far more than that.
 """
 
 from __future__ import annotations
@@ -29,17 +34,21 @@ sys.path.insert(0, str(ROOT))
 
 from ddp_monitor.ui.resources import APP_ICON_SIZES  # noqa: E402
 
-__all__ = ["ICONS", "SOURCE", "render", "stale"]
+__all__ = ["ICONS", "SOURCE", "TOLERANCE", "matches", "render", "stale"]
 
 ICONS = ROOT / "resources" / "icons"
 SOURCE = ICONS / "app.svg"
 
+# Colour levels (of 255) a channel may differ by before a pixel counts as
+# changed: antialiasing rounding stays within a few levels, any edit goes past.
+TOLERANCE = 8
 
-def render(size: int) -> QImage:
-    """app.svg drawn on a transparent ``size`` x ``size`` image."""
-    renderer = QSvgRenderer(str(SOURCE))
+
+def render(size: int, source: Path = SOURCE) -> QImage:
+    """``source`` (app.svg) drawn on a transparent ``size`` x ``size`` image."""
+    renderer = QSvgRenderer(str(source))
     if not renderer.isValid():
-        raise ValueError(f"{SOURCE} is not an SVG Qt can draw")
+        raise ValueError(f"{source} is not an SVG Qt can draw")
     image = QImage(size, size, QImage.Format.Format_ARGB32)
     image.fill(Qt.GlobalColor.transparent)
     painter = QPainter(image)
@@ -49,15 +58,25 @@ def render(size: int) -> QImage:
     return image
 
 
-def stale() -> list[Path]:
-    """The PNGs that are missing or differ from a fresh rendering."""
-    out = []
-    for size in APP_ICON_SIZES:
-        path = ICONS / f"app-{size}.png"
-        saved = QImage(str(path)).convertToFormat(QImage.Format.Format_ARGB32)
-        if saved.isNull() or saved != render(size):
-            out.append(path)
-    return out
+def matches(saved: QImage, fresh: QImage) -> bool:
+    """True when two images have one size and no channel differs by more than TOLERANCE."""
+    if saved.isNull() or saved.size() != fresh.size():
+        return False
+    argb = QImage.Format.Format_ARGB32
+    a = bytes(saved.convertToFormat(argb).constBits())
+    b = bytes(fresh.convertToFormat(argb).constBits())
+    if a == b:
+        return True
+    return max(abs(x - y) for x, y in zip(a, b, strict=True)) <= TOLERANCE
+
+
+def stale(source: Path = SOURCE) -> list[Path]:
+    """The PNGs that are missing or differ from a fresh rendering of ``source``."""
+    return [
+        ICONS / f"app-{size}.png"
+        for size in APP_ICON_SIZES
+        if not matches(QImage(str(ICONS / f"app-{size}.png")), render(size, source))
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:
