@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from ddp_monitor.cli import main
+from ddp_monitor.cli.main import main
 
 __all__: list[str] = []
 

@@ -55,7 +55,7 @@ XDG_CONFIG_HOME=$build/home/config XDG_DATA_HOME=$build/home/data QT_QPA_PLATFOR
   timeout 60 "$app" -v --quit-after 2 >"$log" 2>&1
 rc=$?
 set -e
-if ((rc != 0)) || ! grep -q "ddp_monitor.app: window shown" "$log"; then
+if ((rc != 0)) || ! grep -q "ddp_monitor.app.desktop: window shown" "$log"; then
   echo "smoke: the frozen app failed (exit $rc) or never showed its window; its output:" >&2
   cat "$log" >&2
   exit 1

@@ -1,7 +1,7 @@
 """Fixtures shared by every test: offscreen Qt, the real Meteor peer, our demo server, npm clients.
 
 Owns the session-wide test setup; imports tests.peers (launchers, installers),
-tests.timeouts, and ddp_monitor.demo (only inside the fixtures that run it).
+tests.timeouts, and ddp_monitor.demo.server (only inside the fixtures that run it).
 Subdirectories add their own conftest.py for local fixtures.
 
 Real peers need node and npm. Without them the tests that use a peer are skipped
@@ -109,7 +109,7 @@ def meteor_server_factory() -> Iterator[MeteorServerFactory]:
 async def _demo_server() -> AsyncIterator[Any]:
     # Imported here: the demo (and the server library under it) loads only for
     # the tests that use it, so a broken server cannot stop the others running.
-    from ddp_monitor.demo import create_demo_server
+    from ddp_monitor.demo.server import create_demo_server
 
     server = create_demo_server(host="127.0.0.1", port=0)
     await server.start()

@@ -20,19 +20,19 @@ from typing import Any
 
 import pytest
 
-from ddp_monitor.accounts import (
+from ddp_monitor.ddp.client.status import ConnectionStatus
+from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.password import login_password_params, meteor_sha256, token_hash
+from ddp_monitor.demo.accounts import DemoAccounts, DemoUser, install_accounts
+from ddp_monitor.transport.client.accounts import (
     Accounts,
     login_with_password,
     login_with_token,
     logout,
     user_id,
 )
-from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.ddp.password import login_password_params, meteor_sha256, token_hash
-from ddp_monitor.ddp.status import ConnectionStatus
-from ddp_monitor.demo_accounts import DemoAccounts, DemoUser, install_accounts
-from ddp_monitor.transport.client import DDPClient
-from ddp_monitor.transport.server import DDPServer, MethodInvocation
+from ddp_monitor.transport.client.ddp_client import DDPClient
+from ddp_monitor.transport.server.ddp_server import DDPServer, MethodInvocation
 from ddp_monitor.transport.wiretap import Direction, Frame
 from tests.timeouts import TIMEOUT
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import ddp_monitor
-from ddp_monitor.cli import main
+from ddp_monitor.cli.main import main
 from tests.demo_process import demo_server_process, free_port
 from tests.test_watch_cli import Watch
 from tests.timeouts import TIMEOUT
@@ -96,7 +96,7 @@ def test_commands_load_without_qt() -> None:
         "from ddp_monitor.cli import main\n"
         "for argv in (['--help'], ['watch', '--help'], ['serve', '--help']):\n"
         "    assert main(argv) == 0\n"
-        "import ddp_monitor.watch, ddp_monitor.serve\n"
+        "import ddp_monitor.cli.watch, ddp_monitor.cli.serve\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync')))\n"
     )
     done = subprocess.run(
@@ -128,7 +128,7 @@ def test_app_shows_its_window_and_quits_after_the_hidden_delay(tmp_path: Path) -
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert "ddp_monitor.app: window shown" in done.stderr
+    assert "ddp_monitor.app.desktop: window shown" in done.stderr
 
 
 @pytest.mark.asyncio

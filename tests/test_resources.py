@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import get_args
 
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.qt.status_look import look
 from ddp_monitor.ui import resources
 

@@ -34,7 +34,7 @@ def test_serve_without_demo_is_a_usage_error(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """`serve` with nothing to serve says so and exits 2."""
-    from ddp_monitor.cli import main
+    from ddp_monitor.cli.main import main
 
     assert main(["serve"]) == 2
     assert "--demo" in capsys.readouterr().err

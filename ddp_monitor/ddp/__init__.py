@@ -2,6 +2,17 @@
 
 Messages in, messages and events out; the caller passes ``now`` (monotonic
 seconds). ``transport`` drives it over websockets; tests drive it with numbers.
+
+Two wings share the flat wire modules here (``ejson``, ``messages``,
+``errors``, ``ids``, ``mongo_id``, ``heartbeat``, ``password``):
+
+- ``ddp.client``: Meteor's ``DDP.connect`` connection (status, retries,
+  methods, stubs, the local store);
+- ``ddp.server``: Meteor's ``ddp-server`` session (merge box, subscriptions,
+  ``HTTP_FORWARDED_COUNT``, an in-memory collection to publish).
+
+Neither wing imports the other (an import-linter contract). Importing this
+package loads only the errors, so server code never pays for the client core.
 """
 
 from __future__ import annotations
@@ -24,19 +35,4 @@ __all__ = [
     "ProtocolError",
     "SubscriptionError",
     "VersionMismatch",
-]
-
-# The sans-I/O client core (appended).
-from ddp_monitor.ddp.client import ClientConnection
-from ddp_monitor.ddp.methods import MethodCall
-from ddp_monitor.ddp.status import ConnectionStatus, Status, meteor_status
-from ddp_monitor.ddp.store import Store
-
-__all__ += [
-    "ClientConnection",
-    "ConnectionStatus",
-    "MethodCall",
-    "Status",
-    "Store",
-    "meteor_status",
 ]

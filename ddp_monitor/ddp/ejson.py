@@ -36,6 +36,7 @@ from typing import Any
 from ddp_monitor.ddp.errors import ProtocolError
 
 __all__ = [
+    "UNDEFINED",
     "ObjectID",
     "RegExp",
     "add_type",
@@ -46,6 +47,19 @@ __all__ = [
     "stringify",
     "to_json_value",
 ]
+
+
+class _Undefined:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "UNDEFINED"
+
+
+#: JavaScript's ``undefined``, which Python lacks: a method result of UNDEFINED
+#: leaves ``result`` off the wire, a missing parameter reads as UNDEFINED, and an
+#: ``unsub`` without an id stops the universal subscription.
+UNDEFINED: Any = _Undefined()
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)

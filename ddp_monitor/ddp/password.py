@@ -2,8 +2,8 @@
 
 Owns the values Meteor's accounts packages put on the wire and keep on the
 server (docs/meteor-ddp.md section 9); imports the standard library only (hashlib,
-base64, secrets), so both the client (``ddp_monitor.accounts``) and the demo
-server (``ddp_monitor.demo_accounts``) share one copy.
+base64, secrets), so both the client (``ddp_monitor.transport.client.accounts``) and the demo
+server (``ddp_monitor.demo.accounts``) share one copy.
 
 The digest subtlety: Meteor's ``SHA256()`` (``packages/sha/sha256.js``
 ``Utf8Encode``) walks the string with ``charCodeAt``, i.e. UTF-16 code units

@@ -1,7 +1,7 @@
 """The Qt face of one ``DDPClient``: its events as batched signals, its actions as slots.
 
-Owns ``ClientAdaptor``; imports QtCore, ``qt.actions``,
-``transport`` (client, handles, wiretap) and ``ddp`` values. Under qasync the
+Owns ``ClientAdaptor``; imports QtCore, ``qt.meter``, ``transport`` (client,
+handles, wiretap) and ``ddp`` values. Under qasync the
 client runs on the GUI thread, so this is just a listener (qtconsole's
 ``client.py`` seam): no threads, no locks.
 
@@ -9,6 +9,9 @@ Batching: core events and wiretap frames are collected and handed on every
 ``FLUSH_MS`` as one list each, so 10,000 frames a second cost a dozen model
 updates, not 10,000. Status changes are also sent at once (``status_changed``)
 for the badge; inside the batch they keep their order with everything else.
+The window's own calls and subscriptions reach the models the same way, as
+the core's ``MethodCalled`` and ``SubscriptionRequested`` events: the core is
+the one record of what happened, in the order it happened.
 """
 
 from __future__ import annotations
@@ -20,8 +23,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from ddp_monitor.ddp.errors import ConnectionLost
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     BadMessageReceived,
     Event,
     HandshakeCompleted,
@@ -30,12 +32,12 @@ from ddp_monitor.ddp.events import (
     StatusChanged,
     TransportLost,
 )
-from ddp_monitor.ddp.status import ConnectionStatus, Status
-from ddp_monitor.ddp.store import Store
-from ddp_monitor.qt.actions import AdaptorEvent, MethodCalled, Subscribed, Unsubscribed
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.store import Store
+from ddp_monitor.ddp.errors import ConnectionLost
 from ddp_monitor.qt.meter import LinkMeter
-from ddp_monitor.transport.client import DDPClient
-from ddp_monitor.transport.handles import PendingMethod, Subscription
+from ddp_monitor.transport.client.ddp_client import DDPClient
+from ddp_monitor.transport.client.handles import PendingMethod, SubscriptionHandle
 from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["FLUSH_MS", "ClientAdaptor"]
@@ -57,7 +59,7 @@ class ClientAdaptor(QObject):
         handshake_completed(str, str): session id and DDP version.
         transport_lost(str): why the socket or the attempt died.
         problem(str, str): a title and a sentence for the error banner.
-        events_flushed(list, list): the batch of ``AdaptorEvent`` values, in
+        events_flushed(list, list): the batch of core ``Event`` values, in
             order, and the monotonic time each one happened.
         frames_flushed(list): the batch of wiretap ``Frame`` values, in order.
         meter_changed(float, object): msg/s and the last RTT in seconds (or None).
@@ -81,7 +83,7 @@ class ClientAdaptor(QObject):
         self.label = label or _short(client.url)
         self.meter = LinkMeter()
         self._battery_saving = False
-        self._events: list[AdaptorEvent] = []
+        self._events: list[Event] = []
         self._times: list[float] = []
         self._frames: list[Frame] = []
         self._flush_timer = QTimer(self)
@@ -97,7 +99,7 @@ class ClientAdaptor(QObject):
         self._probe_timer.timeout.connect(self._probe)
         self._probes: set[asyncio.Future[float]] = set()
         self.connected_since: float | None = None
-        self._subs: dict[str, Subscription] = {}
+        self._subs: dict[str, SubscriptionHandle] = {}
         self._removers = [
             client.add_listener(self._on_event),
             client.wiretap.add(self._on_frame),
@@ -152,16 +154,11 @@ class ClientAdaptor(QObject):
             self.client.reconnect()
 
     def call(self, name: str, params: Sequence[Any]) -> PendingMethod:
-        """Start a call; its row appears at once, its answer arrives as events."""
-        pending = self.client.apply_nowait(name, list(params))
-        self._queue(
-            MethodCalled(pending.id, name, list(params), self.client.status.connected)
-        )
-        return pending
+        """Start a call; its row comes with the next batch, as ``MethodCalled``."""
+        return self.client.apply_nowait(name, list(params))
 
-    def subscribe(self, name: str, params: Sequence[Any]) -> Subscription:
+    def subscribe(self, name: str, params: Sequence[Any]) -> SubscriptionHandle:
         handle = self.client.subscribe(name, *params)
-        self._queue(Subscribed(handle.id, name, list(params), time.monotonic()))
         self._subs[handle.id] = handle
         return handle
 
@@ -170,7 +167,6 @@ class ClientAdaptor(QObject):
         handle = self._subs.pop(sub_id, None)
         if handle is not None:
             handle.stop()
-            self._queue(Unsubscribed(sub_id))
 
     async def close(self) -> None:
         """Close the client for good (the window sees it fail), then detach."""
@@ -226,7 +222,7 @@ class ClientAdaptor(QObject):
         if not self._flush_timer.isActive():
             self._flush_timer.start()
 
-    def _queue(self, event: AdaptorEvent) -> None:
+    def _queue(self, event: Event) -> None:
         self._events.append(event)
         self._times.append(time.monotonic())
         if not self._flush_timer.isActive():

@@ -26,14 +26,14 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
 
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     DocumentAdded,
     DocumentChanged,
     DocumentMoved,
     DocumentRemoved,
     Event,
 )
-from ddp_monitor.ddp.store import Store
+from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.qt.method_model import short_json
 from ddp_monitor.qt.params import value_kind
 from ddp_monitor.qt.sort_proxy import SORT_ROLE

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 
 __all__ = ["TICK_MS", "RetryCountdown"]
 

@@ -1,7 +1,7 @@
 """The method queue: every call with its state, timing and result or error.
 
 Owns ``MethodQueueModel`` and the ``MethodRecord`` it keeps per call; imports
-QtCore/QtGui, ``ddp.events`` and ``ddp.ejson``. States follow Meteor's method
+QtCore/QtGui, ``ddp.client.events`` and ``ddp.ejson``. States follow Meteor's method
 life (``livedata_connection.js`` MethodInvoker): queued while offline, sent,
 result received, data updated (``updated`` came too: the callback fires), or
 failed. A sent call whose connection drops goes back to queued: Meteor sends
@@ -19,13 +19,14 @@ from typing import Any
 from PySide6.QtGui import QColor
 
 from ddp_monitor.ddp import ejson
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
+    Event,
+    MethodCalled,
     MethodCompleted,
     MethodResultReceived,
     MethodSent,
     StatusChanged,
 )
-from ddp_monitor.qt.actions import AdaptorEvent, MethodCalled
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
 __all__ = ["MethodQueueModel", "MethodRecord", "MethodState", "short_json"]
@@ -144,7 +145,7 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
         return sum(1 for r in self._rows if r.state is MethodState.QUEUED)
 
     def apply_events(
-        self, events: Sequence[AdaptorEvent], times: Sequence[float] | None = None
+        self, events: Sequence[Event], times: Sequence[float] | None = None
     ) -> None:
         """Follow calls, sends, results and completions; a lost link re-queues sent calls.
 
@@ -157,12 +158,17 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
         for event, at in zip(events, stamps, strict=True):
             now = at + offset
             if isinstance(event, MethodCalled):
+                # Queued until its MethodSent, which follows at once when the
+                # connection can take it.
                 if event.method_id not in self._row_of:
-                    state = MethodState.SENT if event.connected else MethodState.QUEUED
                     self._add(
                         event.method_id,
                         MethodRecord(
-                            event.method_id, event.name, event.params, state, now
+                            event.method_id,
+                            event.name,
+                            event.params,
+                            MethodState.QUEUED,
+                            now,
                         ),
                     )
                 continue

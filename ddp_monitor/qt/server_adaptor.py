@@ -1,7 +1,7 @@
 """The Qt face of the hosted ``DDPServer``: its connections as batched signals, hosting as actions.
 
-Owns ``ServerAdaptor``; imports QtCore, ``transport.server``, ``ddp.forwarding``
-and (only when asked to host the demo) ``demo``. Under qasync the server runs
+Owns ``ServerAdaptor``; imports QtCore, ``transport.server``,
+``ddp.server.forwarding`` and (only when asked to host the demo) ``demo``. Under qasync the server runs
 on the GUI thread, so this is just a listener on ``DDPServer.add_listener``
 (docs/architecture.md section 3): no threads, no locks.
 
@@ -15,12 +15,11 @@ connection that opens and closes inside one batch is never shown.
 from __future__ import annotations
 
 import errno
-import os
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
-from ddp_monitor.ddp.forwarding import ForwardedRule, parse_forwarded_count
+from ddp_monitor.ddp.server.forwarding import ForwardedRule
 from ddp_monitor.qt.client_adaptor import FLUSH_MS
 from ddp_monitor.transport.server import (
     ConnectionChanged,
@@ -29,14 +28,10 @@ from ddp_monitor.transport.server import (
     ConnectionOpened,
     DDPServer,
     Hook,
+    forwarded_count_from_environment,
 )
 
-__all__ = ["ServerAdaptor", "env_forwarded_count"]
-
-
-def env_forwarded_count() -> int:
-    """``HTTP_FORWARDED_COUNT`` from the environment, read as Meteor reads it."""
-    return parse_forwarded_count(os.environ.get("HTTP_FORWARDED_COUNT"))
+__all__ = ["ServerAdaptor", "forwarded_count_from_environment"]
 
 
 class ServerAdaptor(QObject):
@@ -72,7 +67,9 @@ class ServerAdaptor(QObject):
         self._closed: list[str] = []
         self._shown: set[str] = set()
         self.forwarded_count = (
-            server.forwarded_count if server is not None else env_forwarded_count()
+            server.forwarded_count
+            if server is not None
+            else forwarded_count_from_environment()
         )
         self.forwarded_rule = (
             server.forwarded_rule if server is not None else ForwardedRule.CURRENT
@@ -186,7 +183,7 @@ class ServerAdaptor(QObject):
         if not demo:
             return DDPServer(**options)
         # Imported here, as app.py does: hosting an empty server never loads the demo.
-        from ddp_monitor.demo import create_demo_server
+        from ddp_monitor.demo.server import create_demo_server
 
         return create_demo_server(**options)
 

@@ -23,9 +23,9 @@ from typing import Any
 from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QColor
 
-from ddp_monitor.ddp.forwarding import ForwardedRule, client_address
+from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
 from ddp_monitor.qt.table_model import Column, RowTableModel
-from ddp_monitor.transport.server import ConnectionHandle
+from ddp_monitor.transport.server.ddp_server import ConnectionHandle
 
 __all__ = ["CLOSE_COLUMN", "ConnectionRecord", "ServerConnectionModel"]
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor
 
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 
 __all__ = ["StatusLook", "look", "status_words"]
 

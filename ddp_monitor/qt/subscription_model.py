@@ -1,7 +1,7 @@
 """Subscriptions: name, parameters, id, state, time to ready and documents.
 
 Owns ``SubscriptionModel`` and ``SubscriptionRecord``; imports QtCore/QtGui,
-``ddp.events`` and ``qt.method_model.short_json``. DDP does not say which
+``ddp.client.events`` and ``qt.method_model.short_json``. DDP does not say which
 subscription sent a document (Meteor's merge box shares documents), so the
 document count is the documents added or removed in the collections a
 subscription was fed while it waited for ``ready`` (a publication's initial
@@ -18,13 +18,14 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     DocumentAdded,
     DocumentRemoved,
+    Event,
     SubscriptionReady,
+    SubscriptionRequested,
     SubscriptionStopped,
 )
-from ddp_monitor.qt.actions import AdaptorEvent, Subscribed, Unsubscribed
 from ddp_monitor.qt.method_model import short_json
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
@@ -116,7 +117,7 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         )
 
     def apply_events(
-        self, events: Sequence[AdaptorEvent], times: Sequence[float] | None = None
+        self, events: Sequence[Event], times: Sequence[float] | None = None
     ) -> None:
         """Follow subscribe/ready/nosub/stop and count each subscription's documents.
 
@@ -125,19 +126,12 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         touched: set[str] = set()
         stamps = times or [time.monotonic()] * len(events)
         for event, at in zip(events, stamps, strict=True):
-            if isinstance(event, Subscribed):
+            if isinstance(event, SubscriptionRequested):
                 if event.sub_id not in self._row_of:
                     self._add(
                         event.sub_id,
-                        SubscriptionRecord(
-                            event.sub_id, event.name, event.params, event.at
-                        ),
+                        SubscriptionRecord(event.sub_id, event.name, event.params, at),
                     )
-            elif isinstance(event, Unsubscribed):
-                record = self.row(event.sub_id)
-                if record is not None and record.state is not SubscriptionState.ERROR:
-                    record.state = SubscriptionState.STOPPED
-                    touched.add(event.sub_id)
             elif isinstance(event, DocumentAdded | DocumentRemoved):
                 step = 1 if isinstance(event, DocumentAdded) else -1
                 for sub in self._rows:

@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddp_monitor.ddp.events import BadMessageReceived
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.events import BadMessageReceived
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.countdown import RetryCountdown

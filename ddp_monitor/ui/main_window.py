@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddp_monitor.ddp.status import ConnectionStatus
+from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.profiles import Profile
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.profile_model import ProfileListModel

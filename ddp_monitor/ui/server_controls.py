@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddp_monitor.ddp.forwarding import ForwardedRule
+from ddp_monitor.ddp.server.forwarding import ForwardedRule
 
 __all__ = ["ForwardingBar", "HostingBar"]
 

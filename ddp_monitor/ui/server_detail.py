@@ -13,7 +13,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QWidget
 
-from ddp_monitor.ddp.forwarding import ForwardedRule, client_address
+from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
 from ddp_monitor.qt.server_model import ConnectionRecord
 
 __all__ = ["ConnectionDetail", "describe", "describe_frames"]

@@ -35,8 +35,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddp_monitor.ddp.forwarding import ForwardedRule
-from ddp_monitor.qt.server_adaptor import ServerAdaptor, env_forwarded_count
+from ddp_monitor.ddp.server.forwarding import ForwardedRule
+from ddp_monitor.qt.server_adaptor import (
+    ServerAdaptor,
+    forwarded_count_from_environment,
+)
 from ddp_monitor.qt.server_model import (
     CLOSE_COLUMN,
     ConnectionRecord,
@@ -110,7 +113,9 @@ class ServerPanel(QWidget):
         self.forwarding = ForwardingBar(
             adaptor.forwarded_count,
             adaptor.forwarded_rule,
-            from_environment=env_forwarded_count() == adaptor.forwarded_count != 0,
+            from_environment=(
+                forwarded_count_from_environment() == adaptor.forwarded_count != 0
+            ),
         )
         self.filter = FilterField("Filter by id, address or forwarded chain (Ctrl+F)")
         self.close_button = QPushButton("Close selected")

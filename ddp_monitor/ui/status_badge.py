@@ -19,7 +19,7 @@ from PySide6.QtCore import QEasingCurve, QRectF, QSize, Qt, QVariantAnimation, S
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
-from ddp_monitor.ddp.status import ConnectionStatus, Status, meteor_status
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status, meteor_status
 from ddp_monitor.qt.status_look import look
 from ddp_monitor.ui.resources import icon
 

@@ -31,7 +31,7 @@ from typing import Any
 from websockets.asyncio.client import connect
 from websockets.asyncio.server import ServerConnection, serve
 
-from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.client.ddp_client import DDPClient
 
 __all__ = ["main"]
 

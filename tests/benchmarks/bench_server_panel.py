@@ -104,7 +104,7 @@ class Stalls:
 
 
 async def _window_side(n: int, seconds: float, bare: bool) -> None:
-    from ddp_monitor.demo import create_demo_server
+    from ddp_monitor.demo.server import create_demo_server
     from ddp_monitor.qt.server_adaptor import ServerAdaptor
     from ddp_monitor.ui.server_panel import ServerPanel
 

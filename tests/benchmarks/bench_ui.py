@@ -90,7 +90,7 @@ def _first_paint() -> None:
     from PySide6.QtCore import QEvent, QObject
     from PySide6.QtWidgets import QApplication
 
-    from ddp_monitor import app as app_module
+    from ddp_monitor.app import desktop as app_module
 
     qapp = QApplication([])
     loop = qasync.QEventLoop(qapp)
@@ -134,7 +134,7 @@ def measure_flood() -> dict[str, float]:
     from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from ddp_monitor.app import apply_style, open_session
+    from ddp_monitor.app.desktop import apply_style, open_session
 
     server = subprocess.Popen(
         [sys.executable, __file__, "--serve"],

@@ -11,8 +11,8 @@ import itertools
 import json
 from typing import Any
 
-from ddp_monitor.ddp.client import ClientConnection
-from ddp_monitor.ddp.events import Event
+from ddp_monitor.ddp.client.connection import ClientConnection
+from ddp_monitor.ddp.client.events import Event
 
 __all__ = ["SEED", "Pair"]
 

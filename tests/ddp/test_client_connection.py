@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddp_monitor.ddp.errors import ConnectionLost, VersionMismatch
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     BadMessageReceived,
     HandshakeCompleted,
     MethodCompleted,
@@ -14,7 +13,8 @@ from ddp_monitor.ddp.events import (
     StatusChanged,
     TransportLost,
 )
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
+from ddp_monitor.ddp.errors import ConnectionLost, VersionMismatch
 
 from .pair import Pair
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ddp_monitor.ddp.errors import SubscriptionError
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     DocumentAdded,
     DocumentChanged,
     DocumentRemoved,
     SubscriptionReady,
     SubscriptionStopped,
 )
+from ddp_monitor.ddp.errors import SubscriptionError
 
 from .pair import Pair
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddp_monitor.ddp.forwarding import (
+from ddp_monitor.ddp.server.forwarding import (
     HEADER_WHITELIST,
     ForwardedRule,
     client_address,

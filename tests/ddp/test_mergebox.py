@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from ddp_monitor.ddp.mergebox import MergeBox
+from ddp_monitor.ddp.server.mergebox import MergeBox
 
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     MethodCompleted,
     MethodResultReceived,
     MethodSent,
 )
-from ddp_monitor.ddp.methods import no_retry_error
+from ddp_monitor.ddp.client.methods import no_retry_error
+from ddp_monitor.ddp.errors import MethodError
 
 from .pair import Pair
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddp_monitor.ddp.retry import timeout
+from ddp_monitor.ddp.client.retry import timeout
 
 
 @pytest.mark.parametrize("count", [0, 1])

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from ddp_monitor.ddp import server as core
-from ddp_monitor.ddp.server import ServerSession
+from ddp_monitor.ddp.server.session import ServerSession
 
 CONNECT = {"msg": "connect", "version": "1", "support": ["1", "pre2", "pre1"]}
 

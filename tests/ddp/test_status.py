@@ -6,8 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from ddp_monitor.ddp.errors import InvalidState
-from ddp_monitor.ddp.status import (
+from ddp_monitor.ddp.client.status import (
     TRANSITIONS,
     ConnectionStatus,
     Status,
@@ -15,6 +14,7 @@ from ddp_monitor.ddp.status import (
     Trigger,
     meteor_status,
 )
+from ddp_monitor.ddp.errors import InvalidState
 
 S = ConnectionStatus
 

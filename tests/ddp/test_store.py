@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     DocumentAdded,
     DocumentChanged,
     DocumentMoved,
     DocumentRemoved,
     Event,
 )
-from ddp_monitor.ddp.store import Store
+from ddp_monitor.ddp.client.store import Store
 
 
 def store() -> tuple[Store, list[Event]]:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     DocumentAdded,
     DocumentChanged,
     DocumentRemoved,
@@ -14,7 +14,7 @@ from ddp_monitor.ddp.events import (
     MethodResultReceived,
     StubFailed,
 )
-from ddp_monitor.ddp.stubs import MethodInvocation
+from ddp_monitor.ddp.client.stubs import MethodInvocation
 
 from .pair import SEED, Pair
 

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from ddp_monitor.ddp.mergebox import MergeBox
-from ddp_monitor.ddp.server import ServerSession, SubscriptionStarted
-from ddp_monitor.ddp.subscription import ServerSubscription
+from ddp_monitor.ddp.server.mergebox import MergeBox
+from ddp_monitor.ddp.server.session import ServerSession, SubscriptionStarted
+from ddp_monitor.ddp.server.subscription import ServerSubscription
 
 CONNECT = {"msg": "connect", "version": "1", "support": ["1"]}
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

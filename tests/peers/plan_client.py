@@ -23,17 +23,17 @@ import time
 from typing import Any
 
 from ddp_monitor.ddp import ejson
-from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     Event,
     MethodCompleted,
     StatusChanged,
     SubscriptionReady,
     SubscriptionStopped,
 )
-from ddp_monitor.ddp.status import meteor_status
-from ddp_monitor.transport.client import DDPClient
-from ddp_monitor.transport.handles import PendingMethod, Subscription
+from ddp_monitor.ddp.client.status import meteor_status
+from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.transport.client.ddp_client import DDPClient
+from ddp_monitor.transport.client.handles import PendingMethod, SubscriptionHandle
 from tests.peers.meteor_client import Plan
 
 __all__ = ["error_shape", "run_our_client"]
@@ -79,7 +79,7 @@ class _Run:
         self._loop = asyncio.get_running_loop()
         self._t0 = self._loop.time()
         self._changed = asyncio.Event()
-        self._subs: dict[str, Subscription] = {}
+        self._subs: dict[str, SubscriptionHandle] = {}
         self._labels: dict[str, str] = {}  # sub id -> label
         self._calls: dict[str, tuple[str, PendingMethod]] = {}  # id -> label, call
         self.client.add_listener(self._on_event)

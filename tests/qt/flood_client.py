@@ -2,7 +2,7 @@
 
 Owns nothing the app uses; imports PySide6, qasync, websockets and
 ``ddp_monitor``. ``python -m tests.qt.flood_client URL N``: a QApplication and
-qasync loop (as ``ddp_monitor.app`` runs them) with the real ``DDPClient`` and
+qasync loop (as ``ddp_monitor.app.desktop`` runs them) with the real ``DDPClient`` and
 ``ClientAdaptor`` subscribe to ``flood`` and wait for N documents. Prints
 ``{"documents": n, "reads": r}``, where ``reads`` counts the socket reads
 websockets took (its protocol's ``data_received`` calls).
@@ -23,7 +23,7 @@ from PySide6.QtWidgets import QApplication
 from websockets.asyncio.connection import Connection
 
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
-from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.client.ddp_client import DDPClient
 
 __all__ = ["main"]
 

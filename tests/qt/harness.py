@@ -2,7 +2,7 @@
 
 Owns the ``qloop`` fixture, ``next_emission``, ``until`` and ``demo_server``;
 imports qasync, pytest-qt's ``qapp``, ``tests.timeouts`` and (lazily)
-``ddp_monitor.demo``. Scenarios run as coroutines on a qasync loop that is
+``ddp_monitor.demo.server``. Scenarios run as coroutines on a qasync loop that is
 not marked as running, so pytest-asyncio tests and plain qtbot tests still work
 after it (the three traps the architecture note lists).
 """
@@ -73,7 +73,7 @@ async def until(
 @asynccontextmanager
 async def demo_server(port: int = 0) -> AsyncIterator[Any]:
     """The embedded demo server on 127.0.0.1 (a free port unless one is given)."""
-    from ddp_monitor.demo import create_demo_server
+    from ddp_monitor.demo.server import create_demo_server
 
     server = create_demo_server(host="127.0.0.1", port=port)
     await server.start()

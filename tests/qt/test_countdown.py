@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.qt.countdown import TICK_MS, RetryCountdown
 
 C = ConnectionStatus

@@ -13,19 +13,20 @@ from typing import Any
 import pytest
 from PySide6.QtCore import Qt
 
-from ddp_monitor.ddp.errors import MethodError, SubscriptionError
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     Event,
+    MethodCalled,
     MethodCompleted,
     MethodResultReceived,
     MethodSent,
     StatusChanged,
     SubscriptionReady,
+    SubscriptionRequested,
     SubscriptionStopped,
 )
-from ddp_monitor.ddp.status import ConnectionStatus, Status
-from ddp_monitor.ddp.store import Store
-from ddp_monitor.qt.actions import MethodCalled, Subscribed
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.store import Store
+from ddp_monitor.ddp.errors import MethodError, SubscriptionError
 from ddp_monitor.qt.collection_model import (
     CollectionListModel,
     DocumentTableModel,
@@ -121,8 +122,8 @@ def test_frame_kind_reads_any_frame() -> None:
 
 def _method_events() -> list[Any]:
     return [
-        MethodCalled("1", "add", [1, 2], connected=False),
-        MethodCalled("2", "fail", [], connected=False),
+        MethodCalled("1", "add", [1, 2]),
+        MethodCalled("2", "fail", []),
         StatusChanged(Status(ConnectionStatus.CONNECTED, connected=True)),
         MethodSent("1", "add", [1, 2]),
         MethodSent("2", "fail", []),
@@ -155,7 +156,7 @@ def test_method_queue_requeues_sent_calls_when_the_connection_drops() -> None:
     model = MethodQueueModel()
     model.apply_events(
         [
-            MethodCalled("1", "slow", [500], connected=True),
+            MethodCalled("1", "slow", [500]),
             MethodSent("1", "slow", [500]),
             StatusChanged(Status(ConnectionStatus.WAITING, False, 1, retry_time=5.0)),
         ]
@@ -168,7 +169,7 @@ def test_subscription_model_counts_documents_until_ready(qtmodeltester: Any) -> 
     store = Store()
     events: list[Event] = []
     model = SubscriptionModel()
-    model.apply_events([Subscribed("s1", "items", [3], at=10.0)], [10.0])
+    model.apply_events([SubscriptionRequested("s1", "items", [3])], [10.0])
     store._emit = events.append
     for k in range(3):
         store.added("items", f"i{k}", {"k": k})
@@ -234,8 +235,8 @@ def test_failed_subscription_claims_none_of_the_documents_that_arrived_meanwhile
     model = SubscriptionModel()
     model.apply_events(
         [
-            Subscribed("s1", "items", [2], at=1.0),
-            Subscribed("s2", "nosuch", [], at=1.0),
+            SubscriptionRequested("s1", "items", [2]),
+            SubscriptionRequested("s2", "nosuch", []),
         ],
         [1.0, 1.0],
     )

@@ -15,12 +15,12 @@ from typing import Any
 from PySide6.QtCore import Qt
 from websockets.asyncio.client import ClientConnection, connect
 
+from ddp_monitor.ddp.client.events import Event, HandshakeCompleted
 from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.ddp.events import Event, HandshakeCompleted
-from ddp_monitor.ddp.forwarding import ForwardedRule
+from ddp_monitor.ddp.server.forwarding import ForwardedRule
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.server_model import ConnectionRecord, ServerConnectionModel
-from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.client.ddp_client import DDPClient
 from tests.qt.harness import demo_server, run, until
 from tests.timeouts import TIMEOUT
 

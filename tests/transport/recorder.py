@@ -10,9 +10,9 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from ddp_monitor.ddp.events import Event, StatusChanged
-from ddp_monitor.ddp.status import ConnectionStatus
-from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.ddp.client.events import Event, StatusChanged
+from ddp_monitor.ddp.client.status import ConnectionStatus
+from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.wiretap import Direction, Frame
 from tests.timeouts import TIMEOUT
 

@@ -8,17 +8,17 @@ import json
 import pytest
 from websockets.asyncio.server import ServerConnection
 
-from ddp_monitor.ddp.errors import ConnectionLost, MethodError
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     BadMessageReceived,
     HandshakeCompleted,
     MethodSent,
     StatusChanged,
     TransportLost,
 )
-from ddp_monitor.ddp.status import ConnectionStatus
-from ddp_monitor.transport.client import DDPClient
-from ddp_monitor.transport.urls import InvalidURL
+from ddp_monitor.ddp.client.status import ConnectionStatus
+from ddp_monitor.ddp.errors import ConnectionLost, MethodError
+from ddp_monitor.transport.client.ddp_client import DDPClient
+from ddp_monitor.transport.client.urls import InvalidURL
 from ddp_monitor.transport.wiretap import Direction
 from tests.peers.meteor_server import free_port
 from tests.timeouts import TIMEOUT

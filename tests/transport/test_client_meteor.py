@@ -9,9 +9,7 @@ from typing import Any
 
 import pytest
 
-from ddp_monitor.ddp.ejson import stringify
-from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     BadMessageReceived,
     DocumentChanged,
     DocumentRemoved,
@@ -19,8 +17,10 @@ from ddp_monitor.ddp.events import (
     MethodSent,
     StatusChanged,
 )
-from ddp_monitor.ddp.status import ConnectionStatus
-from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.ddp.client.status import ConnectionStatus
+from ddp_monitor.ddp.ejson import stringify
+from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.transport.client.ddp_client import DDPClient
 from tests.peers.meteor_server import MeteorServer
 from tests.timeouts import TIMEOUT
 from tests.transport.recorder import Recorder

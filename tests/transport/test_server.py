@@ -13,9 +13,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.demo import create_demo_server
-from ddp_monitor.transport.server import ConnectionClosed as Closed
-from ddp_monitor.transport.server import ConnectionHandle, DDPServer
+from ddp_monitor.demo.server import create_demo_server
+from ddp_monitor.transport.server.ddp_server import ConnectionClosed as Closed
+from ddp_monitor.transport.server.ddp_server import ConnectionHandle, DDPServer
 from tests.timeouts import TIMEOUT
 
 CONNECT = {"msg": "connect", "version": "1", "support": ["1", "pre2", "pre1"]}

@@ -8,9 +8,12 @@ import json
 import pytest
 from websockets.asyncio.client import connect
 
-from ddp_monitor.demo import create_demo_server
-from ddp_monitor.transport.client import DDPClient
-from ddp_monitor.transport.server import ConnectionClosed, ServerListenerEvent
+from ddp_monitor.demo.server import create_demo_server
+from ddp_monitor.transport.client.ddp_client import DDPClient
+from ddp_monitor.transport.server.ddp_server import (
+    ConnectionClosed,
+    ServerListenerEvent,
+)
 from tests.timeouts import TIMEOUT
 
 pytestmark = pytest.mark.asyncio

@@ -16,9 +16,9 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from ddp_monitor.demo import create_demo_server
-from ddp_monitor.transport import connection
-from ddp_monitor.transport.server import DDPServer
+from ddp_monitor.demo.server import create_demo_server
+from ddp_monitor.transport.server import callbacks
+from ddp_monitor.transport.server.ddp_server import DDPServer
 from tests.timeouts import TIMEOUT
 from tests.wire import WireClient, is_close
 
@@ -134,7 +134,7 @@ async def test_flood_of_silent_and_garbage_sockets_leaves_a_client_unharmed() ->
     """Hundreds of silent sockets and junk floods: a DDP client keeps working; nothing leaks."""
     async with create_demo_server(websocket_timeout=SHORT) as server:
         url = server.url
-        background_before = len(connection._background)
+        background_before = len(callbacks._background)
         stop = asyncio.Event()
         client = asyncio.create_task(_normal_client(url, stop))
         floods: list[asyncio.Future[Any]] = []
@@ -157,6 +157,6 @@ async def test_flood_of_silent_and_garbage_sockets_leaves_a_client_unharmed() ->
         assert results[:SILENT] == [1000] * SILENT  # each closed by the timeout
         await eventually(lambda: server.open_sockets == 0)
         assert server.connections == []
-        assert len(connection._background) == background_before
+        assert len(callbacks._background) == background_before
         assert server._changed == {}
         assert server._last_seen == {}

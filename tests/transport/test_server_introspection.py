@@ -8,9 +8,9 @@ import json
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
-from ddp_monitor.demo import create_demo_server
-from ddp_monitor.transport.connection import RECENT_FRAME_CHARS
-from ddp_monitor.transport.server import ConnectionHandle
+from ddp_monitor.demo.server import create_demo_server
+from ddp_monitor.transport.server.connection import RECENT_FRAME_CHARS
+from ddp_monitor.transport.server.ddp_server import ConnectionHandle
 from ddp_monitor.transport.wiretap import Direction
 from tests.timeouts import TIMEOUT
 

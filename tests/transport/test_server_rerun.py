@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from ddp_monitor.transport.server import (
+from ddp_monitor.transport.server.ddp_server import (
     ConnectionChanged,
     DDPServer,
     MethodInvocation,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ddp_monitor.transport.urls import InvalidURL, to_websocket_url
+from ddp_monitor.transport.client.urls import InvalidURL, to_websocket_url
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,11 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from ddp_monitor.transport.server import DDPServer, MethodInvocation, Subscription
+from ddp_monitor.transport.server.ddp_server import (
+    DDPServer,
+    MethodInvocation,
+    Subscription,
+)
 from tests.peers.meteor_server import MeteorServer
 from tests.transport.user_peer import user_scenario_meteor
 from tests.wire import Frame, WireClient, normalize

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-from ddp_monitor.app import Session, open_session
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.app.desktop import Session, open_session
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.qt.method_model import MethodState
 from ddp_monitor.qt.status_look import status_words
 from ddp_monitor.qt.subscription_model import SubscriptionState
@@ -85,7 +85,7 @@ def test_badge_follows_every_status(
 
 
 async def _start_demo(port: int = 0) -> object:
-    from ddp_monitor.demo import create_demo_server
+    from ddp_monitor.demo.server import create_demo_server
 
     server = create_demo_server(host="127.0.0.1", port=port)
     await server.start()

@@ -21,8 +21,8 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtTest import QTest
 from websockets.asyncio.client import ClientConnection, connect
 
-from ddp_monitor.app import open_session
-from ddp_monitor.ddp.status import ConnectionStatus
+from ddp_monitor.app.desktop import open_session
+from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.server_model import CLOSE_COLUMN
 from ddp_monitor.ui.server_panel import ServerPanel

@@ -16,8 +16,8 @@ import keyring
 import pytest
 from PySide6.QtCore import QSettings
 
-from ddp_monitor.app import open_session
-from ddp_monitor.ddp.status import ConnectionStatus
+from ddp_monitor.app.desktop import open_session
+from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.profiles import (
     LoginKind,
     LoginSpec,

@@ -12,15 +12,16 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
-from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.ddp.events import (
+from ddp_monitor.ddp.client.events import (
     Event,
+    MethodCalled,
     MethodCompleted,
     MethodSent,
     SubscriptionReady,
+    SubscriptionRequested,
 )
-from ddp_monitor.ddp.store import Store
-from ddp_monitor.qt.actions import MethodCalled, Subscribed
+from ddp_monitor.ddp.client.store import Store
+from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.method_model import MethodQueueModel
 from ddp_monitor.qt.subscription_model import SubscriptionModel
@@ -56,7 +57,7 @@ def _calls(n: int) -> list[Any]:
     """n calls; call k takes (n - k) * 10 ms; call 3 fails."""
     events: list[Any] = []
     for k in range(1, n + 1):
-        events += [MethodCalled(str(k), "echo", [k], connected=True)]
+        events += [MethodCalled(str(k), "echo", [k])]
         events += [MethodSent(str(k), "echo", [k])]
     for k in range(1, n + 1):
         error = MethodError("boom", "Boom") if k == 3 else None
@@ -123,9 +124,9 @@ def test_stop_selected_stops_the_subscription_shown_after_sorting(qtbot: Any) ->
     panel.show()
     model.apply_events(
         [
-            Subscribed("s1", "tasks", [], at=1.0),
-            Subscribed("s2", "items", [100], at=1.0),
-            Subscribed("s3", "presence", [], at=1.0),
+            SubscriptionRequested("s1", "tasks", []),
+            SubscriptionRequested("s2", "items", [100]),
+            SubscriptionRequested("s3", "presence", []),
             SubscriptionReady("s2"),
         ],
         [1.0, 1.0, 1.0, 1.5],

@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 
-from ddp_monitor.ddp.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.qt.message_log_model import MessageLogModel
 from ddp_monitor.transport.wiretap import Direction, Frame
 from ddp_monitor.ui.error_banner import ErrorBanner

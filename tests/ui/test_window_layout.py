@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
-from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.window_chrome import TAB_NAMES
 from tests.qt.harness import run

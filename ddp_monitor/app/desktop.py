@@ -1,0 +1,230 @@
+"""The composition root: QApplication, the qasync loop, the client, the demo server, the window.
+
+Owns start-up and shut-down of the desktop app and the one catch-all error
+route (``sys.excepthook`` and the loop's exception handler -> the window's
+banner); imports Qt, qasync, ``transport``, ``qt``, ``ui``, ``profiles``,
+``app.workspace``, ``demo.names`` and, only when no URL is given,
+``demo.server``. qasync runs asyncio on Qt's loop, so the client lives
+on the GUI thread (docs/architecture.md section 3, "Qt adaptor").
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import sys
+import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+import qasync  # type: ignore[import-untyped]  # qasync ships no type information
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from ddp_monitor.app.workspace import Workspace
+from ddp_monitor.demo import names as demo_names
+from ddp_monitor.profiles import ProfileStore
+from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.qt.profile_model import ProfileListModel
+from ddp_monitor.qt.server_adaptor import ServerAdaptor
+from ddp_monitor.transport.client.urls import InvalidURL
+from ddp_monitor.ui.main_window import MainWindow
+from ddp_monitor.ui.resources import app_icon, is_dark, stylesheet
+
+__all__ = [
+    "Session",
+    "open_session",
+    "run",
+    "start_demo_traffic",
+]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Session:
+    """One open window, its connections (``adaptor``: the first) and the demo server."""
+
+    window: MainWindow
+    adaptor: ClientAdaptor
+    closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
+    workspace: Workspace | None = None
+
+    async def open_saved(self) -> None:
+        """Open the profiles that were open last time, and the auto-connect ones."""
+        assert self.workspace is not None
+        wanted = set(self.window.remembered_connections())
+        for profile in self.window.profiles.profiles:
+            if profile.auto_connect or profile.id in wanted:
+                await self.workspace.open_profile(profile)
+
+    async def close(self) -> None:
+        """Close the client, then stop the demo server (in that order)."""
+        for close in self.closers:
+            await close()
+
+
+async def open_session(
+    url: str | None,
+    settings: QSettings | None = None,
+    store: ProfileStore | None = None,
+) -> Session:
+    """Start the demo server when ``url`` is None, connect, build the window.
+
+    ``store``: the saved profiles (None: an in-memory list, as tests want).
+
+    Raises:
+        InvalidURL: ``url`` cannot lead to a DDP server.
+    """
+    closers: list[Callable[[], Awaitable[Any]]] = []
+    label = ""
+    methods: tuple[str, ...] = ()
+    publications: tuple[str, ...] = ()
+    hosted: ServerAdaptor | None = None
+    if url is None:
+        # Imported here: opening a real server's URL never loads the demo.
+        from ddp_monitor.demo.server import create_demo_server
+
+        server = create_demo_server(host="127.0.0.1", port=0)
+        await server.start()
+        hosted = ServerAdaptor(server)  # the Server tab shows it, close() stops it
+        url, label = str(server.url), "local demo"
+        methods, publications = demo_names.METHODS, demo_names.PUBLICATIONS
+    if hosted is None:
+        hosted = ServerAdaptor()  # nothing hosted until the Server tab starts one
+    closers.append(hosted.close)
+    profiles = ProfileListModel(store)
+    window = MainWindow(None, settings, profiles=profiles, server=hosted)
+    profiles.load()
+    workspace = Workspace(window)
+    try:
+        first = await workspace.open_url(
+            url,
+            "demo" if methods else url,
+            label,
+            method_names=methods,
+            publication_names=publications,
+        )
+    except InvalidURL:
+        for close in closers:
+            await close()
+        window.deleteLater()
+        raise
+    adaptor = first.adaptor
+    closers.insert(0, workspace.close)
+    if methods:
+        start_demo_traffic(adaptor)
+    # Everything made so far (Qt wrappers, modules, the window) lives for the
+    # whole run: freezing it keeps full collections, and their pauses, short.
+    gc.freeze()
+    return Session(window, adaptor, closers, workspace)
+
+
+def start_demo_traffic(adaptor: ClientAdaptor) -> None:
+    """Give every panel something moving on the demo (docs/ux.md, first run)."""
+    for name, params in demo_names.FIRST_SUBSCRIPTIONS:
+        adaptor.subscribe(name, params)
+    adaptor.call("tasks.add", ["Try the method console below"])
+
+
+def apply_style(app: QApplication) -> None:
+    """The light or dark stylesheet, following the system palette (and its changes)."""
+
+    def restyle(*_: object) -> None:
+        app.setStyleSheet(stylesheet(is_dark(app.palette())))
+
+    restyle()
+    app.styleHints().colorSchemeChanged.connect(restyle)
+
+
+def install_error_route(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
+    """Every unexpected error: printed for the record, shown in the window in words."""
+
+    def hook(
+        kind: type[BaseException],
+        exc: BaseException,
+        tb: TracebackType | None,
+    ) -> None:
+        text = "".join(traceback.format_exception(kind, exc, tb))
+        sys.stderr.write(text)
+        window.banner.show_problem(
+            "Something went wrong inside ddp-monitor",
+            f"{kind.__name__}: {exc}. The connection keeps running; details below.",
+            text,
+        )
+
+    def on_loop_error(
+        _loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+    ) -> None:
+        exc = context.get("exception")
+        if isinstance(exc, BaseException):
+            hook(type(exc), exc, exc.__traceback__)
+        else:
+            window.banner.show_problem(
+                "Something went wrong", str(context.get("message"))
+            )
+
+    sys.excepthook = hook
+    loop.set_exception_handler(on_loop_error)
+
+
+def run(url: str | None = None, *, quit_after: float | None = None) -> int:
+    """Open the window (on the demo server when ``url`` is None) until it is closed.
+
+    ``quit_after``: close the window that many seconds after it is shown (the
+    packaging smoke check: a frozen build must start, show it and quit).
+    """
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("ddp-monitor")
+    app.setApplicationName("ddp-monitor")
+    app.setWindowIcon(app_icon())
+    # Wayland and docks match the window to packaging/io.github.ddp_monitor.desktop.
+    app.setDesktopFileName("io.github.ddp_monitor")
+    app.setQuitOnLastWindowClosed(False)
+    apply_style(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    try:
+        code: int = loop.run_until_complete(_main(app, url, loop, quit_after))
+        return code
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+async def _main(
+    app: QApplication,
+    url: str | None,
+    loop: asyncio.AbstractEventLoop,
+    quit_after: float | None,
+) -> int:
+    try:
+        session = await open_session(url, store=ProfileStore())
+    except InvalidURL as exc:
+        box = QMessageBox(
+            QMessageBox.Icon.Critical,
+            "ddp-monitor",
+            f"ddp-monitor cannot connect to {exc.url!r}:\n{exc.reason}.",
+        )
+        box.setInformativeText(
+            "Give a server URL such as http://localhost:3000 or "
+            "ws://localhost:3000/websocket, or no URL to open the demo."
+        )
+        box.exec()
+        return 2
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    install_error_route(session.window, loop)
+    session.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
+    session.window.show()
+    await session.open_saved()
+    log.info("window shown")
+    if quit_after is not None:
+        loop.call_later(quit_after, session.window.close)
+    await closed.wait()
+    await session.close()
+    return 0

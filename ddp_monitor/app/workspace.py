@@ -1,0 +1,236 @@
+"""The window's open connections: each one's client, adaptor, login and schedule.
+
+Owns ``Workspace`` and ``OpenConnection``; imports ``transport`` (the client),
+``accounts``, ``profiles``, ``qt`` (adaptor, battery schedule, profile model)
+and ``ui.main_window``. ``app`` composes it; it answers the window's
+``open_requested`` / ``close_requested`` and builds, per connection, what the
+app used to build once: ``DDPClient`` (DDP version preference, TLS context),
+``ClientAdaptor``, ``Accounts`` (the login from the profile, its secret read
+from the keyring), the subscriptions the profile names and the optional
+``BatteryScheduler``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ddp_monitor.ddp.client.events import (
+    HandshakeCompleted,
+    PongReceived,
+    StatusChanged,
+    TransportLost,
+)
+from ddp_monitor.ddp.errors import DDPError, MethodError
+from ddp_monitor.ddp.messages import SUPPORTED_VERSIONS
+from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
+from ddp_monitor.qt.battery_schedule import BatteryScheduler
+from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.transport.client.accounts import Accounts
+from ddp_monitor.transport.client.ddp_client import DDPClient
+from ddp_monitor.transport.client.handles import PendingMethod
+from ddp_monitor.transport.client.urls import InvalidURL
+from ddp_monitor.ui.connection_page import ConnectionPage
+from ddp_monitor.ui.main_window import MainWindow
+
+__all__ = ["OpenConnection", "Workspace", "client_options"]
+
+# Connection plumbing, not use: a phone with only heartbeats is idle.
+_NOT_ACTIVITY = (PongReceived, StatusChanged, HandshakeCompleted, TransportLost)
+
+
+@dataclass
+class OpenConnection:
+    """Everything one open connection is made of."""
+
+    key: str
+    adaptor: ClientAdaptor
+    accounts: Accounts
+    page: ConnectionPage
+    profile: Profile | None = None
+    scheduler: BatteryScheduler | None = None
+    login: PendingMethod | None = None
+    tasks: list[asyncio.Task[Any]] = field(default_factory=list)
+
+    @property
+    def client(self) -> DDPClient:
+        return self.adaptor.client
+
+
+def client_options(profile: Profile) -> dict[str, Any]:
+    """``DDPClient`` keyword arguments for a profile: version order and TLS."""
+    versions = list(SUPPORTED_VERSIONS)
+    if profile.ddp_version in versions:
+        versions.remove(profile.ddp_version)
+        versions.insert(0, profile.ddp_version)
+    options: dict[str, Any] = {"supported_versions": tuple(versions)}
+    if not profile.verify_tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        options["ssl"] = context
+    return options
+
+
+class Workspace:
+    """Open and close connections in ``window``; ``profiles`` come from its model."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.connections: dict[str, OpenConnection] = {}
+        window.open_requested.connect(self._open_requested)
+        window.close_requested.connect(self._close_requested)
+
+    @property
+    def secrets(self) -> SecretStore:
+        return self.window.profiles.secrets
+
+    async def open_url(
+        self,
+        url: str,
+        key: str,
+        label: str = "",
+        *,
+        method_names: Sequence[str] = (),
+        publication_names: Sequence[str] = (),
+        profile: Profile | None = None,
+    ) -> OpenConnection:
+        """Connect to ``url`` and give it a page (already open: select it).
+
+        Raises:
+            InvalidURL: ``url`` cannot lead to a DDP server.
+        """
+        if key in self.connections:
+            self.window.select(key)
+            return self.connections[key]
+        client = DDPClient(url, **(client_options(profile) if profile else {}))
+        accounts = Accounts.of(client)
+        adaptor = ClientAdaptor(client, label)
+        await adaptor.start()
+        page = self.window.add_connection(
+            key,
+            adaptor,
+            method_names=method_names,
+            publication_names=publication_names,
+        )
+        accounts.add_listener(page.show_user)
+        opened = OpenConnection(key, adaptor, accounts, page, profile)
+        self.connections[key] = opened
+        return opened
+
+    async def open_profile(self, profile: Profile) -> OpenConnection | None:
+        """Open ``profile``: log in first, then subscribe, then start its schedule."""
+        try:
+            opened = await self.open_url(
+                profile.url, profile.id, profile.name, profile=profile
+            )
+        except InvalidURL as exc:
+            self.window.banner.show_problem(
+                f"Cannot open \u201c{profile.name}\u201d", f"{exc.url!r}: {exc.reason}."
+            )
+            return None
+        if opened.profile is not profile:
+            return opened  # was open already
+        page = opened.page
+        if not profile.verify_tls:
+            page.banner.show_problem(
+                "Certificate checks are off",
+                "This profile does not check the server's TLS certificate.",
+            )
+        self._log_in(opened, profile)
+        for sub in profile.subscriptions:
+            opened.adaptor.subscribe(sub.name, list(sub.params))
+        if profile.battery_schedule is not None:
+            self._schedule(opened, profile)
+        return opened
+
+    def _log_in(self, opened: OpenConnection, profile: Profile) -> None:
+        # Called before the socket opens, so login is the first method sent
+        # after connect, as Meteor's page-load auto-login (accounts_client.js).
+        kind = profile.login.kind
+        if kind is LoginKind.NONE:
+            return
+        try:
+            secret = self.secrets.get(SecretStore.key(profile))
+        except SecretsUnavailable as exc:
+            secret, why = None, str(exc)
+        else:
+            why = "no password or token is stored for it (Edit the profile)"
+        if secret is None:
+            opened.page.banner.show_problem("Not logged in", f"{profile.name}: {why}.")
+            return
+        accounts = opened.accounts
+        pending = (
+            accounts.login_with_password_nowait(profile.login.user, secret)
+            if kind is LoginKind.PASSWORD
+            else accounts.login_with_token_nowait(secret)
+        )
+        opened.login = pending
+
+        def done(_: object) -> None:
+            error = None if pending.result.cancelled() else pending.result.exception()
+            if isinstance(error, MethodError | DDPError):
+                opened.page.banner.show_problem("Login failed", str(error))
+
+        pending.result.add_done_callback(done)
+
+    def _schedule(self, opened: OpenConnection, profile: Profile) -> None:
+        schedule = profile.battery_schedule
+        assert schedule is not None
+        adaptor = opened.adaptor
+        scheduler = BatteryScheduler(
+            adaptor.set_battery_saving,
+            schedule.idle_after,
+            schedule.back_after,
+            parent=adaptor,
+        )
+
+        def on_events(events: list[Any], _times: list[float]) -> None:
+            if any(not isinstance(e, _NOT_ACTIVITY) for e in events):
+                scheduler.note_activity()
+
+        adaptor.events_flushed.connect(on_events)
+        adaptor.battery_saving_changed.connect(scheduler.note_battery_saving)
+        scheduler.start()
+        opened.scheduler = scheduler
+
+    async def close_connection(self, key: str) -> None:
+        """Close the client for good and drop its page."""
+        opened = self.connections.pop(key, None)
+        if opened is None:
+            return
+        if opened.scheduler is not None:
+            opened.scheduler.stop()
+        await opened.adaptor.close()
+        self.window.remove_connection(key)
+
+    async def close(self) -> None:
+        for key in list(self.connections):
+            await self.close_connection(key)
+
+    # -- the window's requests --------------------------------------------------------
+    def _open_requested(self, profile_id: str) -> None:
+        profile = self.window.profiles.find(profile_id)
+        if profile is not None:
+            self._spawn(self.open_profile(profile))
+
+    def _close_requested(self, key: str) -> None:
+        self._spawn(self.close_connection(key))
+
+    def _spawn(self, work: Coroutine[Any, Any, Any]) -> None:
+        loop = asyncio.get_event_loop()
+
+        def report(task: asyncio.Task[Any]) -> None:
+            # Unexpected errors go to the loop's handler: the app's one route.
+            if not task.cancelled() and task.exception() is not None:
+                loop.call_exception_handler(
+                    {
+                        "message": "opening or closing a connection failed",
+                        "exception": task.exception(),
+                    }
+                )
+
+        loop.create_task(work).add_done_callback(report)

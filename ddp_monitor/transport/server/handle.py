@@ -1,0 +1,122 @@
+"""``ConnectionHandle``: what Meteor calls ``this.connection``, one client's DDP session.
+
+Owns the public face of a connection that ``on_connection`` callbacks, method
+and publication handlers and the server panel see; imports
+``ddp.server`` (the session it reads), ``transport.wiretap`` (frames) and
+``transport.server.callbacks``. The socket's driver (``connection``) makes it
+at ``connected`` and tells it when the connection has finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from functools import partial
+from typing import Any
+
+from ddp_monitor.ddp.server.forwarding import forwarded_chain
+from ddp_monitor.ddp.server.session import ServerSession
+from ddp_monitor.transport.server.callbacks import call_hook
+from ddp_monitor.transport.wiretap import Frame
+
+__all__ = ["ConnectionHandle"]
+
+
+class ConnectionHandle:
+    """One client's DDP session, as Meteor's ``onConnection`` hands it over.
+
+    Attributes:
+        id: the session id sent in ``connected`` (new on every reconnect).
+        client_address: the client's IP by ``HTTP_FORWARDED_COUNT`` rules, or None.
+        http_headers: sockjs's 14 whitelisted headers, lower-case names.
+        peer_address: the TCP peer's address, whatever the headers say.
+        forwarded_for: the ``X-Forwarded-For`` chain as received.
+        connected_at: wall-clock seconds (``time.time()``) of ``connected``.
+        transport: ``"websocket"`` or ``"sockjs"``.
+        version: the DDP version agreed in ``connect`` ("1", "pre2", "pre1").
+        recent_frames: the last few DDP messages, oldest first (``Frame``:
+            ``IN`` from the client, ``OUT`` to it); ``DDPServer(recent_frames=)``.
+    """
+
+    def __init__(
+        self,
+        session: ServerSession,
+        *,
+        client_address: str | None,
+        http_headers: Mapping[str, str],
+        peer_address: str | None,
+        transport: str,
+        recent: deque[Frame] | None,
+        pump: Callable[[], None],
+    ) -> None:
+        assert session.id is not None, "a handle is made at `connected`"
+        self.id: str = session.id
+        self.client_address = client_address
+        self.http_headers = dict(http_headers)
+        self.peer_address = peer_address
+        self.forwarded_for = forwarded_chain(http_headers.get("x-forwarded-for"))
+        self.connected_at = time.time()
+        self.transport = transport
+        self._session = session
+        self._recent = recent
+        self._pump = pump
+        self._finished = False
+        self._on_close: list[Callable[[], Any]] = []
+
+    @property
+    def closed(self) -> bool:
+        return self._session.closed
+
+    @property
+    def finished(self) -> bool:
+        """The connection has closed and its ``on_close`` callbacks have run."""
+        return self._finished
+
+    @property
+    def subscriptions(self) -> dict[str, str]:
+        """Live subscriptions: sub id -> publication name."""
+        return {k: s.name or "" for k, s in self._session.subscriptions.items()}
+
+    @property
+    def version(self) -> str | None:
+        return self._session.version
+
+    @property
+    def recent_frames(self) -> list[Frame]:
+        return list(self._recent) if self._recent is not None else []
+
+    @property
+    def messages_in(self) -> int:
+        return self._session.messages_in
+
+    @property
+    def messages_out(self) -> int:
+        return self._session.messages_out
+
+    @property
+    def user_id(self) -> str | None:
+        return self._session.user_id
+
+    def close(self) -> None:
+        """Close this client's connection; the client may reconnect (with a new id)."""
+        self._session.close("closed by the server")
+        self._pump()
+
+    def on_close(self, fn: Callable[[], Any]) -> None:
+        """Call ``fn`` once the connection has closed (deferred if it already has)."""
+        if self._finished:
+            asyncio.get_running_loop().call_soon(partial(call_hook, fn, name="onClose"))
+        else:
+            self._on_close.append(fn)
+
+    def finish(self) -> None:
+        """The driver's word that the connection is over: run the ``on_close`` callbacks."""
+        self._finished = True
+        callbacks, self._on_close = self._on_close, []
+        for fn in callbacks:
+            call_hook(fn, name="onClose")
+
+    def __repr__(self) -> str:
+        return f"ConnectionHandle({self.id!r}, {self.client_address!r})"
