@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: offscreen Qt, the real Meteor peer, our demo server, npm clients.
+"""Fixtures shared by every test: offscreen Qt, the real Meteor peer, our demo server, npm clients, keyrings.
 
 Owns the session-wide test setup; imports tests.peers (launchers, installers),
 tests.timeouts, and ddp_monitor.demo.server (only inside the fixtures that run it).
@@ -26,9 +26,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
+import keyring
+import keyring.backends.fail
 import pytest
 import pytest_asyncio
 
+from tests.keyrings import MemoryKeyring
 from tests.peers.install import (
     PeerInstallError,
     install_meteor,
@@ -40,8 +43,10 @@ from tests.peers.meteor_server import MeteorServer
 __all__ = [
     "ddp_server",
     "in_ci",
+    "memory_keyring",
     "meteor_server",
     "meteor_server_factory",
+    "no_keyring",
     "npm_clients",
     "our_server",
 ]
@@ -149,3 +154,22 @@ def npm_clients() -> Path:
         return install_npm_clients()
     except PeerInstallError as exc:
         pytest.fail(f"installing the npm DDP clients failed: {exc}", pytrace=False)
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """A working keyring for the test's secrets (never the user's own)."""
+    before = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    yield backend
+    keyring.set_keyring(before)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[None]:
+    """No usable keyring, as on a headless box without a secret service."""
+    before = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    yield
+    keyring.set_keyring(before)

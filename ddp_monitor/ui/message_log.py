@@ -10,13 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelection, Qt, Signal
-from PySide6.QtGui import QAction, QFontDatabase
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QMenu,
-    QPlainTextEdit,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from ddp_monitor.qt.message_log_model import MessageLogModel, pretty
 from ddp_monitor.ui.filter_field import FilterField
+from ddp_monitor.ui.json_view import JsonView
 from ddp_monitor.ui.table_view import DenseTable
 
 __all__ = ["MessageLogPanel"]
@@ -81,13 +81,7 @@ class MessageLogPanel(QWidget):
         self.table.set_column_widths(96, 58, 80, 56)
         self.table.setSelectionMode(DenseTable.SelectionMode.SingleSelection)
         self.table.selectionModel().selectionChanged.connect(self._selected)
-        self.detail = QPlainTextEdit()
-        self.detail.setObjectName("jsonView")
-        self.detail.setReadOnly(True)
-        self.detail.setFont(
-            QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        )
-        self.detail.setPlaceholderText("Select a frame to see it as indented JSON.")
+        self.detail = JsonView("Select a frame to see it as indented JSON.")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("messageSplitter")
         self.splitter.addWidget(self.table)
@@ -176,4 +170,4 @@ class MessageLogPanel(QWidget):
         header = (
             f"// {entry.kind}, {arrow} at {when}, {len(entry.frame.data):,} bytes\n"
         )
-        self.detail.setPlainText(header + pretty(entry.frame.data))
+        self.detail.show_text(header + pretty(entry.frame.data))

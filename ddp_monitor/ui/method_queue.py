@@ -13,13 +13,11 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from PySide6.QtCore import QItemSelection, Qt
-from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
     QCompleter,
     QGridLayout,
     QLabel,
     QLineEdit,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -30,6 +28,7 @@ from ddp_monitor.ddp import ejson
 from ddp_monitor.qt.message_log_model import pretty
 from ddp_monitor.qt.method_model import MethodQueueModel
 from ddp_monitor.ui.filter_field import FilterField
+from ddp_monitor.ui.json_view import JsonView
 from ddp_monitor.ui.params_field import ParamsField
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -63,15 +62,7 @@ class MethodQueuePanel(QWidget):
         )
         self.filter.filter_changed.connect(self.proxy.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selected)
-        self.detail = QPlainTextEdit()
-        self.detail.setObjectName("jsonView")
-        self.detail.setReadOnly(True)
-        self.detail.setFont(
-            QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
-        )
-        self.detail.setPlaceholderText(
-            "Select a call to see its parameters and result."
-        )
+        self.detail = JsonView("Select a call to see its parameters and result.")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.setObjectName("methodSplitter")
         self.splitter.addWidget(self.table)
@@ -133,7 +124,7 @@ class MethodQueuePanel(QWidget):
             parts += ["error:", record.error]
         elif record.result is not None or record.done_at is not None:
             parts += ["result:", pretty(ejson.stringify(record.result))]
-        self.detail.setPlainText("\n".join(parts))
+        self.detail.show_text("\n".join(parts))
 
 
 def form_label(text: str, beside: QWidget) -> QLabel:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QPlainTextEdit, QSplitter, QWidget
+from PySide6.QtWidgets import QSplitter, QWidget
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
 from ddp_monitor.qt.server_model import ConnectionRecord
+from ddp_monitor.ui.json_view import JsonView
 
 __all__ = ["ConnectionDetail", "describe", "describe_frames"]
 
@@ -98,29 +99,14 @@ def describe_frames(record: ConnectionRecord) -> str:
     return "\n".join(lines)
 
 
-def _text_view(placeholder: str) -> QPlainTextEdit:
-    view = QPlainTextEdit()
-    view.setObjectName("jsonView")  # monospace in both stylesheets
-    view.setReadOnly(True)
-    view.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-    view.setPlaceholderText(placeholder)
-    return view
-
-
-def _set(view: QPlainTextEdit, text: str) -> None:
-    # Only on a real change: a rewrite would drop the user's text selection.
-    if text != view.toPlainText():
-        view.setPlainText(text)
-
-
 class ConnectionDetail(QSplitter):
     """Addresses, headers and subscriptions on the left; the last frames on the right."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.setObjectName("serverDetailSplitter")
-        self.summary = _text_view(_EMPTY)
-        self.frames = _text_view("")
+        self.summary = JsonView(_EMPTY, wrap=False)
+        self.frames = JsonView("", wrap=False)
         self.addWidget(self.summary)
         self.addWidget(self.frames)
         self.setSizes([460, 600])
@@ -131,11 +117,11 @@ class ConnectionDetail(QSplitter):
     ) -> None:
         self.connection_id = record.connection_id if record is not None else None
         if record is None:
-            _set(self.summary, "")
-            _set(self.frames, "")
+            self.summary.show_text("")
+            self.frames.show_text("")
             return
-        _set(self.summary, describe(record, count, rule))
-        _set(self.frames, describe_frames(record))
+        self.summary.show_text(describe(record, count, rule))
+        self.frames.show_text(describe_frames(record))
 
     def text(self) -> str:
         """Everything shown, as one text."""

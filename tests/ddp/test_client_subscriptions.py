@@ -7,6 +7,7 @@ from ddp_monitor.ddp.client.events import (
     DocumentChanged,
     DocumentRemoved,
     SubscriptionReady,
+    SubscriptionRequested,
     SubscriptionStopped,
 )
 from ddp_monitor.ddp.errors import SubscriptionError
@@ -47,6 +48,20 @@ def test_subscribe_sends_sub_with_params_and_gets_ready_once() -> None:
     pair.feed(msg="ready", subs=[sub_id])
     assert pair.take(SubscriptionReady) == [SubscriptionReady(sub_id)]
     assert pair.client.is_ready(sub_id)
+
+
+def test_a_subscription_is_reported_when_asked_for_even_offline() -> None:
+    """subscribe() is an event of its own, online or not; its sub goes out at connect."""
+    pair = Pair()
+    sub_id = pair.client.subscribe("tasks", [{"done": False}], 0.0)
+    assert pair.events() == [SubscriptionRequested(sub_id, "tasks", [{"done": False}])]
+    assert pair.sent() == []
+    assert pair.open()[1] == {
+        "msg": "sub",
+        "id": sub_id,
+        "name": "tasks",
+        "params": [{"done": False}],
+    }
 
 
 def test_nosub_with_error_stops_subscription() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ddp_monitor.ddp.client.events import (
+    MethodCalled,
     MethodCompleted,
     MethodResultReceived,
     MethodSent,
@@ -104,6 +105,31 @@ def test_wait_method_blocks_later_calls() -> None:
     pair.feed(msg="updated", methods=["2"])
     pair.feed(msg="result", id="2")
     assert methods_sent(pair) == [("3", "b"), ("4", "c")]
+
+
+def test_each_call_is_reported_when_made_and_again_when_really_sent() -> None:
+    """MethodCalled comes first for every call; MethodSent only once its frame goes out."""
+    pair = Pair()
+    pair.handshake()
+    pair.events()
+    client = pair.client
+    client.apply("w", [1], 0.0, wait=True)
+    client.apply("b", [2], 0.0)
+    kinds = [(type(e).__name__, e.method_id) for e in pair.events()]
+    assert kinds == [("MethodCalled", "1"), ("MethodSent", "1"), ("MethodCalled", "2")]
+    pair.feed(msg="result", id="1")
+    pair.feed(msg="updated", methods=["1"])
+    assert [e.method_id for e in pair.take(MethodSent)] == ["2"]
+
+
+def test_calls_made_offline_are_reported_before_they_can_be_sent() -> None:
+    """Offline, a call is reported as made (with its params) and not as sent."""
+    pair = Pair()
+    pair.handshake()
+    pair.client.disconnect(1.0)
+    pair.events()
+    pair.client.apply("tasks.add", ["milk"], 1.0)
+    assert pair.events() == [MethodCalled("1", "tasks.add", ["milk"])]
 
 
 def test_result_for_later_block_is_rejected() -> None:

@@ -3,7 +3,7 @@
 Owns a websockets server on 127.0.0.1 port 0 that plays one ``Script`` (refuse
 the first attempts, answer ``failed``, hold methods, drop the socket after some
 method frames, go silent) and records each frame with the number of the socket
-it came on. Imports websockets and tests.timeouts only: none of the client's code,
+it came on. Imports websockets and tests.peers.loopback_server only: none of the client's code,
 so a client bug cannot hide behind a shared one. ``normalized()`` replaces the
 random subscription ids by ``sub1``, ``sub2``... in order of first use; session
 ids are ``s1``, ``s2``... (the socket numbers), so two clients' frames compare
@@ -12,18 +12,16 @@ equal when they behave the same.
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
-from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
-from tests.timeouts import TIMEOUT
+from tests.peers.loopback_server import LoopbackServer
 
 __all__ = ["Received", "ScenarioServer", "Script"]
 
@@ -57,7 +55,7 @@ class Script:
     updated_first: bool = False
 
 
-class ScenarioServer:
+class ScenarioServer(LoopbackServer):
     """``await server.start()``; ``server.url``; ``server.received``; ``await server.stop()``.
 
     Unscripted behaviour is a plain DDP server: ``connected`` with session
@@ -67,41 +65,11 @@ class ScenarioServer:
     """
 
     def __init__(self, script: Script | None = None) -> None:
+        super().__init__()
         self.script = script or Script()
         self.received: list[Received] = []
         self.attempts = 0  # WebSocket handshakes asked for, refused ones too
         self.sockets = 0  # accepted
-        self._server: Server | None = None
-        self._changed = asyncio.Event()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        port = self._server.sockets[0].getsockname()[1]
-        return f"ws://127.0.0.1:{port}/websocket"
-
-    async def start(self) -> ScenarioServer:
-        self._server = await serve(
-            self._handle,
-            "127.0.0.1",
-            0,
-            compression=None,
-            process_request=self._process_request,
-        )
-        return self
-
-    async def stop(self) -> None:
-        if self._server is not None:
-            self._server.close()
-            await self._server.wait_closed()
-            self._server = None
-
-    async def wait_received(self, condition: Callable[[], bool]) -> None:
-        """Until ``condition()`` holds after some received frame (bounded by TIMEOUT)."""
-        async with asyncio.timeout(TIMEOUT):
-            while not condition():
-                self._changed.clear()
-                await self._changed.wait()
 
     def normalized(self) -> list[Received]:
         """``received`` with subscription ids renamed ``sub1``, ``sub2``... by first use."""
@@ -116,7 +84,7 @@ class ScenarioServer:
             out.append((socket, frame))
         return out
 
-    def _process_request(
+    def process_request(
         self, connection: ServerConnection, request: Request
     ) -> Response | None:
         self.attempts += 1
@@ -124,7 +92,7 @@ class ScenarioServer:
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, "refused\n")
         return None
 
-    async def _handle(self, ws: ServerConnection) -> None:
+    async def handle(self, ws: ServerConnection) -> None:
         self.sockets += 1
         number = self.sockets
         script = self.script
@@ -133,7 +101,7 @@ class ScenarioServer:
             async for text in ws:
                 msg = json.loads(text)
                 self.received.append((number, msg))
-                self._changed.set()
+                self.noted()
                 kind = msg.get("msg")
                 if kind == "connect":
                     if number in script.failed:

@@ -164,6 +164,24 @@ def test_method_queue_requeues_sent_calls_when_the_connection_drops() -> None:
     assert model.record(0).state is MethodState.QUEUED
 
 
+def test_method_queue_shows_a_call_behind_a_wait_call_queued_until_it_goes_out() -> None:
+    """A call the core holds back (a wait call is in flight) is not shown as sent."""
+    model = MethodQueueModel()
+    model.apply_events(
+        [
+            MethodCalled("1", "login", [{}]),
+            MethodSent("1", "login", [{}]),
+            MethodCalled("2", "tasks.add", ["x"]),
+        ]
+    )
+    assert [model.record(k).state for k in (0, 1)] == [
+        MethodState.SENT,
+        MethodState.QUEUED,
+    ]
+    model.apply_events([MethodSent("2", "tasks.add", ["x"])])
+    assert model.record(1).state is MethodState.SENT
+
+
 def test_subscription_model_counts_documents_until_ready(qtmodeltester: Any) -> None:
     """A subscription shows its documents arriving and its time to ready."""
     store = Store()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from ddp_monitor.profiles import (
@@ -18,16 +15,7 @@ from ddp_monitor.profiles import (
     SecretStore,
 )
 from ddp_monitor.qt.profile_model import PROFILE_ROLE, ProfileListModel
-from tests.test_profiles import MemoryKeyring
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
+from tests.keyrings import MemoryKeyring
 
 
 def _model(tmp_path: Path) -> ProfileListModel:

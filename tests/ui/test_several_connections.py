@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import keyring
-import pytest
 from PySide6.QtCore import QSettings
 
 from ddp_monitor.app.desktop import open_session
@@ -25,19 +22,10 @@ from ddp_monitor.profiles import (
     ProfileStore,
     SubscriptionSpec,
 )
+from tests.keyrings import MemoryKeyring
 from tests.qt.harness import demo_server, next_emission, run, until
-from tests.test_profiles import MemoryKeyring
 
 C = ConnectionStatus
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(before)
 
 
 def test_two_connections_each_with_its_own_page(
