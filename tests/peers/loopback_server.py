@@ -5,7 +5,7 @@ whose subclass answers each socket in ``handle`` and may refuse handshakes in
 ``process_request``; it notes received frames so a test can wait for a
 condition (always under TIMEOUT). Imports websockets and tests.timeouts only:
 none of the project's code, so a bug there cannot hide behind a shared one.
-``tests/peers/scenario_server.py`` and ``tests/transport/tiny_ddp.py`` build on it.
+``tests/peers/scenario_server.py`` and ``tests/transport/client/tiny_ddp.py`` build on it.
 """
 
 from __future__ import annotations

@@ -164,7 +164,9 @@ def test_method_queue_requeues_sent_calls_when_the_connection_drops() -> None:
     assert model.record(0).state is MethodState.QUEUED
 
 
-def test_method_queue_shows_a_call_behind_a_wait_call_queued_until_it_goes_out() -> None:
+def test_method_queue_shows_a_call_behind_a_wait_call_queued_until_it_goes_out() -> (
+    None
+):
     """A call the core holds back (a wait call is in flight) is not shown as sent."""
     model = MethodQueueModel()
     model.apply_events(

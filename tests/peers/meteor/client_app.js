@@ -1,7 +1,7 @@
 // ddp-monitor test scenario "client": Meteor's OWN DDP client (packages/ddp-client's
 // DDP.connect, socket-stream-client/node.js underneath, unmodified from the 1.9.3 bundle)
 // runs a JSON plan against a target URL and prints what a Meteor app would observe, so
-// tests can compare ddp-monitor's DDPClient with it (tests/test_client_differential.py).
+// tests can compare ddp-monitor's DDPClient with it (tests/differential/test_client.py).
 // Loaded by launch.js --scenario client like a package file (function(Npm, Assets){...}).
 //
 // Plan: {"options": {DDP.connect options}, "timeout_ms": N, "steps": [step, ...]}; steps:

@@ -1,6 +1,6 @@
 // Appended to tests/peers/meteor/app.js in a private copy of the Meteor peer by
-// tests/transport/user_peer.py: setUserId re-runs and universal publications,
-// with Meteor's public server API only. test_user_differential.py re-implements
+// tests/differential/user_peer.py: setUserId re-runs and universal publications,
+// with Meteor's public server API only. tests/differential/test_users.py re-implements
 // the same names on ddp-monitor's server and compares the frames.
 Meteor.methods({
   setUser: function (id) { this.setUserId(id); return id; },

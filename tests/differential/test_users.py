@@ -1,6 +1,6 @@
 """setUserId re-runs and universal publications answer frame for frame as Meteor's.
 
-The real Meteor 1.9.3 server runs tests/transport/meteor_user_scenario.js
+The real Meteor 1.9.3 server runs tests/differential/meteor_user_scenario.js
 (appended to the shared scenario in a private copy of the peer); ours runs the
 same names re-implemented below. Both get the same frames; the answers must be
 equal once tests.wire.normalize has named the random session ids.
@@ -19,8 +19,8 @@ from ddp_monitor.transport.server.ddp_server import (
     MethodInvocation,
     Subscription,
 )
+from tests.differential.user_peer import user_scenario_meteor
 from tests.peers.meteor_server import MeteorServer
-from tests.transport.user_peer import user_scenario_meteor
 from tests.wire import Frame, WireClient, normalize
 
 pytestmark = [pytest.mark.meteor]

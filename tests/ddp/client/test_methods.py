@@ -12,8 +12,7 @@ from ddp_monitor.ddp.client.events import (
 )
 from ddp_monitor.ddp.client.methods import no_retry_error
 from ddp_monitor.ddp.errors import MethodError
-
-from .pair import Pair
+from tests.ddp.pair import Pair
 
 
 def methods_sent(pair: Pair) -> list[tuple[str, str]]:

@@ -15,8 +15,7 @@ from ddp_monitor.ddp.client.events import (
 )
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.ddp.errors import ConnectionLost, VersionMismatch
-
-from .pair import Pair
+from tests.ddp.pair import Pair
 
 S = ConnectionStatus
 

@@ -23,7 +23,7 @@ from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.transport.client.ddp_client import DDPClient
 from tests.peers.meteor_server import MeteorServer
 from tests.timeouts import TIMEOUT
-from tests.transport.recorder import Recorder
+from tests.transport.client.recorder import Recorder
 
 S = ConnectionStatus
 pytestmark = [pytest.mark.meteor, pytest.mark.asyncio]

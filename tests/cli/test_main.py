@@ -18,8 +18,8 @@ import pytest
 
 import ddp_monitor
 from ddp_monitor.cli.main import main
+from tests.cli.watch_process import Watch
 from tests.demo_process import demo_server_process, free_port
-from tests.test_watch_cli import Watch
 from tests.timeouts import TIMEOUT
 
 

@@ -11,8 +11,7 @@ from ddp_monitor.ddp.client.events import (
     SubscriptionStopped,
 )
 from ddp_monitor.ddp.errors import SubscriptionError
-
-from .pair import Pair
+from tests.ddp.pair import Pair
 
 
 def subscribed(docs: dict[str, dict[str, int]]) -> Pair:

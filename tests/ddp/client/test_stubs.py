@@ -15,8 +15,7 @@ from ddp_monitor.ddp.client.events import (
     StubFailed,
 )
 from ddp_monitor.ddp.client.stubs import MethodInvocation
-
-from .pair import SEED, Pair
+from tests.ddp.pair import SEED, Pair
 
 
 def with_stubs() -> Pair:

@@ -22,8 +22,8 @@ from ddp_monitor.transport.client.urls import InvalidURL
 from ddp_monitor.transport.wiretap import Direction
 from tests.peers.meteor_server import free_port
 from tests.timeouts import TIMEOUT
-from tests.transport.recorder import Recorder
-from tests.transport.tiny_ddp import TinyDDPServer
+from tests.transport.client.recorder import Recorder
+from tests.transport.client.tiny_ddp import TinyDDPServer
 
 S = ConnectionStatus
 
