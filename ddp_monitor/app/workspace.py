@@ -1,8 +1,8 @@
 """The window's open connections: each one's client, adaptor, login and schedule.
 
-Owns ``Workspace`` and ``OpenConnection``; imports ``transport`` (the client),
-``accounts``, ``profiles``, ``qt`` (adaptor, battery schedule, profile model)
-and ``ui.main_window``. ``app`` composes it; it answers the window's
+Owns ``Workspace`` and ``OpenConnection``; imports ``transport.client`` (the
+client and its ``accounts``), ``profiles``, ``qt`` (adaptor, battery schedule,
+profile model) and ``ui`` (the window and its pages). ``app.desktop`` composes it; it answers the window's
 ``open_requested`` / ``close_requested`` and builds, per connection, what the
 app used to build once: ``DDPClient`` (DDP version preference, TLS context),
 ``ClientAdaptor``, ``Accounts`` (the login from the profile, its secret read

@@ -7,7 +7,7 @@ so ``ddp-monitor --help`` stays fast. Nothing here loads Qt.
 
 Every line is a JSON object with ``"event"`` (what happened) and ``"t"`` (epoch
 milliseconds). Status lines carry ``Meteor.status()``'s own fields, built by
-``ddp.status.meteor_status`` (``status``, ``connected``, ``retryCount``,
+``ddp.client.status.meteor_status`` (``status``, ``connected``, ``retryCount``,
 ``retryTime`` while waiting, ``reason`` when failed for good); the first line
 is the initial status, then one line per change, as Meteor fires them.
 """

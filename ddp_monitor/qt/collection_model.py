@@ -1,7 +1,7 @@
 """Collections: their document counts, one collection's documents, one document's fields.
 
 Owns ``CollectionListModel``, ``DocumentTableModel`` and ``DocumentTreeModel``;
-imports QtCore/QtGui, ``ddp.store`` (read API only) and ``ddp.events``. The
+imports QtCore/QtGui, ``ddp.client.store`` (read API only) and ``ddp.client.events``. The
 models read documents from the client's ``Store`` at flush time (its documents
 are copy-on-write, so nothing is copied here) and use the batch's events only
 to learn what changed. Changed cells flash for ``FLASH_SECONDS``. Over 400

@@ -1,7 +1,7 @@
 """The live countdown to the next retry while a connection is waiting.
 
 Owns one QTimer that ticks while the status is WAITING and stops on any other
-status; imports QtCore and ``ddp.status``. ``Status.retry_time`` is on the
+status; imports QtCore and ``ddp.client.status``. ``Status.retry_time`` is on the
 event loop's clock (qasync and asyncio both use ``time.monotonic``), so the
 same clock reads the time left; tests inject their own.
 """

@@ -182,7 +182,7 @@ class ServerAdaptor(QObject):
         }
         if not demo:
             return DDPServer(**options)
-        # Imported here, as app.py does: hosting an empty server never loads the demo.
+        # Imported here, as app.desktop does: an empty server never loads the demo.
         from ddp_monitor.demo.server import create_demo_server
 
         return create_demo_server(**options)

@@ -1,7 +1,7 @@
 """Inbound connections of the hosted server: one row each, as Meteor's ``onConnection`` sees it.
 
 Owns ``ServerConnectionModel`` and ``ConnectionRecord``; imports QtCore/QtGui,
-``qt.table_model``, ``ddp.forwarding`` and the ``transport.server``
+``qt.table_model``, ``ddp.server.forwarding`` and the ``transport.server``
 handle type. Fed by ``ServerAdaptor.connections_flushed``: whole batches are
 inserted with one ``beginInsertRows`` and removed run by run, so 1,000
 clients connecting at once are a single update.

@@ -1,7 +1,7 @@
 """How a connection status looks and reads, the same in every place that shows one.
 
 Owns the status -> (words, colour, icon name) table of docs/ux.md
-(badge, connection dots, message log); imports QtGui and ``ddp.status``.
+(badge, connection dots, message log); imports QtGui and ``ddp.client.status``.
 Colour is never the only signal: every status has its own icon and words.
 """
 

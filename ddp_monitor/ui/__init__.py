@@ -1,7 +1,9 @@
 """Widgets: the window and its panels.
 
-May import ``ddp_monitor.qt`` (adaptors, models) and ``ddp`` value types only,
-never ``transport`` or ``ddp.client``.
+May import ``ddp_monitor.qt`` (adaptors, models), ``profiles`` and ``ddp`` value
+types only: never ``transport``, ``demo`` or a protocol core
+(``ddp.client.connection``, ``ddp.server.session``). An import-linter contract
+holds the direct imports to that; through ``qt`` they reach the rest.
 """
 
 from __future__ import annotations

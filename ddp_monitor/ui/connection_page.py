@@ -1,7 +1,7 @@
 """One connection's page: its bar, banner, tabs, models and countdown.
 
 Owns ``ConnectionPage`` and ``PageActions``; imports QtWidgets/QtCore, the
-``qt`` adaptor, models and countdown, ``ddp.status`` values and the panels in
+``qt`` adaptor, models and countdown, ``ddp.client.status`` values and the panels in
 ``ui``. Split out of ``main_window`` when the window began to hold several
 connections (issue 6): every open connection has a page, the window shows
 the selected one and points its shared actions (Ctrl+R, Ctrl+D, log pause,

@@ -1,7 +1,7 @@
 """The Server tab's two bars: where to host (and the URL to copy), and ``HTTP_FORWARDED_COUNT``.
 
 Owns ``HostingBar`` and ``ForwardingBar``; imports QtWidgets/QtGui/QtCore and
-the ``ddp.forwarding`` rule values. They hold no server: they emit what the
+the ``ddp.server.forwarding`` rule values. They hold no server: they emit what the
 user asked for, and show what the ``ServerAdaptor`` reports back.
 """
 

@@ -1,7 +1,7 @@
 """The Server tab's detail pane: one connection's addresses, headers, subscriptions and last frames.
 
 Owns ``ConnectionDetail``, ``describe`` and ``describe_frames``; imports QtWidgets/QtCore,
-``ddp.forwarding`` and the ``qt.server_model`` record (the handle it carries is
+``ddp.server.forwarding`` and the ``qt.server_model`` record (the handle it carries is
 read, never imported: ``ui`` stays off ``transport``). Plain monospace text, so
 any part copies with the mouse or Ctrl+C.
 """

@@ -1,7 +1,7 @@
 """The status badge: the one thing visible from across the room.
 
 Owns ``StatusBadge``; imports QtWidgets/QtGui/QtCore, ``qt.status_look`` and
-``ddp.status`` values. Colour, icon and words always together (never colour
+``ddp.client.status`` values. Colour, icon and words always together (never colour
 alone); while waiting the words carry the live countdown in tenths; the
 tooltip shows ``Meteor.status()`` exactly as a Meteor app would read it.
 While connecting, the tint breathes (docs/ux.md: "subtle pulse"): one

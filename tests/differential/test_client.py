@@ -427,7 +427,7 @@ async def test_retry_false_fails_then_revives_like_meteor() -> None:
         ("connecting", 0),
         ("connected", 0),
     ]
-    # Deliberate (ddp/status.py: StatusChanged only on a real change): Meteor's second
+    # Deliberate (ddp/client/status.py: StatusChanged only on a real change): Meteor's second
     # disconnect() swaps in an equal {status: 'offline'} object and notifies again;
     # ours reports the one change. Everything else is the same, line for line.
     assert ours.outcome == without_repeats(meteor.outcome)

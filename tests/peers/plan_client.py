@@ -3,7 +3,7 @@
 Owns the Python twin of the Meteor client harness: the same steps (call,
 subscribe, unsubscribe, disconnect, reconnect, sleep, await) on a ``DDPClient``,
 recorded as the same JSON-able lines: status changes in ``Meteor.status()``
-shape (``ddp.status.meteor_status``) with ``delay`` = retryTime - now in ms,
+shape (``ddp.client.status.meteor_status``) with ``delay`` = retryTime - now in ms,
 ``result_received`` from ``on_result_received``, ``callback`` with the outcome
 of the awaited result, ``ready`` / ``stop`` from the subscription events.
 

@@ -1,7 +1,7 @@
 """The item models: consistent for Qt's views (qtmodeltester) and right about what they show.
 
 Models are fed the same values the adaptor hands them in a batch: real
-``Frame``, real core events, and a real ``ddp.store.Store``.
+``Frame``, real core events, and a real ``ddp.client.store.Store``.
 """
 
 from __future__ import annotations

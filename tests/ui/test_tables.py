@@ -1,7 +1,7 @@
 """Sorting, filtering and empty states of the tables, driven as a user would (header clicks, typing).
 
 The panels are fed the values the adaptor hands them: real core events and a
-real ``ddp.store.Store``; no network is needed to order rows.
+real ``ddp.client.store.Store``; no network is needed to order rows.
 """
 
 from __future__ import annotations

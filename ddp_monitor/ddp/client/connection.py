@@ -4,7 +4,7 @@ Owns the DDP session of one client (``packages/ddp-client/common/
 livedata_connection.js``): version negotiation, heartbeats, the message
 routing, reconnect quiescence and subscriptions. Composes ``status``,
 ``methods``, ``stubs`` and ``store``; imports every ``ddp`` module below it and
-nothing above. The driver (``transport/client.py``) feeds it text and
+nothing above. The driver (``transport.client.DDPClient``) feeds it text and
 ``now`` and writes ``messages_to_send()``; the rules it follows are in that
 module's docstring.
 This module is over 400 lines because the session's message routing and its
@@ -145,7 +145,7 @@ class ClientConnection:
             rng=rng,
             connect_timeout=connect_timeout,
         )
-        #: the local collections (read API in ``ddp.store``)
+        #: the local collections (read API in ``ddp.client.store``)
         self.store = Store(emit)
         self._methods = MethodQueue(self._send_method, emit)
         self._server_docs = ServerDocuments()

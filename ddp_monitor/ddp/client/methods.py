@@ -5,7 +5,7 @@ Owns ``MethodInvoker`` (``packages/ddp-client/common/MethodInvoker.js``) and
 ``_methodsBlockingQuiescence`` and the re-send on every transport reset
 (``livedata_connection.js`` ``onReset``,
 ``_callOnReconnectAndSendAppropriateOutstandingMethods``). Imports
-``ddp.errors`` and ``ddp.events``; it never touches the wire itself: ``send``
+``ddp.errors`` and ``ddp.client.events``; it never touches the wire itself: ``send``
 writes a method frame and says whether it really went out.
 
 Rules kept exactly: a wait call gets its own block; other calls join the last

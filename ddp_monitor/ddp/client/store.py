@@ -1,7 +1,7 @@
 """The client's local copy of published collections.
 
 Owns documents, the ordered views and their change events; imports
-``ddp.ejson`` and ``ddp.events``. Documents are the ``fields`` dicts decoded
+``ddp.ejson`` and ``ddp.client.events``. Documents are the ``fields`` dicts decoded
 from EJSON (no ``_id`` key: the id is the mapping key). A stored document is
 never mutated: every change stores a new dict (copy on write), so a reader may
 keep a reference, an event's ``fields`` stays what it was, and a stub's

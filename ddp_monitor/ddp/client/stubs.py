@@ -6,7 +6,7 @@ collections, and ``ServerDocuments`` (``livedata_connection.js``
 before a stub first writes a document its server version is kept; incoming
 data for that document then updates only the snapshot; on ``updated`` for the
 last method whose stub wrote it, the snapshot replaces the document (or
-removes it). Imports ``ddp.errors``, ``ddp.ids`` and ``ddp.store``.
+removes it). Imports ``ddp.errors``, ``ddp.ids`` and ``ddp.client.store``.
 
 Differences from Meteor, on purpose: the write API is a small
 insert/update($set, $unset)/remove, not minimongo; an ``insert`` without an id

@@ -251,7 +251,7 @@ class DDPClient:
             self._conn.on_reconnect = callback
 
     def add_listener(self, listener: Callable[[Event], None]) -> Callable[[], None]:
-        """Call ``listener(event)`` for every core event (``ddp.events``).
+        """Call ``listener(event)`` for every core event (``ddp.client.events``).
 
         Returns a function that removes the listener.
         """

@@ -1,7 +1,7 @@
 """Where a socket's driver meets the server and the handlers: small protocols.
 
 Owns the handler types and two ``Protocol`` classes; imports ``ddp.server``
-and ``transport.server.handle`` for types only. The modules that run a
+and ``transport.server.handle`` for the types they name. The modules that run a
 connection depend on these, not on each other's classes:
 
 - ``ServerPort``: what a ``SocketDriver`` (``connection``) needs of the server
