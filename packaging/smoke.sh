@@ -46,7 +46,7 @@ app=$build/dist/ddp-monitor/ddp-monitor
 [[ -x "$app" ]] || { echo "smoke: no executable at $app" >&2; exit 1; }
 echo "built $app ($(du -sh "$build/dist/ddp-monitor" | cut -f1))"
 
-# --quit-after (cli.py) closes the window 2 s after it is shown; -v logs "window shown". Its settings
+# --quit-after (cli/main.py) closes the window 2 s after it is shown; -v logs "window shown". Its settings
 # (window geometry, profiles) go to a throw-away folder, never the user's.
 log=$build/smoke.log
 rm -rf "$build/home"
