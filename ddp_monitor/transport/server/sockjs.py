@@ -3,8 +3,9 @@
 Owns the parts of sockjs-node 0.3.19 (pinned by Meteor 1.9; 0.3.24 in Meteor 3)
 that a DDP server needs: ``lib/transport.js`` (``o``/``a[...]``/``c[...]``
 frames, ``closeFrame``), ``lib/utils.js`` ``quote``, ``lib/trans-websocket.js``
-(client frames, "Broken framing.") and ``lib/sockjs.js`` ``info``. Imports only
-the standard library.
+(client frames, "Broken framing.") and ``lib/sockjs.js`` ``info``. Imports the
+standard library and ``ddp.jsontext`` (client frames are read as JSON.parse
+reads them).
 
 Heartbeats: on the WebSocket transport sockjs does not send ``h`` frames; it
 sends a WebSocket ping every ``heartbeat_delay`` (Meteor sets 45 s in
@@ -18,6 +19,8 @@ import json
 import re
 import secrets
 from typing import Any
+
+from ddp_monitor.ddp.jsontext import loads
 
 __all__ = [
     "BROKEN_FRAMING",
@@ -84,7 +87,7 @@ def decode_frame(payload: str) -> list[Any]:
     """
     if not payload:
         return []  # sockjs ignores empty frames
-    message = json.loads(payload)
+    message = loads(payload)  # any depth, and NaN refused, as JSON.parse
     if payload[0] == "[":
         return list(message)
     return [message]
