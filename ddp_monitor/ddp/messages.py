@@ -238,9 +238,12 @@ def decode(text: str | bytes) -> Any:
             _fold_cleared(raw)
         # EJSON objects always contain `"$`, so most frames skip the walk.
         if '"$' in text if isinstance(text, str) else b'"$' in text:
-            for key in _EJSON_KEYS:
-                if key in raw:
-                    raw[key] = from_json_value(raw[key])
+            try:
+                for key in _EJSON_KEYS:
+                    if key in raw:
+                        raw[key] = from_json_value(raw[key])
+            except ProtocolError as exc:  # say which message it was
+                raise ProtocolError(exc.reason, raw, exc.detail) from None
         return raw
     if isinstance(raw, list):  # Meteor's object check lets arrays through
         return raw

@@ -9,12 +9,14 @@ short ``expected`` summaries were recorded from Meteor.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 
 from tests.differential.frames import SENTINEL, summary
+from tests.timeouts import TIMEOUT
 from tests.wire import WireClient, parse_frame
 
 pytestmark = [pytest.mark.meteor, pytest.mark.asyncio]
@@ -167,6 +169,9 @@ EDGE_CASES: list[Any] = [
         pytest.param(echo(value, "slow"), ANSWERED, id=f"slow-{name}")
         for name, value in [("1e300", "1e300"), ("negative", "-5"), ("text", '"x"')]
     ),
+    pytest.param(
+        '{"msg":"ping","id":null}', ["pong", "updated", "result"], id="ping-null-id"
+    ),
 ]
 
 
@@ -213,3 +218,53 @@ async def test_deeper_than_meteor_answers_we_still_answer(
     ours = await texts(servers["ours"], echo(nested(5_000)))
     assert [_head(t)["msg"] for t in meteor] == ["updated", "updated", "result"]
     assert [_head(t)["msg"] for t in ours] == ["updated", "result", "updated", "result"]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param(
+            {
+                "Origin": "http://app.example",
+                "Access-Control-Request-Headers": "x-user-id, content-type",
+                "Access-Control-Request-Method": "GET",
+            },
+            id="preflight-with-origin",
+        ),
+        pytest.param({}, id="preflight-bare"),
+    ],
+)
+async def test_sockjs_info_preflight_is_answered_as_meteor(
+    servers: dict[str, str], headers: dict[str, str]
+) -> None:
+    """OPTIONS /sockjs/info (a browser's CORS preflight) gets Meteor's 204 and headers, so the real GET follows."""
+    answers = [
+        await _http("OPTIONS", servers[name], headers) for name in ("meteor", "ours")
+    ]
+    assert answers[1] == answers[0]
+    assert answers[0][0] == 204
+
+
+async def _http(
+    method: str, url: str, headers: dict[str, str]
+) -> tuple[int, dict[str, str]]:
+    """Status and the CORS and caching headers of one request to /sockjs/info."""
+    host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
+    async with asyncio.timeout(TIMEOUT):
+        reader, writer = await asyncio.open_connection(host, int(port))
+        lines = [f"{method} /sockjs/info HTTP/1.1", f"Host: {host}:{port}"]
+        lines += [f"{k}: {v}" for k, v in headers.items()]
+        writer.write(("\r\n".join([*lines, "Connection: close", "", ""])).encode())
+        head = (await reader.readuntil(b"\r\n\r\n")).decode()
+        writer.close()
+    status_line, *header_lines = head.strip().split("\r\n")
+    kept = {}
+    for line in header_lines:
+        name, _, value = line.partition(":")
+        if name.lower().startswith("access-control") or name.lower() in (
+            "vary",
+            "cache-control",
+            "allow",
+        ):
+            kept[name.lower()] = value.strip()
+    return int(status_line.split()[1]), kept

@@ -47,6 +47,7 @@ from ddp_monitor.ddp.jsontext import dumps
 from ddp_monitor.ddp.server.events import (
     BadMessageReceived,
     CloseRequested,
+    MessageReceived,
     MethodInvoked,
     ServerEvent,
     SessionStarted,
@@ -81,6 +82,8 @@ class ServerSession:
         heartbeat_timeout: float = SERVER_TIMEOUT,
     ) -> None:
         self.id: str | None = None
+        #: emit ``MessageReceived`` as each queued message runs (onMessage hooks)
+        self.report_messages = False
         self.version: str | None = None
         self.closed = False
         self.user_id: str | None = None
@@ -328,10 +331,13 @@ class ServerSession:
             self._run_queue()
 
     def _pong(self, raw: dict[str, Any]) -> None:
-        ping_id = raw.get("id")
-        if ping_id is None:
+        # send({msg: "pong", id: msg.id}): JSON.stringify drops an undefined id
+        # but writes a null one.
+        if "id" not in raw:
             self._outbox.append('{"msg":"pong"}')
-        elif isinstance(ping_id, str) or not ping_id:
+            return
+        ping_id = raw["id"]
+        if isinstance(ping_id, str) or not ping_id:
             self._outbox.append(dumps({"msg": "pong", "id": ping_id}))
         # A truthy non-string id makes stringifyDDP throw: Meteor logs, sends nothing.
 
@@ -343,6 +349,8 @@ class ServerSession:
             and self._previous_box is None  # no message runs during a rerun
         ):
             raw = self._queue.popleft()
+            if self.report_messages:  # the onMessage hooks see it first
+                self._events.append(MessageReceived(raw))
             kind = raw["msg"]
             if kind == "method":
                 self._handle_method(raw)
