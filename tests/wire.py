@@ -215,20 +215,38 @@ class WireClient:
 
 
 DEEP = "<deep>"
+# Deeper than this, a frame is kept as text: Python's json and the walks and
+# comparisons of the tests recurse, and a test's own stack is already deep.
+_DEEP_LEVELS = 200
 
 
 def parse_frame(text: str) -> Frame:
-    """One DDP frame's JSON; a marker for text that is not JSON, or nested past Python's json."""
+    """One DDP frame's JSON; a marker for text that is not JSON, or nested deeply.
+
+    The deep marker holds the text itself (``"text"``), so two deep answers
+    still compare, and the ``msg`` and ``id`` a test waits for.
+    """
+    if text.count("[") + text.count("{") > _DEEP_LEVELS and _depth(text) > _DEEP_LEVELS:
+        head = re.match(r'\{"msg":"(\w+)"(?:,"id":"([^"]*)")?', text)
+        msg, id_ = head.groups() if head else (None, None)
+        return {DEEP: len(text), "msg": msg, "id": id_, "text": text}
     try:
         return json.loads(text)
     except ValueError:
         return {"<text>": text}
-    except RecursionError:
-        # Nested past what Python's json reads: keep the text (``texts`` has
-        # it too), with what a test needs to wait for it.
-        head = re.match(r'\{"msg":"(\w+)"(?:,"id":"([^"]*)")?', text)
-        msg, id_ = head.groups() if head else (None, None)
-        return {DEEP: len(text), "msg": msg, "id": id_}
+
+
+def _depth(text: str) -> int:
+    """The deepest nesting of objects and arrays in JSON text (strings skipped)."""
+    depth = deepest = 0
+    for token in re.finditer(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', text):
+        char = token.group()
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
 
 
 def _sockjs_frames(data: str) -> list[Frame]:

@@ -52,6 +52,7 @@ from ddp_monitor.ddp.errors import ProtocolError
 from ddp_monitor.ddp.javascript import (
     UNDEFINED,
     date_parse,
+    iso_string,
     regexp_error,
     time_clip,
     to_number,
@@ -72,6 +73,7 @@ __all__ = [
     "js_number",
     "stringify",
     "to_json_value",
+    "to_plain_json",
 ]
 
 #: Levels of nesting a decoded value may have. Meteor 1.9.3's server decodes
@@ -316,6 +318,37 @@ def _js_float(value: float) -> Any:
     return value
 
 
+def to_plain_json(value: Any) -> Any:
+    """What ``JSON.stringify`` makes of a decoded value, without EJSON's help.
+
+    Meteor writes an error's ``offendingMessage`` so: a Date becomes its ISO
+    text (an invalid one null), binary an object of its bytes by index, a
+    RegExp ``{}``, NaN and the infinities null.
+    """
+    return _rebuild(value, _plain_node)
+
+
+def _plain_node(value: Any) -> Node:
+    if isinstance(value, dict):
+        return _DICT, ((k, v) for k, v in value.items() if v is not UNDEFINED), None
+    if isinstance(value, list | tuple):
+        return _LIST, (None if v is UNDEFINED else v for v in value), None
+    if isinstance(value, float) and not math.isfinite(value):
+        return _LEAF, None, None
+    if isinstance(value, bool | int | float | str) or value is None:
+        return _LEAF, _to_json_leaf(value), None
+    if isinstance(value, datetime | JSDate):
+        ms = value.ms if isinstance(value, JSDate) else _to_json_leaf(value)["$date"]
+        return _LEAF, None if math.isnan(ms) else iso_string(ms), None
+    if isinstance(value, bytes | bytearray | memoryview):
+        return _LEAF, {str(i): byte for i, byte in enumerate(bytes(value))}, None
+    if isinstance(value, ObjectID):
+        return _LEAF, {"_str": value.hex}, None
+    if isinstance(value, RegExp):
+        return _LEAF, {}, None
+    return _LEAF, _to_json_leaf(value), None
+
+
 # -- JSON-compatible -> Python ------------------------------------------------
 
 
@@ -380,10 +413,12 @@ def _from_special(obj: dict[str, Any]) -> Any:
     if obj.keys() == {"$regexp", "$flags"}:
         return _regexp(obj["$regexp"], obj["$flags"])
     if obj.keys() == {"$type", "$value"}:
-        custom = _types_by_name.get(obj["$type"])
+        name = obj["$type"]
+        custom = _types_by_name.get(name) if isinstance(name, str) else None
         if custom is None:
             raise ProtocolError(
-                "Parse error", detail=f"Custom EJSON type {obj['$type']} is not defined"
+                "Parse error",
+                detail=f"Custom EJSON type {to_string(name)} is not defined",
             )
         try:
             return custom.from_json(obj["$value"])
@@ -434,9 +469,18 @@ def _base64_decode(text: Any) -> bytes:
         return base64.b64decode(text, validate=True)  # the usual, canonical case
     except (binascii.Error, ValueError):
         pass
+    if not text.isascii():  # JavaScript counts UTF-16 units: astral ones are two
+        text = "".join(c if ord(c) < 0x10000 else "\0\0" for c in text)
     size = len(text) * 3 // 4 - (text[-1:] == "=") - (text[-2:] == "==")
-    out = bytearray()
-    one = two = three = 0
+    out = bytearray(max(size, 0))  # a zero-filled Uint8Array of that size
+    j = one = two = three = 0
+
+    def put(byte: int) -> None:
+        nonlocal j
+        if j < len(out):  # a typed array ignores writes past its end
+            out[j] = byte & 0xFF
+        j += 1
+
     for index, char in enumerate(text):
         # An unknown character reads as 0 (undefined in JavaScript), '=' as -1.
         value = -1 if char == "=" else _BASE64_VALUES.get(char)
@@ -447,14 +491,14 @@ def _base64_decode(text: Any) -> bytes:
         if step == 0:
             one = v << 2
         elif step == 1:
-            out.append((one | v >> 4) & 0xFF)
+            put(one | v >> 4)
             two = (v & 0x0F) << 4
         elif step == 2 and value is not None and value >= 0:
-            out.append((two | v >> 2) & 0xFF)
+            put(two | v >> 2)
             three = (v & 0x03) << 6
         elif step == 3 and value is not None and value >= 0:
-            out.append((three | v) & 0xFF)
-    return bytes(out[: max(size, 0)])
+            put(three | v)
+    return bytes(out)
 
 
 _BASE64_VALUES = {

@@ -26,6 +26,7 @@ __all__ = [
     "MAX_TIME_MS",
     "UNDEFINED",
     "date_parse",
+    "iso_string",
     "regexp_error",
     "time_clip",
     "to_number",
@@ -58,7 +59,9 @@ def to_number(x: Any) -> float:
         return 0
     if isinstance(x, bool):
         return 1 if x else 0
-    if isinstance(x, int | float):
+    if isinstance(x, int):  # every JavaScript number is a double
+        return x if abs(x) <= 2**53 else float(x)
+    if isinstance(x, float):
         return x
     if isinstance(x, str):
         text = x.strip()
@@ -87,9 +90,10 @@ def to_string(x: Any) -> str:
         return "null"
     if isinstance(x, bool):
         return "true" if x else "false"
-    if isinstance(x, int):
+    if isinstance(x, int) and abs(x) <= 2**53:
         return str(x)
-    if isinstance(x, float):
+    if isinstance(x, int | float):  # past 2**53 an integer is a double too
+        x = float(x)
         if math.isnan(x):
             return "NaN"
         if math.isinf(x):
@@ -173,6 +177,33 @@ def _iso_ms(match: re.Match[str]) -> float:
         sign = -1 if zone[0] == "+" else 1
         total += sign * (int(zone[1:3]) * 60 + int(zone[4:6])) * 60_000
     return time_clip(total)
+
+
+def iso_string(ms: float) -> str:
+    """``Date#toISOString`` for a valid time value (years past 9999 expanded)."""
+    days, rest = divmod(int(ms), 86_400_000)
+    year, month, day = _civil_from_days(days)
+    hours, rest = divmod(rest, 3_600_000)
+    minutes, rest = divmod(rest, 60_000)
+    seconds, millis = divmod(rest, 1000)
+    year_text = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+07d}"
+    return (
+        f"{year_text}-{month:02d}-{day:02d}"
+        f"T{hours:02d}:{minutes:02d}:{seconds:02d}.{millis:03d}Z"
+    )
+
+
+def _civil_from_days(days: int) -> tuple[int, int, int]:
+    # The inverse of _days_from_civil (Howard Hinnant's algorithm).
+    days += 719468
+    era = (days if days >= 0 else days - 146096) // 146097
+    doe = days - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = mp + (3 if mp < 10 else -9)
+    return yoe + era * 400 + (month <= 2), month, day
 
 
 def _days_from_civil(year: int, month: int, day: int) -> int:

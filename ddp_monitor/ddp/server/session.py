@@ -34,7 +34,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ddp_monitor.ddp import messages
-from ddp_monitor.ddp.ejson import UNDEFINED, to_json_value
+from ddp_monitor.ddp.ejson import UNDEFINED, to_json_value, to_plain_json
 from ddp_monitor.ddp.errors import ProtocolError, meteor_error_dict
 from ddp_monitor.ddp.heartbeat import (
     SERVER_INTERVAL,
@@ -415,6 +415,10 @@ class ServerSession:
             self._events.append(SubscriptionStopped(sub_id))
             if self._blocker is sub:  # stopped while its handler still runs
                 self._blocker = None
+        if sub_id and sub_id is not UNDEFINED and not isinstance(sub_id, str):
+            # stringifyDDP throws "Message id is not a string": Meteor sends no
+            # nosub (and its queue stalls for good; ours goes on).
+            return
         payload: dict[str, Any] = {"msg": "nosub"}
         if sub_id is not UNDEFINED:  # JSON.stringify drops an undefined id
             payload["id"] = sub_id
@@ -425,9 +429,9 @@ class ServerSession:
     def _send_error(self, reason: str, offending: Any, text: str | None) -> None:
         payload: dict[str, Any] = {"msg": "error", "reason": reason}
         if offending is not None:
-            # Meteor re-stringifies the parsed message; fields/params/result
-            # were EJSON-decoded, so encode them back.
-            payload["offendingMessage"] = to_json_value(offending)
+            # Meteor's stringifyDDP turns only the error's own fields back
+            # into EJSON: the offending message, decoded, is JSON.stringify'd.
+            payload["offendingMessage"] = to_plain_json(offending)
         frame = dumps(payload)
         self._outbox.append(frame)
         self._events.append(

@@ -237,6 +237,8 @@ class SocketDriver:
         self.session.close("internal error")
         self.session.events()  # nothing of this session runs any more
         self.session.messages_to_send()
+        self._close_after_flush = True  # the writer ends; run() can return
+        self._wake.set()
         self.ws.transport.abort()
         self.loop.call_soon(self._finish_close)
 

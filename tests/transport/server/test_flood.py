@@ -9,7 +9,6 @@ not disturb a normal client, and must leave nothing behind.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -20,6 +19,7 @@ from ddp_monitor.demo.server import create_demo_server
 from ddp_monitor.transport.server import callbacks
 from ddp_monitor.transport.server.ddp_server import DDPServer
 from tests.timeouts import TIMEOUT
+from tests.waits import eventually
 from tests.wire import WireClient, is_close
 
 pytestmark = pytest.mark.asyncio
@@ -29,17 +29,6 @@ SILENT = 300
 GARBAGE = 20
 GARBAGE_FRAMES = 2000
 CALLS = 40
-
-
-async def eventually(condition: Callable[[], bool]) -> None:
-    """Yield to the loop until ``condition()`` holds (bounded by TIMEOUT).
-
-    A socket that never had a session has no close event to await: the server
-    drops it in the same turn its handler ends, just after the client saw it.
-    """
-    async with asyncio.timeout(TIMEOUT):
-        while not condition():  # noqa: ASYNC110 (nothing to await, see above)
-            await asyncio.sleep(0.005)
 
 
 async def closed_by_server(ws: ClientConnection) -> int | None:
