@@ -44,7 +44,7 @@ from ddp_monitor.transport.server.handle import ConnectionHandle
 from ddp_monitor.transport.server.ports import PublishHandler, ServerPort
 from ddp_monitor.transport.wiretap import Direction, Frame
 
-__all__ = ["RECENT_FRAME_CHARS", "SocketDriver"]
+__all__ = ["RECENT_FRAME_CHARS", "DeadlineConnection", "SocketDriver"]
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +90,30 @@ async def _send_each(ws: ServerConnection, frames: list[str]) -> None:
                     protocol.send_text(text.encode())
             else:
                 ws.transport.write(b"".join(_text_frame(t.encode()) for t in chunk))
+
+
+class DeadlineConnection(ServerConnection):
+    """websockets' server connection, holding to its close deadline by itself.
+
+    When a peer's frame makes websockets fail the connection (too big, not
+    UTF-8, a protocol error) it sends its close frame and half-closes, then
+    waits for the peer, and nothing enforces ``close_timeout`` until someone
+    sends again: a silent peer kept the socket until our next heartbeat or the
+    45 s websocket timeout. Here the deadline it sets is a timer.
+    """
+
+    _deadline_timer: asyncio.TimerHandle | None = None
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.close_deadline is not None and self._deadline_timer is None:
+            self._deadline_timer = self.loop.call_at(
+                self.close_deadline, self._close_deadline_passed
+            )
+
+    def _close_deadline_passed(self) -> None:
+        if self.protocol.state is not State.CLOSED:
+            self.transport.abort()
 
 
 class SocketDriver:

@@ -34,7 +34,7 @@ from ddp_monitor.ddp.heartbeat import SERVER_INTERVAL, SERVER_TIMEOUT
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, parse_forwarded_count
 from ddp_monitor.transport.server import sockjs
 from ddp_monitor.transport.server.callbacks import call_hook
-from ddp_monitor.transport.server.connection import SocketDriver
+from ddp_monitor.transport.server.connection import DeadlineConnection, SocketDriver
 from ddp_monitor.transport.server.context import MethodInvocation, Subscription
 from ddp_monitor.transport.server.handle import ConnectionHandle
 from ddp_monitor.transport.server.ports import MethodHandler, PublishHandler, Pumped
@@ -277,6 +277,7 @@ class DDPServer:
             ping_interval=None,  # DDP has its own heartbeats; sockjs's are per socket
             server_header=None,
             close_timeout=CLOSE_TIMEOUT,
+            create_connection=DeadlineConnection,
             backlog=LISTEN_BACKLOG,
         )
 
