@@ -37,6 +37,7 @@ __all__ = [
     "Changed",
     "Connect",
     "Connected",
+    "Disconnect",
     "ErrorMessage",
     "Failed",
     "Message",
@@ -64,11 +65,23 @@ SUPPORTED_VERSIONS: tuple[str, ...] = ("1", "pre2", "pre1")
 
 @dataclass(frozen=True, slots=True)
 class Connect:
-    """C→S. ``version``/``support`` stay as sent: the server answers odd ones with ``failed``."""
+    """C→S. ``version``/``support`` stay as sent: the server answers odd ones with ``failed``.
+
+    ``session`` is the last session's id (Meteor's ``_lastSessionId``);
+    ``received_count`` (``receivedCount``, session resumption) how many of its
+    messages other than ping/pong the client received. A server without
+    resumption ignores both.
+    """
 
     version: Any
     support: Any
     session: str | None = None
+    received_count: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disconnect:
+    """C→S, session resumption: the client leaves on purpose; end the session now."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +210,7 @@ class ServerId:
 
 Message = (
     Connect
+    | Disconnect
     | Connected
     | Failed
     | Ping
@@ -337,7 +351,10 @@ def _changed(raw: dict[str, Any]) -> Changed:
 
 
 _BUILDERS: dict[str, Callable[[dict[str, Any]], Message]] = {
-    "connect": lambda r: Connect(r.get("version"), r.get("support"), r.get("session")),
+    "connect": lambda r: Connect(
+        r.get("version"), r.get("support"), r.get("session"), r.get("receivedCount")
+    ),
+    "disconnect": lambda r: Disconnect(),
     "connected": lambda r: Connected(_str(r, "session")),
     "failed": lambda r: Failed(_str(r, "version")),
     "ping": lambda r: Ping(_opt_str(r, "id")),
@@ -431,13 +448,17 @@ def to_wire(msg: Message) -> dict[str, Any]:
             if id_ is not None:
                 wire["id"] = id_
             return wire
-        case Connect(version, support, session):
+        case Connect(version, support, session, received_count):
             wire = {"msg": "connect"}
             if session is not None:
                 wire["session"] = session
+            if received_count is not None:
+                wire["receivedCount"] = received_count
             wire["version"] = version
             wire["support"] = support
             return wire
+        case Disconnect():
+            return {"msg": "disconnect"}
         case Connected(session):
             return {"msg": "connected", "session": session}
         case Failed(version):

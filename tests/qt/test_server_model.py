@@ -169,7 +169,8 @@ def test_many_connections_arrive_in_few_batches(
             adaptor.connections_flushed.connect(lambda o, c, x: batches.append(len(o)))
             sockets = await asyncio.gather(*(_raw(server.url) for _ in range(50)))
             await _rows(model, 50)
-            for ws in sockets:
+            for ws in sockets:  # leaving on purpose: no grace period
+                await ws.send('{"msg":"disconnect"}')
                 await ws.close()
             await _rows(model, 0)
             await adaptor.close()

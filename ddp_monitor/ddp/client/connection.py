@@ -27,6 +27,17 @@ Meteor behaviour kept, and the few differences:
   call made afterwards completes at once the same way.
 - ``session``/``version`` keep the last session's values after a loss (they
   are Meteor's ``_lastSessionId`` / ``_version``).
+
+Session resumption (Meteor's newest ``ddp-client``, pull request #14051; on
+unless ``resume=False``): the client counts the server's frames other than
+ping/pong and the handshake answers, and a reconnect's ``connect`` carries
+``session`` and ``receivedCount``. Everything else at the reset is Meteor's
+``onReset`` as before (calls and subs re-sent, ``on_reconnect`` run), since
+the outcome is not known yet. A ``connected`` with the same session id is a
+resumption: no store reset, no subscription revival, the server replays what
+the client missed and runs no re-sent call twice. A deliberate
+``disconnect()``/``close()`` first says ``disconnect`` so the server ends the
+session at once. Servers without resumption ignore both fields and the frame.
 """
 
 from __future__ import annotations
@@ -86,6 +97,7 @@ from ddp_monitor.ddp.messages import (
     Changed,
     Connect,
     Connected,
+    Disconnect,
     ErrorMessage,
     Failed,
     Message,
@@ -109,6 +121,9 @@ from ddp_monitor.ddp.messages import (
 __all__ = ["ClientConnection", "MethodCall"]
 
 _PING = serialize(Ping())
+_DISCONNECT = serialize(Disconnect())
+# Frames the resumption count leaves out: the handshake and the heartbeat.
+_UNCOUNTED = frozenset({"ping", "pong", "connected", "failed"})
 _ADDS = (Added, AddedBefore)
 # What Meteor's client store throws (packages/mongo/collection.js update());
 # here the data stays sane (an add of a present document changes it, a change
@@ -140,6 +155,7 @@ class ClientConnection:
         rng: Callable[[], float] = random.random,
         new_id: Callable[[], str] = random_id,
         new_seed: Callable[[], str] = random_hex,
+        resume: bool = True,
     ) -> None:
         self._events: list[Event] = []
         self._out: list[str] = []
@@ -173,6 +189,9 @@ class ClientConnection:
         self._new_id = new_id
         self._new_seed = new_seed
         self._invocation: MethodInvocation | None = None
+        self._resume = resume
+        #: the session's frames received so far (``receivedCount``)
+        self.received_count = 0
         #: Meteor's ``_lastSessionId`` and ``_version``
         self.session: str | None = None
         self.version: str | None = None
@@ -236,7 +255,9 @@ class ClientConnection:
         self._transport_open = True
         version = self._version_suggestion or self._supported[0]
         self._version_suggestion = version
-        self._send(serialize(Connect(version, list(self._supported), self.session)))
+        count = self.received_count if self._resume and self.session else None
+        connect = Connect(version, list(self._supported), self.session, count)
+        self._send(serialize(connect))
         self._methods.reset(self.on_reconnect)
         # Subs last, so they take effect after the hooks' calls (LC onReset).
         for sub_id, sub in self._subscriptions.items():
@@ -255,12 +276,14 @@ class ClientConnection:
             self._heartbeat.message_received()
         try:
             raw = decode(text)
+            kind = raw.get("msg") if type(raw) is dict else None
+            if kind is not None and kind not in _UNCOUNTED:
+                self.received_count += 1
             # Hot path (a subscription's initial flood): a well-formed `added`
             # with nothing buffering and no stub snapshots goes straight to the
             # store, skipping the message value. Anything else takes from_dict.
             if (
-                type(raw) is dict
-                and raw.get("msg") == "added"
+                kind == "added"
                 and not self._server_docs.docs
                 and not self._subs_being_revived
                 and not self._methods.blocking_quiescence
@@ -412,11 +435,13 @@ class ClientConnection:
         self._machine.reconnect(now)
 
     def disconnect(self, now: float) -> None:
+        self._say_goodbye()
         if self._machine.has_socket:
             self._events.append(TransportLost(None, local=True))
         self._machine.disconnect()
 
     def close(self, now: float) -> None:
+        self._say_goodbye()
         if self._machine.has_socket:
             self._events.append(TransportLost(None, local=True))
         self._fail_permanently(None, ConnectionLost("the connection was closed"))
@@ -459,6 +484,11 @@ class ClientConnection:
             return True
         return False
 
+    def _say_goodbye(self) -> None:
+        """Leaving on purpose: a resumable server ends the session now."""
+        if self._resume and self._handshake_done:
+            self._send(_DISCONNECT)
+
     def _send_method(self, invoker: MethodInvoker) -> None:
         if self._send(invoker.message):
             self._events.append(
@@ -473,14 +503,19 @@ class ClientConnection:
             self._heartbeat = Heartbeat(
                 self._heartbeat_interval, self._heartbeat_timeout, now
             )
-        if self.session is not None:
-            self._reset_stores = True
-        resumed = self.session == msg.session  # never with a Meteor server
+        previous = self.session
         self.session = msg.session
         self._handshake_done = True
-        self._events.append(HandshakeCompleted(msg.session, self.version or ""))
-        if resumed:
+        if previous is not None and previous == msg.session:
+            self._resumed(previous)
             return
+        self._events.append(
+            HandshakeCompleted(msg.session, self.version or "", False, previous)
+        )
+        self.received_count = 0
+        self._methods.new_session()
+        if previous is not None:
+            self._reset_stores = True
         if self._reset_stores:
             self._server_docs.reset()
         self._after_update = []
@@ -499,6 +534,16 @@ class ClientConnection:
                 self.store.reconcile(Store())
                 self._reset_stores = False
             self._run_after_update()
+
+    def _resumed(self, session: str) -> None:
+        """The server kept the session: pick up where we left off (no reset)."""
+        self._events.append(
+            HandshakeCompleted(
+                session, self.version or "", True, session, self.received_count
+            )
+        )
+        self._methods.resumed()
+        self._flush_if_quiet()
 
     def _on_failed(self, msg: Failed, text: str, now: float) -> None:
         if msg.version in self._supported:
@@ -562,6 +607,10 @@ class ClientConnection:
             self._subs_being_revived.difference_update(msg.subs)
         elif isinstance(msg, Updated):
             self._methods.blocking_quiescence.difference_update(msg.methods)
+        self._flush_if_quiet()
+
+    def _flush_if_quiet(self) -> None:
+        """Quiescence reached: apply what was buffered, reconcile a reset."""
         if self._waiting_for_quiescence():
             return
         buffered, self._buffered = self._buffered, []
@@ -615,9 +664,12 @@ class ClientConnection:
     def _process_updated(self, method_id: str, text: str, store: Store) -> None:
         invoker = self._methods.invokers.get(method_id)
         if invoker is None:  # Meteor throws "No callback invoker for method"
+            if method_id in self._methods.abandoned:
+                return  # a no_retry call's late answer on a resumed session
             reason = f"No callback invoker for method {method_id}"
             self._events.append(BadMessageReceived(text, reason))
             return
+        invoker.updated = True
         self._server_docs.updated(method_id, store)
         self._when_flushed(partial(self._methods.data_visible, invoker))
 

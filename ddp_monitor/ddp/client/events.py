@@ -72,10 +72,19 @@ class PongReceived:
 
 @dataclass(frozen=True, slots=True)
 class HandshakeCompleted:
-    """DDP ``connected`` arrived (the status was CONNECTED since transport open)."""
+    """DDP ``connected`` arrived (the status was CONNECTED since transport open).
+
+    ``resumed``: the server handed the last session back (session
+    resumption): the store was not reset and the subscriptions went on; the
+    server replays what came after the client's ``received_count`` frames.
+    ``previous_session`` is the session before this one (None at first).
+    """
 
     session: str
     version: str
+    resumed: bool = False
+    previous_session: str | None = None
+    received_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,11 @@ block unless it is a wait block; only block 0 is sent; a ``result`` is
 matched against block 0 only; a call completes (callback) when its result is
 in and its data is visible; block 0 is shifted, and the next block sent, when
 no invoker that was sent is left.
+
+Session resumption adds two facts per session: which calls' ``updated``
+came (a resumed server does not send it again for a re-sent call) and which
+``no_retry`` calls were failed at the reset (their late answers on a resumed
+session are dropped quietly: the caller already has its error).
 """
 
 from __future__ import annotations
@@ -68,6 +73,7 @@ class MethodInvoker:
         "params",
         "result",
         "sent_message",
+        "updated",
         "wait",
     )
 
@@ -90,6 +96,7 @@ class MethodInvoker:
         self.sent_message = False
         self.got_result = False
         self.data_visible = False
+        self.updated = False  # the server's `updated` for it came on this session
         self.result: Any = None
         self.error: MethodError | None = None
 
@@ -117,6 +124,8 @@ class MethodQueue:
         #: socket before ``connected``): all data is buffered until their
         #: ``updated``.
         self.blocking_quiescence: set[str] = set()
+        #: no_retry calls failed at a reset whose session may yet resume
+        self.abandoned: set[str] = set()
 
     def next_id(self) -> str:
         method_id = str(self._next_id)
@@ -147,6 +156,8 @@ class MethodQueue:
         self, method_id: str, result: Any, error: MethodError | None
     ) -> str | None:
         """``_livedata_result``; returns Meteor's complaint when it cannot match."""
+        if method_id in self.abandoned:
+            return None
         if not self.blocks:
             return "Received method result but no methods outstanding"
         block = self.blocks[0].methods
@@ -199,6 +210,7 @@ class MethodQueue:
             kept = []
             for invoker in self.blocks[0].methods:
                 if invoker.sent_message and invoker.no_retry:
+                    self.abandoned.add(invoker.method_id)
                     self.receive_result(invoker, None, no_retry_error())
                 else:
                     kept.append(invoker)
@@ -223,6 +235,28 @@ class MethodQueue:
                 if len(self.blocks) == 1:
                     self.send_message(invoker)
         self.blocks.extend(old_blocks)
+
+    def new_session(self) -> None:
+        """A new session: nothing the old one said about calls holds any more."""
+        self.abandoned.clear()
+        for invoker in self.invokers.values():
+            invoker.updated = False
+
+    def resumed(self) -> None:
+        """The session resumed: the server neither re-runs nor re-answers calls.
+
+        A re-sent call whose ``updated`` came before the drop has its data
+        visible again (the re-send had cleared it) and blocks no quiescence;
+        a no_retry call failed at the reset completes now, as it would at a
+        new session's quiescence.
+        """
+        for invoker in list(self.invokers.values()):
+            if invoker.updated:
+                self.blocking_quiescence.discard(invoker.method_id)
+                if not invoker.data_visible:
+                    self.data_visible(invoker)
+            elif invoker.method_id in self.abandoned and invoker.got_result:
+                self.data_visible(invoker)
 
     def fail_all(self, error: DDPError) -> None:
         """The connection closed for good: every call completes with ``error``.

@@ -4,7 +4,8 @@
 publication's documents and life), ``mergebox`` (what each client sees when
 subscriptions overlap) and ``events`` (what it asks its driver to do).
 ``forwarding`` holds the ``HTTP_FORWARDED_COUNT`` and header rules, and
-``collection`` an in-memory collection whose cursors publish live. Imports the
+``collection`` an in-memory collection whose cursors publish live;
+``resumption`` what a resumable session keeps of its output. Imports the
 shared ``ddp`` modules, never ``ddp.client``.
 """
 
@@ -17,7 +18,9 @@ from ddp_monitor.ddp.server.events import (
     CloseRequested,
     MessageReceived,
     MethodInvoked,
+    ResumeRequested,
     ServerEvent,
+    SessionResumed,
     SessionStarted,
     SubscriptionStarted,
     SubscriptionStopped,
@@ -35,9 +38,11 @@ __all__ = [
     "ForwardedRule",
     "MessageReceived",
     "MethodInvoked",
+    "ResumeRequested",
     "ServerEvent",
     "ServerSession",
     "ServerSubscription",
+    "SessionResumed",
     "SessionStarted",
     "SubscriptionStarted",
     "SubscriptionStopped",

@@ -16,7 +16,9 @@ __all__ = [
     "CloseRequested",
     "MessageReceived",
     "MethodInvoked",
+    "ResumeRequested",
     "ServerEvent",
+    "SessionResumed",
     "SessionStarted",
     "SubscriptionStarted",
     "SubscriptionStopped",
@@ -29,6 +31,28 @@ class SessionStarted:
 
     session: str
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class ResumeRequested:
+    """``connect`` asks for session ``session`` back, having ``received_count`` of its frames.
+
+    The session holds every later frame until the driver answers: the old
+    session's ``resume(...)`` with this one's ``hand_over()``, or this one's
+    ``resume_refused()`` (a new session, as without resumption).
+    """
+
+    session: str
+    received_count: int
+    version: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionResumed:
+    """A new socket took the session over: ``connected`` and ``replayed`` frames are queued."""
+
+    session: str
+    replayed: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,6 +105,8 @@ class CloseRequested:
 
 ServerEvent = (
     SessionStarted
+    | ResumeRequested
+    | SessionResumed
     | MessageReceived
     | MethodInvoked
     | SubscriptionStarted

@@ -22,9 +22,18 @@ connected"; anything before ``connect`` -> "Must connect first"; then
 ``ping``/``pong`` at once, and everything else through a FIFO where a method or
 publication blocks the next message until it finishes or unblocks.
 
+Session resumption (Meteor's newest ``ddp-server``, pull request #14051; on
+when ``disconnect_grace_period`` > 0): a ``connect`` carrying ``session`` and
+``receivedCount`` becomes ``ResumeRequested`` and the driver decides (the
+registry of sessions is the server's); a socket lost without a ``disconnect``
+message ``detach``es the session, which keeps running and holding its output
+(``resumption.SentFrames``) until a new socket ``resume``s it or the grace
+period ends; ``disconnect`` ends the session at once.
+
 Over 400 lines: the setUserId rerun shares the queue, the merge box and the
-ready gating with everything else here; a separate module would reach into
-all three.
+ready gating with everything else here, and resumption the outbox and the
+heartbeat; a separate module would reach into all of them (what resumption
+keeps of the output is in ``resumption``).
 """
 
 from __future__ import annotations
@@ -49,12 +58,18 @@ from ddp_monitor.ddp.server.events import (
     CloseRequested,
     MessageReceived,
     MethodInvoked,
+    ResumeRequested,
     ServerEvent,
+    SessionResumed,
     SessionStarted,
     SubscriptionStarted,
     SubscriptionStopped,
 )
 from ddp_monitor.ddp.server.mergebox import MergeBox
+from ddp_monitor.ddp.server.resumption import (
+    DEFAULT_MAX_MESSAGE_QUEUE_LENGTH,
+    SentFrames,
+)
 from ddp_monitor.ddp.server.subscription import ServerSubscription
 
 __all__ = ["ServerSession"]
@@ -69,6 +84,10 @@ class ServerSession:
         publications: names of the known publications.
         new_id: makes the session id (Random.id()).
         heartbeat_interval / heartbeat_timeout: seconds; 0 turns heartbeats off.
+        disconnect_grace_period: seconds a session outlives its socket for a
+            resumption; 0 (the default here) is Meteor before resumption.
+        max_message_queue_length: frames kept for a replay, and held at
+            most while detached.
     """
 
     def __init__(
@@ -80,6 +99,8 @@ class ServerSession:
         new_id: Callable[[], str] = random_id,
         heartbeat_interval: float = SERVER_INTERVAL,
         heartbeat_timeout: float = SERVER_TIMEOUT,
+        disconnect_grace_period: float = 0.0,
+        max_message_queue_length: int = DEFAULT_MAX_MESSAGE_QUEUE_LENGTH,
     ) -> None:
         self.id: str | None = None
         #: emit ``MessageReceived`` as each queued message runs (onMessage hooks)
@@ -107,11 +128,36 @@ class ServerSession:
         self._dont_start_new_universal_subs = False
         self._previous_box: MergeBox | None = None
         self.merge_box = MergeBox(self._send_data, dumps)
+        # Session resumption: None when off.
+        self.grace_period = disconnect_grace_period
+        self.sent_frames = (
+            SentFrames(max_message_queue_length)
+            if disconnect_grace_period > 0
+            else None
+        )
+        #: while no socket is attached: when the grace period ends
+        self.detached_until: float | None = None
+        self.resumptions = 0
+        self.frames_replayed = 0
+        self._unrecorded = 0  # leading outbox frames already in the history
+        self._held: list[str] | None = None  # frames after a resuming connect
+        self._pending_version = ""
+        # Method ids run in this session, newest last: after a resumption
+        # the client re-sends calls whose answer it has not seen.
+        self._method_ids: dict[str, None] = {}
 
     # -- driver API -----------------------------------------------------------
 
     def messages_to_send(self) -> list[str]:
         out, self._outbox[:] = self._outbox[:], []
+        sent = self.sent_frames
+        if sent is not None and out:
+            if self.detached_until is not None:
+                if not sent.held(out):
+                    self.close("more frames waited than max_message_queue_length")
+                return []
+            sent.sent(out[self._unrecorded :] if self._unrecorded else out)
+            self._unrecorded = 0
         self.messages_out += len(out)
         return out
 
@@ -125,9 +171,13 @@ class ServerSession:
         return out
 
     def next_deadline(self) -> float | None:
+        if self.detached_until is not None:
+            return self.detached_until
         return None if self._heartbeat is None else self._heartbeat.next_deadline()
 
     def handle_timer(self, now: float) -> None:
+        if self.detached_until is not None and now >= self.detached_until:
+            self.close("the disconnect grace period ended")
         if self._heartbeat is None or self.closed:
             return
         action = self._heartbeat.handle_timer(now)
@@ -139,6 +189,9 @@ class ServerSession:
     def receive_text(self, text: str, now: float) -> None:
         """One frame from the socket (Meteor's ``socket.on('data')``)."""
         if self.closed:
+            return
+        if self._held is not None:  # the driver has yet to answer ResumeRequested
+            self._held.append(text)
             return
         self.messages_in += 1
         try:
@@ -199,12 +252,68 @@ class ServerSession:
         if self.closed:
             return
         self.closed = True
+        self.detached_until = None
+        self.sent_frames = None  # nothing to replay any more
         self.merge_box.clear()
         self._previous_box = None
         self._pending_ready.clear()
         self._heartbeat = None
         self._queue.clear()
         self._events.append(CloseRequested(reason))
+
+    # -- session resumption ------------------------------------------------------
+
+    def detach(self, now: float) -> None:
+        """The socket is gone without a ``disconnect``: hold on, or end (no resumption)."""
+        if self.closed:
+            return
+        if self.sent_frames is None or self.id is None:
+            self.close("socket closed")
+            return
+        self.detached_until = now + self.grace_period
+        self._heartbeat = None
+
+    def resume(self, now: float, received_count: int, version: str) -> bool:
+        """A new socket asks for this session: queue ``connected`` and the replay.
+
+        False (nothing changes) when the session cannot serve it: ended, not
+        resumable, another version, or a count its history does not hold.
+        """
+        sent = self.sent_frames
+        if (
+            sent is None
+            or self.closed
+            or self.id is None
+            or version != self.version
+            or not sent.can_resume(received_count)
+        ):
+            return False
+        if self._outbox:  # made since the last pump: they follow the gap
+            sent.held(self._outbox)
+            self._outbox.clear()
+        replay = sent.replay(received_count)
+        self._outbox[:] = [messages.serialize(messages.Connected(self.id)), *replay]
+        self._unrecorded = len(self._outbox)
+        self.detached_until = None
+        if self.version != "pre1" and self._heartbeat_settings[0] > 0:
+            self._heartbeat = Heartbeat(*self._heartbeat_settings, now=now)
+        self.resumptions += 1
+        self.frames_replayed += len(replay)
+        self._events.append(SessionResumed(self.id, len(replay)))
+        return True
+
+    def hand_over(self) -> list[str]:
+        """This socket's connect resumed another session: the frames it held, and stop."""
+        held, self._held = self._held or [], None
+        self.closed = True  # silently: the socket now serves the other session
+        return held
+
+    def resume_refused(self, now: float) -> None:
+        """No session to resume: a new one, then the frames held meanwhile."""
+        held, self._held = self._held or [], None
+        self._start(self._pending_version, now)
+        for text in held:
+            self.receive_text(text, now)
 
     def deactivate_all(self) -> None:
         """Run every subscription's stop callbacks (after ``close``)."""
@@ -311,6 +420,20 @@ class ServerSession:
             self._outbox.append(messages.serialize(messages.Failed(chosen)))
             self.close("DDP version negotiation failed")
             return
+        session, count = raw.get("session"), raw.get("receivedCount")
+        if (
+            self.sent_frames is not None
+            and type(session) is str
+            and type(count) is int
+            and count >= 0
+        ):
+            self._held = []
+            self._pending_version = chosen
+            self._events.append(ResumeRequested(session, count, chosen))
+            return
+        self._start(chosen, now)
+
+    def _start(self, chosen: str, now: float) -> None:
         self.id = self._new_id()
         self.version = chosen
         if chosen != "pre1" and self._heartbeat_settings[0] > 0:
@@ -325,6 +448,12 @@ class ServerSession:
         if self.version != "pre1" and kind in ("ping", "pong"):
             if kind == "ping":
                 self._pong(raw)
+            return
+        if kind == "disconnect" and self.sent_frames is not None:
+            # The client leaves on purpose: no grace period, whatever is queued.
+            if self.report_messages:
+                self._events.append(MessageReceived(raw))
+            self.close("the client disconnected")
             return
         self._queue.append(raw)
         if self._blocker is None:
@@ -370,6 +499,10 @@ class ServerSession:
             self._send_error(exc.reason, raw, None)
             return
         assert isinstance(msg, messages.Method)
+        if self.sent_frames is not None:
+            if self.resumptions and msg.id in self._method_ids:
+                return  # answered (the replay has it) or still running
+            self._remember_method(msg.id)
         if not self._has_method(msg.method):
             error = meteor_error_dict(404, f"Method '{msg.method}' not found")
             self._outbox.append(
@@ -381,6 +514,13 @@ class ServerSession:
         self._events.append(
             MethodInvoked(msg.id, msg.method, msg.params, msg.random_seed)
         )
+
+    def _remember_method(self, method_id: str) -> None:
+        ids = self._method_ids
+        ids[method_id] = None
+        # A re-sent call's answer is at most a history away; keep a margin.
+        if len(ids) > 4 * (self.sent_frames.limit if self.sent_frames else 0):
+            del ids[next(iter(ids))]
 
     def _handle_sub(self, raw: dict[str, Any]) -> None:
         try:

@@ -107,6 +107,8 @@ class DDPClient:
             (Meteor's ``connection.onReconnect``); calls it makes go first.
         ssl: an ``ssl.SSLContext`` for ``wss://`` URLs (None: websockets'
             default, which verifies certificates).
+        resume: ask for session resumption after a drop (Meteor's newest
+            client; servers without it ignore the request).
         rng, new_id, supported_versions: injected into the core.
     """
 
@@ -126,6 +128,7 @@ class DDPClient:
         rng: Callable[[], float] = random.random,
         new_id: Callable[[], str] = random_id,
         supported_versions: Sequence[str] = SUPPORTED_VERSIONS,
+        resume: bool = True,
     ) -> None:
         self.url = to_websocket_url(url, rng=rng)
         self.compression = compression
@@ -140,6 +143,7 @@ class DDPClient:
             "supported_versions": supported_versions,
             "rng": rng,
             "new_id": new_id,
+            "resume": resume,
         }
         self._on_reconnect = on_reconnect
         self._stubs: dict[str, Callable[..., Any]] = {}

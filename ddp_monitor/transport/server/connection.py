@@ -13,6 +13,12 @@ ring of recent frames the server panel reads. Imports ``ddp``, websockets,
 After every call into the core, ``pump`` queues ``messages_to_send()`` for the
 writer task and dispatches ``events()`` until none are left (handlers may feed
 the core again), then keeps one ``DeadlineTimer`` at the heartbeat's deadline.
+
+Session resumption: the driver whose socket started a session owns it for
+good. When that socket is lost the session is detached and the driver stays
+(its timer ends the grace period); a later socket whose ``connect`` resumes it
+is ``adopt``ed: its own driver keeps reading it and forwards every frame to
+the owner, which writes to it. A replaced socket that is still open is closed.
 """
 
 from __future__ import annotations
@@ -92,6 +98,12 @@ async def _send_each(ws: ServerConnection, frames: list[str]) -> None:
                 ws.transport.write(b"".join(_text_frame(t.encode()) for t in chunk))
 
 
+def _closed_by_us(ws: ServerConnection) -> bool:
+    """This side started the closing handshake (the peer did not close first)."""
+    protocol = ws.protocol
+    return protocol.close_sent is not None and protocol.close_rcvd_then_sent is not True
+
+
 class DeadlineConnection(ServerConnection):
     """websockets' server connection, holding to its close deadline by itself.
 
@@ -130,6 +142,8 @@ class SocketDriver:
             publications=lambda name: server.publish_handler(name) is not None,
             heartbeat_interval=server.heartbeat_interval,
             heartbeat_timeout=server.heartbeat_timeout,
+            disconnect_grace_period=server.disconnect_grace_period,
+            max_message_queue_length=server.max_message_queue_length,
         )
         self.session.report_messages = server.reports_messages
         headers = ws.request.headers.raw_items() if ws.request else []
@@ -154,48 +168,112 @@ class SocketDriver:
         self._pump_scheduled = False
         self._writing = False
         self._websocket_timer: asyncio.TimerHandle | None = None
+        #: the socket is open and serves this driver's session
+        self.attached = True
+        #: who gets this socket's frames: this driver, or the one whose
+        #: session its ``connect`` resumed
+        self._owner: SocketDriver = self
 
     async def run(self) -> None:
+        """Serve this driver's socket until it closes."""
+        ws, sockjs_framed, wake = self.ws, self.sockjs, self._wake
         timeout = self.server.websocket_timeout
         if timeout > 0:
             self._websocket_timer = self.loop.call_later(
                 timeout, self._websocket_timed_out
             )
-        writer = asyncio.create_task(self._writer())
+        writer = asyncio.create_task(self._writer(ws, wake))
         heartbeat = (
-            asyncio.create_task(self._sockjs_heartbeat()) if self.sockjs else None
+            asyncio.create_task(self._sockjs_heartbeat(ws)) if sockjs_framed else None
         )
+        ended_here = True  # a frame we refused ends the session, not the peer
         try:
-            if self.sockjs:
-                await self.ws.send(sockjs.OPEN_FRAME)
-            async for frame in self.ws:
+            if sockjs_framed:
+                await ws.send(sockjs.OPEN_FRAME)
+            async for frame in ws:
                 text = (
                     frame
                     if isinstance(frame, str)
                     else frame.decode("utf-8", "replace")
                 )
+                owner = self._owner
                 try:
-                    if self.sockjs:
-                        if not self._receive_sockjs(text):
+                    if sockjs_framed:
+                        if not owner._receive_sockjs(text):
                             break
                     else:
-                        self._receive(text, self.loop.time())
+                        owner._receive(text, self.loop.time())
                 except Exception:
-                    self._fail("a frame could not be processed")
+                    owner._fail("a frame could not be processed")
                     break
-                self.pump()
+                owner.pump()
+            else:
+                ended_here = _closed_by_us(ws)
         except ConnectionClosed:
-            pass
+            ended_here = _closed_by_us(ws)
         finally:
-            self.session.close("socket closed")
-            self.pump()
-            self._wake.set()
+            if self._owner is not self:
+                self.attached = False  # this driver only forwarded the frames
+            self._owner.socket_lost(ws, ended_here)
+            wake.set()
             self._cancel_websocket_timeout()
             if heartbeat is not None:
                 heartbeat.cancel()
             with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
                 await writer
-            self._timer.cancel()
+
+    def socket_lost(self, ws: ServerConnection, ended_here: bool) -> None:
+        """``ws`` is gone: unless it was replaced, detach the session or end it.
+
+        Only a loss the peer caused (a close frame, a reset, silence) may be
+        resumed; a socket this server closed (a frame too big, broken
+        framing, a deadline) ends its session as before.
+        """
+        if ws is not self.ws or not self.attached:
+            return
+        self.attached = False
+        self._outq.clear()  # the history has it; a resumption replays it
+        self._queued_chars = 0
+        if ended_here:
+            self.session.close("socket closed")
+        else:
+            self.session.detach(self.loop.time())
+        self.pump()
+
+    def adopt(self, other: SocketDriver, received_count: int, version: str) -> bool:
+        """Serve the session over ``other``'s socket from now on, if it can resume.
+
+        The session queues ``connected`` and the replay; a socket of ours
+        still open is closed (a replacement takes over an active session).
+        """
+        if self.finished or not self.session.resume(
+            self.loop.time(), received_count, version
+        ):
+            return False
+        old, was_attached = self.ws, self.attached
+        self.ws, self.sockjs, self.attached = other.ws, other.sockjs, True
+        self._outq.clear()  # already in the history, and in the replay
+        self._queued_chars = 0
+        self._writing = False  # an old writer may be mid-batch on the old socket
+        self._wake = asyncio.Event()
+        spawn(self._writer(self.ws, self._wake))
+        if self.recent is not None and other.recent is not None:
+            self.recent.extend(other.recent)  # the `connect` that resumed it
+        if self.handle is not None:
+            self.handle.moved_to(other.peer_address, other.handle_transport)
+        if was_attached:
+            spawn(old.close(1000, "Replaced by a resumed socket"))
+        self.pump()
+        return True
+
+    def retire(self, reason: str) -> None:
+        """End the session now, attached or not (an invalid handoff, a stop)."""
+        self.session.close(reason)
+        self.pump()
+
+    @property
+    def handle_transport(self) -> str:
+        return "sockjs" if self.sockjs else "websocket"
 
     def _websocket_timed_out(self) -> None:
         # stream_server.js setWebsocketTimeout(45 * 1000): a socket that never
@@ -212,18 +290,18 @@ class SocketDriver:
             self._websocket_timer.cancel()
             self._websocket_timer = None
 
-    async def _sockjs_heartbeat(self) -> None:
+    async def _sockjs_heartbeat(self, ws: ServerConnection) -> None:
         # sockjs WebSocketReceiver.heartbeat: a WebSocket ping every
         # heartbeat_delay, close 3000 when its pong is 10 s late.
         with contextlib.suppress(ConnectionClosed):
             while True:
                 await asyncio.sleep(sockjs.HEARTBEAT_DELAY)
-                pong = await self.ws.ping()
+                pong = await ws.ping()
                 try:
                     async with asyncio.timeout(sockjs.HEARTBEAT_TIMEOUT):
                         await pong
                 except TimeoutError:
-                    await self.ws.close(3000, "No response from heartbeat")
+                    await ws.close(3000, "No response from heartbeat")
                     return
 
     def _receive_sockjs(self, text: str) -> bool:
@@ -335,6 +413,7 @@ class SocketDriver:
         if (
             self._outq
             or self._writing
+            or not self.attached
             or self.sockjs
             or ws.protocol.extensions
             or ws.protocol.state is not State.OPEN
@@ -354,7 +433,7 @@ class SocketDriver:
                     client_address=self.client_address,
                     http_headers=self.http_headers,
                     peer_address=self.peer_address,
-                    transport="sockjs" if self.sockjs else "websocket",
+                    transport=self.handle_transport,
                     recent=self.recent,
                     pump=self.pump,
                 )
@@ -362,7 +441,9 @@ class SocketDriver:
                 # then (in _handleConnect) the onConnection hooks.
                 for handler in list(self.server.universal_publications):
                     self.start_universal(handler)
-                self.server.connection_opened(self.handle)
+                self.server.connection_opened(self.handle, self)
+            case core.ResumeRequested(session_id, count, version):
+                self._resume(session_id, count, version)
             case core.MessageReceived(message):
                 if self.handle is not None:
                     self.server.message_received(self.handle, message)
@@ -378,6 +459,21 @@ class SocketDriver:
                 self._close_after_flush = True
                 self._wake.set()
                 self.loop.call_soon(self._finish_close)
+
+    def _resume(self, session_id: str, received_count: int, version: str) -> None:
+        """This socket's ``connect`` asks for a session: hand it over, or start anew."""
+        owner = self.server.session_owner(session_id)
+        now = self.loop.time()
+        if isinstance(owner, SocketDriver) and owner is not self:
+            if owner.adopt(self, received_count, version):
+                self._owner = owner
+                self._cancel_websocket_timeout()
+                for text in self.session.hand_over():
+                    owner._receive(text, now)
+                owner.pump()
+                return
+            owner.retire("an invalid resumption")  # Meteor retires the old session
+        self.session.resume_refused(now)
 
     def run_subscription(self, sub: ServerSubscription) -> Awaitable[None] | None:
         """Run a subscription's handler; an awaitable while a coroutine one runs."""
@@ -413,13 +509,15 @@ class SocketDriver:
             self.server.connection_closed(self.handle)
             self.handle.finish()
 
-    async def _writer(self) -> None:
-        ws = self.ws
+    async def _writer(self, ws: ServerConnection, wake: asyncio.Event) -> None:
+        """Write the queue to ``ws`` while it is this driver's socket."""
         while True:
-            await self._wake.wait()
-            self._wake.clear()
+            await wake.wait()
+            wake.clear()
+            if ws is not self.ws:
+                return  # replaced by a resumed socket
             self._writing = True  # frames must not overtake this batch
-            while self._outq:
+            while self._outq and ws is self.ws:
                 batch, self._outq = self._outq, []
                 self._queued_chars = 0
                 try:
@@ -433,7 +531,11 @@ class SocketDriver:
                     # A dropped client's traceback keeps this frame (and the
                     # batch it sends) alive in a reference cycle: empty it.
                     batch.clear()
+            if ws is not self.ws:
+                return
             self._writing = False
+            if not self.attached:
+                return  # lost: the session waits for a resumption, or ended
             if self._close_after_flush:
                 if self.sockjs:
                     await ws.send(sockjs.close_frame(1000, "Normal closure"))

@@ -32,12 +32,21 @@ from websockets.http11 import Request, Response
 
 from ddp_monitor.ddp.heartbeat import SERVER_INTERVAL, SERVER_TIMEOUT
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, parse_forwarded_count
+from ddp_monitor.ddp.server.resumption import (
+    DEFAULT_DISCONNECT_GRACE_PERIOD,
+    DEFAULT_MAX_MESSAGE_QUEUE_LENGTH,
+)
 from ddp_monitor.transport.server import sockjs
 from ddp_monitor.transport.server.callbacks import call_hook
 from ddp_monitor.transport.server.connection import DeadlineConnection, SocketDriver
 from ddp_monitor.transport.server.context import MethodInvocation, Subscription
 from ddp_monitor.transport.server.handle import ConnectionHandle
-from ddp_monitor.transport.server.ports import MethodHandler, PublishHandler, Pumped
+from ddp_monitor.transport.server.ports import (
+    MethodHandler,
+    PublishHandler,
+    Pumped,
+    SessionOwner,
+)
 
 __all__ = [
     "ConnectionChanged",
@@ -100,6 +109,8 @@ def _introspected(handle: ConnectionHandle) -> tuple[Any, ...]:
         handle.messages_out,
         tuple(handle.subscriptions.items()),
         handle.user_id,
+        handle.resumptions,
+        handle.detached,
     )
 
 
@@ -132,6 +143,11 @@ class DDPServer:
         max_queued_bytes: text waiting for a client that does not read; past
             it the socket is dropped (1008), so one stuck client cannot eat
             the server's memory.
+        disconnect_grace_period: seconds a session whose socket was lost
+            (not closed on purpose) waits for its client to resume it (Meteor's
+            ``disconnectGracePeriod``, 15 s); 0 turns session resumption off.
+        max_message_queue_length: frames a session keeps for a replay, and
+            holds at most while it waits (Meteor's ``maxMessageQueueLength``).
     """
 
     def __init__(
@@ -148,6 +164,8 @@ class DDPServer:
         recent_frames: int = DEFAULT_RECENT_FRAMES,
         websocket_timeout: float = DEFAULT_WEBSOCKET_TIMEOUT,
         max_queued_bytes: int = DEFAULT_MAX_QUEUED_BYTES,
+        disconnect_grace_period: float = DEFAULT_DISCONNECT_GRACE_PERIOD,
+        max_message_queue_length: int = DEFAULT_MAX_MESSAGE_QUEUE_LENGTH,
     ) -> None:
         self.host = host
         self._port = port
@@ -162,6 +180,8 @@ class DDPServer:
         self.recent_frames = recent_frames
         self.websocket_timeout = websocket_timeout
         self.max_queued_bytes = max_queued_bytes
+        self.disconnect_grace_period = disconnect_grace_period
+        self.max_message_queue_length = max_message_queue_length
         self._methods: dict[str, MethodHandler] = {}
         self._publications: dict[str, PublishHandler] = {}
         self._universal_publications: list[PublishHandler] = []
@@ -177,6 +197,8 @@ class DDPServer:
         self.reports_messages = False
         self._listeners: list[Callable[[ServerListenerEvent], Any]] = []
         self._connections: dict[str, ConnectionHandle] = {}
+        # Who runs each live session, with a socket or in its grace period.
+        self._owners: dict[str, SessionOwner] = {}
         # Insertion-ordered: oldest first, as ``connections``.
         self._drivers: dict[SocketDriver, None] = {}
         self._server: Server | None = None
@@ -206,10 +228,10 @@ class DDPServer:
         """
         if name is None:
             self._universal_publications.append(fn)
-            for driver in list(self._drivers):
-                if driver.handle is not None and not driver.finished:
-                    driver.start_universal(fn)
-                    driver.pump()
+            for owner in list(self._owners.values()):
+                if not owner.session.closed:
+                    owner.start_universal(fn)
+                    owner.pump()
             return
         if name in self._publications:
             raise ValueError(f"Ignoring duplicate publish named '{name}'")
@@ -235,6 +257,8 @@ class DDPServer:
             self.reports_messages = True
             for driver in self._drivers:
                 driver.session.report_messages = True
+            for owner in self._owners.values():
+                owner.session.report_messages = True
         return Hook(self._message_hooks, callback)
 
     def add_listener(self, fn: Callable[[ServerListenerEvent], Any]) -> Hook:
@@ -287,6 +311,9 @@ class DDPServer:
         self._server.close()
         await self._server.wait_closed()
         self._server = None
+        # Sessions waiting for a resumption end with the server.
+        for owner in list(self._owners.values()):
+            owner.retire("the server stopped")
 
     async def __aenter__(self) -> DDPServer:
         await self.start()
@@ -351,9 +378,10 @@ class DDPServer:
     def universal_publications(self) -> Sequence[PublishHandler]:
         return self._universal_publications
 
-    def connection_opened(self, handle: ConnectionHandle) -> None:
+    def connection_opened(self, handle: ConnectionHandle, owner: SessionOwner) -> None:
         """A session sent ``connected``: list it, then run the onConnection hooks."""
         self._connections[handle.id] = handle
+        self._owners[handle.id] = owner
         self._emit(ConnectionOpened(handle))
         # Meteor runs onConnection hooks after `connected`; a hook that closes
         # the connection stops the rest, and one that an earlier hook stopped
@@ -372,7 +400,11 @@ class DDPServer:
             if hook in self._message_hooks:
                 call_hook(hook, message, handle, name="onMessage")
 
+    def session_owner(self, session_id: str) -> SessionOwner | None:
+        return self._owners.get(session_id)
+
     def connection_closed(self, handle: ConnectionHandle) -> None:
+        self._owners.pop(handle.id, None)
         self._last_seen.pop(handle.id, None)
         self._changed.pop(handle, None)
         if self._connections.pop(handle.id, None) is not None:

@@ -34,7 +34,7 @@ class ConnectionHandle:
         peer_address: the TCP peer's address, whatever the headers say.
         forwarded_for: the ``X-Forwarded-For`` chain as received.
         connected_at: wall-clock seconds (``time.time()``) of ``connected``.
-        transport: ``"websocket"`` or ``"sockjs"``.
+        transport: ``"websocket"`` or ``"sockjs"`` (of the socket serving it now).
         version: the DDP version agreed in ``connect`` ("1", "pre2", "pre1").
         recent_frames: the last few DDP messages, oldest first (``Frame``:
             ``IN`` from the client, ``OUT`` to it); ``DDPServer(recent_frames=)``.
@@ -98,6 +98,33 @@ class ConnectionHandle:
     @property
     def user_id(self) -> str | None:
         return self._session.user_id
+
+    @property
+    def resumptions(self) -> int:
+        """How many times a new socket resumed this session."""
+        return self._session.resumptions
+
+    @property
+    def frames_replayed(self) -> int:
+        """Frames sent again at those resumptions (the client had missed them)."""
+        return self._session.frames_replayed
+
+    @property
+    def detached(self) -> bool:
+        """No socket serves the session: it waits for a resumption."""
+        return self._session.detached_until is not None
+
+    def grace_remaining(self) -> float | None:
+        """Seconds until a detached session ends (None while a socket serves it)."""
+        until = self._session.detached_until
+        if until is None:
+            return None
+        return max(0.0, until - asyncio.get_running_loop().time())
+
+    def moved_to(self, peer_address: str | None, transport: str) -> None:
+        """A resumed socket serves the session now (the id and headers stay)."""
+        self.peer_address = peer_address
+        self.transport = transport
 
     def close(self) -> None:
         """Close this client's connection; the client may reconnect (with a new id)."""

@@ -8,6 +8,8 @@ connection depend on these, not on each other's classes:
   that accepted its socket; ``DDPServer`` meets it with public members.
 - ``SessionDriver``: what a handler's ``this`` (``context``) and setUserId's
   rerun (``rerun``) need of the socket's driver; ``SocketDriver`` meets it.
+- ``SessionOwner``: what the server keeps of the driver that owns a session
+  (it outlives its socket while the session waits for a resumption).
 """
 
 from __future__ import annotations
@@ -21,7 +23,14 @@ from ddp_monitor.ddp.server.session import ServerSession
 from ddp_monitor.ddp.server.subscription import ServerSubscription
 from ddp_monitor.transport.server.handle import ConnectionHandle
 
-__all__ = ["MethodHandler", "PublishHandler", "Pumped", "ServerPort", "SessionDriver"]
+__all__ = [
+    "MethodHandler",
+    "PublishHandler",
+    "Pumped",
+    "ServerPort",
+    "SessionDriver",
+    "SessionOwner",
+]
 
 #: ``fn(invocation, *params)``: returns the result, or an awaitable of it.
 MethodHandler = Callable[..., Any]
@@ -35,11 +44,28 @@ class Pumped(Protocol):
     def pump(self) -> None: ...
 
 
+class SessionOwner(Protocol):
+    """The driver that owns a session, whichever socket serves it now."""
+
+    @property
+    def session(self) -> ServerSession: ...
+
+    def pump(self) -> None: ...
+
+    def start_universal(self, handler: PublishHandler) -> None: ...
+
+    def retire(self, reason: str) -> None:
+        """End the session now (its onClose callbacks run), socket or not."""
+
+
 class ServerPort(Protocol):
     """What a socket's driver reads and reports to its server (``DDPServer``)."""
 
     heartbeat_interval: float
     heartbeat_timeout: float
+    #: seconds a session outlives its socket for a resumption (0: never)
+    disconnect_grace_period: float
+    max_message_queue_length: int
     forwarded_count: int
     forwarded_rule: ForwardedRule
     recent_frames: int
@@ -57,7 +83,12 @@ class ServerPort(Protocol):
 
     def request_pump(self, driver: Pumped) -> None: ...
 
-    def connection_opened(self, handle: ConnectionHandle) -> None: ...
+    def connection_opened(
+        self, handle: ConnectionHandle, owner: SessionOwner
+    ) -> None: ...
+
+    def session_owner(self, session_id: str) -> SessionOwner | None:
+        """The live session ``session_id`` (attached or in its grace period)."""
 
     def connection_active(self, handle: ConnectionHandle) -> None: ...
 

@@ -174,7 +174,7 @@ def test_calls_made_offline_go_out_on_reconnect() -> None:
     pair.client.disconnect(1.0)
     pair.client.apply("a", [], 1.0)
     pair.client.apply("b", [], 1.0)
-    assert pair.sent() == []
+    assert pair.sent() == [{"msg": "disconnect"}]
     assert pair.take(MethodSent) == []
     pair.client.reconnect(2.0)
     frames = pair.open()

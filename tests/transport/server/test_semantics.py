@@ -151,6 +151,7 @@ async def test_on_message_sees_each_message_before_it_runs(
         ("sub", []),
         ("method", [when]),
         ("method", [2]),
+        ("disconnect", None),  # the client leaves on purpose (session resumption)
     ]
     assert {c for _, _, c in seen} == {session}
     assert caplog.text.count("Exception in onMessage callback") == 2

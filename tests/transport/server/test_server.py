@@ -143,6 +143,7 @@ async def test_on_close_after_publication_stop_callbacks(server: DDPServer) -> N
         await ddp_connect(ws)
         await send(ws, {"msg": "sub", "id": "w", "name": "watched", "params": []})
         await until(ws, "ready")
+        await send(ws, {"msg": "disconnect"})  # leaving on purpose: no grace period
     async with asyncio.timeout(TIMEOUT):
         await done.wait()
     assert order == ["sub stopped", "connection closed"]
@@ -157,6 +158,7 @@ async def test_on_close_registered_late_still_runs(server: DDPServer) -> None:
     server.add_listener(lambda e: gone.set() if isinstance(e, Closed) else None)
     async with connect(server.url) as ws:
         await ddp_connect(ws)
+        await send(ws, {"msg": "disconnect"})
     async with asyncio.timeout(TIMEOUT):
         await gone.wait()
     called = asyncio.Event()
