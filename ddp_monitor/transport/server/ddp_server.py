@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -33,11 +33,13 @@ from websockets.http11 import Request, Response
 from ddp_monitor.ddp.heartbeat import SERVER_INTERVAL, SERVER_TIMEOUT
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, parse_forwarded_count
 from ddp_monitor.transport.server import sockjs
-from ddp_monitor.transport.server.callbacks import call_hook
+from ddp_monitor.transport.server.callbacks import call_hook, spawn
 from ddp_monitor.transport.server.connection import SocketDriver
 from ddp_monitor.transport.server.context import MethodInvocation, Subscription
 from ddp_monitor.transport.server.handle import ConnectionHandle
+from ddp_monitor.transport.server.http_door import front_door
 from ddp_monitor.transport.server.ports import MethodHandler, PublishHandler, Pumped
+from ddp_monitor.transport.server.sockjs_polling import PollingSocket, SockJSPolling
 
 __all__ = [
     "ConnectionChanged",
@@ -170,6 +172,9 @@ class DDPServer:
         # Insertion-ordered: oldest first, as ``connections``.
         self._drivers: dict[SocketDriver, None] = {}
         self._server: Server | None = None
+        # SockJS's polling transports (xhr, jsonp), which Meteor's browser
+        # client falls back to without WebSocket; served by the front door.
+        self._polling = SockJSPolling(self._handle_polling)
 
     # -- application API ------------------------------------------------------
 
@@ -242,11 +247,13 @@ class DDPServer:
             max_size=self.max_message_size,
             ping_interval=None,  # DDP has its own heartbeats; sockjs's are per socket
             server_header=None,
+            create_connection=front_door(self._polling.route, self._process_request),
         )
 
     async def stop(self) -> None:
         if self._server is None:
             return
+        self._polling.close_all()
         self._server.close()
         await self._server.wait_closed()
         self._server = None
@@ -293,6 +300,14 @@ class DDPServer:
         driver = SocketDriver(
             self, ws, sockjs_framed=bool(sockjs.SESSION_PATH.fullmatch(path))
         )
+        await self._run_driver(driver)
+
+    def _handle_polling(self, socket: PollingSocket) -> None:
+        # A polling session quacks like a SockJS websocket (see sockjs_polling).
+        driver = SocketDriver(self, cast(ServerConnection, socket), sockjs_framed=True)
+        spawn(self._run_driver(driver))
+
+    async def _run_driver(self, driver: SocketDriver) -> None:
         self._drivers[driver] = None
         try:
             await driver.run()

@@ -1,0 +1,467 @@
+"""SockJS's polling transports, as sockjs-node 0.3.19 serves them behind Meteor.
+
+Owns ``SockJSPolling`` (the session registry and the routes of
+``xhr-polling``/``xdr-polling`` (``/xhr``, ``/xhr_send``), ``jsonp-polling``
+(``/jsonp``, ``/jsonp_send``) and the ``iframe.html`` page that
+``iframe-xhr-polling`` loads) and ``PollingSocket`` (one session). Imports
+asyncio, ``sockjs`` (framing) and ``http_door`` (requests, bodies, answers).
+Copies ``lib/transport.js`` (``Session``: send buffer, ``o`` on the first
+poll, ``c`` after close, ``disconnect_delay``, ``heartbeat_delay``),
+``lib/trans-xhr.js``, ``lib/trans-jsonp.js``, ``lib/iframe.js`` and the
+``xhr_cors``/``h_no_cache``/``cache_for`` filters of ``lib/webjs.js``.
+
+A ``PollingSocket`` looks to its reader like a websocket carrying SockJS
+frames (``send('a[...]')``, ``close()``, ``async for`` over the client's
+``[...]`` payloads), so ``DDPServer``'s socket driver and the proxy's relay
+run over it as over SockJS's websocket transport: one SockJS implementation
+for both. Each poll takes one frame (``max_response_size = 1``); messages
+sent while no poll is open wait in the send buffer and leave as one
+``a[...]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from email.utils import formatdate
+from typing import Any
+from urllib.parse import parse_qs
+
+from websockets.http11 import Request
+
+from ddp_monitor.transport.server import sockjs
+from ddp_monitor.transport.server.http_door import (
+    HttpHandler,
+    HttpRequest,
+    read_body,
+    write_response,
+)
+
+__all__ = [
+    "DISCONNECT_DELAY",
+    "POLLING_PATH",
+    "PollingSocket",
+    "SockJSPolling",
+]
+
+#: stream_server.js: disconnect_delay 60 s, heartbeat_delay 45 s.
+DISCONNECT_DELAY = 60.0
+#: Meteor's sockjs_url is sockjs-node's default (iframe.html loads it).
+SOCKJS_URL = "https://cdn.jsdelivr.net/sockjs/1/sockjs.min.js"
+#: sockjs.js generate_dispatcher ``t()``: server and session ids have no dot.
+POLLING_PATH = re.compile(r"/sockjs/([^/.]+)/([^/.]+)/(xhr|xhr_send|jsonp|jsonp_send)")
+IFRAME_PATH = re.compile(r"/sockjs/iframe[0-9\-.a-z_]*\.html")
+_JSONP_CALLBACK = re.compile(r"[a-zA-Z0-9\-_.]{1,32}")
+_YEAR = 365 * 24 * 60 * 60
+
+_IFRAME = (
+    '<!DOCTYPE html>\n<html>\n<head>\n  <meta http-equiv="X-UA-Compatible" content="IE=edge" />\n'
+    '  <meta http-equiv="Content-Type" content="text/html; charset=UTF-8" />\n'
+    f'  <script src="{SOCKJS_URL}"></script>\n  <script>\n    document.domain = document.domain;\n'
+    "    SockJS.bootstrap_iframe();\n  </script>\n</head>\n<body>\n  <h2>Don't panic!</h2>\n"
+    "  <p>This is a SockJS hidden iframe. It's used for cross domain magic.</p>\n</body>\n</html>"
+)
+
+
+class PollingSocket:
+    """One SockJS session whose frames travel in polling requests.
+
+    The part of websockets' ``ServerConnection`` a SockJS reader uses:
+    ``request`` (its headers), ``remote_address``, ``send(frame)``,
+    ``close()``, ``ping()``, ``transport.abort()`` and ``async for``.
+    """
+
+    def __init__(
+        self,
+        session_id: str,
+        request: HttpRequest,
+        protocol: str,
+        *,
+        disconnect_delay: float,
+        heartbeat_delay: float,
+        on_gone: Callable[[PollingSocket], None],
+    ) -> None:
+        self.id = session_id
+        self.request: Request = request.as_websockets_request()
+        self.remote_address = request.remote_address
+        self.protocol = protocol  # "xhr-polling", "jsonp-polling"
+        self.transport = self  # ``transport.abort()``: the client is gone
+        self._loop = asyncio.get_running_loop()
+        self._disconnect_delay = disconnect_delay
+        self._heartbeat_delay = heartbeat_delay
+        self._on_gone = on_gone
+        self._frames: list[str] = []  # the reader sends "o" first, as on a websocket
+        self._close_frame: str | None = None
+        self._incoming: asyncio.Queue[str | None] = asyncio.Queue()
+        self._poll: asyncio.Future[None] | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self.gone = False
+        self._arm_disconnect()
+
+    # -- what a SockJS reader calls ------------------------------------------------
+
+    async def send(self, frame: str) -> None:
+        """Queue one SockJS frame for the next poll (``a`` frames merge)."""
+        self.push(frame)
+
+    def push(self, frame: str) -> None:
+        """``send`` without waiting: the frame is queued at once."""
+        if self.gone or self._close_frame is not None:
+            return
+        if frame.startswith("c"):
+            self._close_frame = frame
+        elif (
+            frame.startswith("a[")
+            and self._frames
+            and self._frames[-1].startswith("a[")
+        ):
+            self._frames[-1] = self._frames[-1][:-1] + "," + frame[2:]
+        else:
+            self._frames.append(frame)
+        self._wake()
+
+    async def close(self, code: int = 1000, reason: str = "Normal closure") -> None:
+        """``Session.close``: later polls get the close frame until the session times out."""
+        if self._close_frame is None:
+            self._close_frame = sockjs.close_frame(code, reason)
+            self._wake()
+        self._incoming.put_nowait(None)
+
+    async def ping(self) -> asyncio.Future[None]:
+        # Polling sessions beat with ``h`` frames (below), not WebSocket pings.
+        done: asyncio.Future[None] = self._loop.create_future()
+        done.set_result(None)
+        return done
+
+    def abort(self) -> None:
+        """The client is gone: the session ends now (``didAbort``)."""
+        self._finish()
+
+    def __aiter__(self) -> AsyncIterator[str]:
+        return self
+
+    async def __anext__(self) -> str:
+        item = await self._incoming.get()
+        if item is None:
+            self._incoming.put_nowait(None)  # every later read ends too
+            raise StopAsyncIteration
+        return item
+
+    # -- what the routes call ---------------------------------------------------------
+
+    def received(self, payload: str) -> None:
+        """A ``xhr_send``/``jsonp_send`` body: a JSON array of messages."""
+        if not self.gone and self._close_frame is None:
+            self._incoming.put_nowait(payload)
+
+    async def poll(self, client_gone: asyncio.Future[None]) -> str | None:
+        """The frame for one poll request; None when the client went away first."""
+        if self._poll is not None:
+            return sockjs.close_frame(2010, "Another connection still open")
+        self._cancel_timer()
+        try:
+            if not self._frames and self._close_frame is None:
+                self._poll = self._loop.create_future()
+                done, _ = await asyncio.wait(
+                    [self._poll, client_gone],
+                    timeout=self._heartbeat_delay,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                if client_gone in done:
+                    self._finish()
+                    return None
+                if not done:
+                    return "h"
+            if self._frames:
+                return self._frames.pop(0)
+            return self._close_frame
+        finally:
+            self._poll = None
+            if not self.gone:
+                self._arm_disconnect()
+
+    # -- internals ----------------------------------------------------------------------
+
+    def _wake(self) -> None:
+        if self._poll is not None and not self._poll.done():
+            self._poll.set_result(None)
+
+    def _arm_disconnect(self) -> None:
+        self._cancel_timer()
+        self._timer = self._loop.call_later(self._disconnect_delay, self._finish)
+
+    def _cancel_timer(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _finish(self) -> None:
+        # Session.didTimeout: the connection ends ('close'), the id is free.
+        if self.gone:
+            return
+        self.gone = True
+        self._cancel_timer()
+        self._wake()
+        self._incoming.put_nowait(None)
+        self._on_gone(self)
+
+
+def _cors(request: HttpRequest) -> list[tuple[str, str]]:
+    """webjs.js ``xhr_cors``: the Origin echoed with credentials, else ``*``."""
+    origin = request.headers.get("Origin")
+    headers = [("Access-Control-Allow-Origin", origin or "*"), ("Vary", "Origin")]
+    if origin:
+        headers.append(("Access-Control-Allow-Credentials", "true"))
+    if asked := request.headers.get("Access-Control-Request-Headers"):
+        headers.append(("Access-Control-Allow-Headers", asked))
+    return headers
+
+
+_NO_CACHE = (
+    "Cache-Control",
+    "no-store, no-cache, no-transform, must-revalidate, max-age=0",
+)
+
+
+async def _client_gone(reader: asyncio.StreamReader) -> None:
+    """Resolves when the client closes its side (a held poll was abandoned)."""
+    with contextlib.suppress(Exception):
+        await reader.read(1)
+
+
+class SockJSPolling:
+    """The polling half of a SockJS endpoint: routes and live sessions.
+
+    Args:
+        on_session: called with each new ``PollingSocket`` (the server starts
+            a socket driver on it; the proxy, a relay).
+        disconnect_delay, heartbeat_delay: Meteor's 60 s and 45 s.
+    """
+
+    def __init__(
+        self,
+        on_session: Callable[[PollingSocket], Any],
+        *,
+        disconnect_delay: float = DISCONNECT_DELAY,
+        heartbeat_delay: float = sockjs.HEARTBEAT_DELAY,
+    ) -> None:
+        self._on_session = on_session
+        self.disconnect_delay = disconnect_delay
+        self.heartbeat_delay = heartbeat_delay
+        self.sessions: dict[str, PollingSocket] = {}
+
+    def route(self, request: HttpRequest) -> HttpHandler | None:
+        """The handler for a polling request, or None when it is not one."""
+        path = request.path
+        if request.method == "GET" and IFRAME_PATH.fullmatch(path):
+            return self._iframe
+        match = POLLING_PATH.fullmatch(path)
+        if match is None:
+            return None
+        kind = match.group(3)
+        if request.method == "OPTIONS" and kind in ("xhr", "xhr_send"):
+            return self._options
+        expected = "GET" if kind == "jsonp" else "POST"
+        if request.method != expected:
+            return None  # websockets answers (404), as sockjs would 405/404
+        return {
+            "xhr": self._xhr,
+            "xhr_send": self._xhr_send,
+            "jsonp": self._jsonp,
+            "jsonp_send": self._jsonp_send,
+        }[kind]
+
+    def close_all(self) -> None:
+        """End every session (the server stops)."""
+        for session in list(self.sessions.values()):
+            session.abort()
+
+    # -- sessions -------------------------------------------------------------------
+
+    def _session(self, request: HttpRequest, protocol: str) -> PollingSocket:
+        match = POLLING_PATH.fullmatch(request.path)
+        assert match is not None
+        session_id = match.group(2)
+        session = self.sessions.get(session_id)
+        if session is None or session.gone:
+            # transport.js register(): a poll for an unknown id opens a session.
+            session = PollingSocket(
+                session_id,
+                request,
+                protocol,
+                disconnect_delay=self.disconnect_delay,
+                heartbeat_delay=self.heartbeat_delay,
+                on_gone=self._gone,
+            )
+            self.sessions[session_id] = session
+            self._on_session(session)
+        return session
+
+    def _gone(self, session: PollingSocket) -> None:
+        if self.sessions.get(session.id) is session:
+            del self.sessions[session.id]
+
+    def _existing(self, request: HttpRequest) -> PollingSocket | None:
+        match = POLLING_PATH.fullmatch(request.path)
+        session = self.sessions.get(match.group(2)) if match else None
+        return session if session is not None and not session.gone else None
+
+    # -- routes ---------------------------------------------------------------------
+
+    async def _poll(
+        self, request: HttpRequest, reader: asyncio.StreamReader, protocol: str
+    ) -> str | None:
+        await read_body(request, reader)
+        session = self._session(request, protocol)
+        gone = asyncio.ensure_future(_client_gone(reader))
+        try:
+            return await session.poll(gone)
+        finally:
+            gone.cancel()
+
+    async def _xhr(
+        self,
+        request: HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        frame = await self._poll(request, reader, "xhr-polling")
+        if frame is None:
+            return False
+        headers = [("Content-Type", "application/javascript; charset=UTF-8"), _NO_CACHE]
+        write_response(writer, 200, headers + _cors(request), (frame + "\n").encode())
+        return True
+
+    async def _jsonp(
+        self,
+        request: HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        query = request.query
+        callbacks = query.get("c") or query.get("callback") or []
+        callback = callbacks[0] if callbacks else None
+        if callback is None or not _JSONP_CALLBACK.fullmatch(callback):
+            text = (
+                '"callback" parameter required'
+                if callback is None
+                else 'invalid "callback" parameter'
+            )
+            write_response(writer, 500, [_NO_CACHE], text.encode())
+            return True
+        frame = await self._poll(request, reader, "jsonp-polling")
+        if frame is None:
+            return False
+        body = f"/**/{callback}({json.dumps(frame)});\r\n".encode()
+        headers = [
+            ("X-Content-Type-Options", "nosniff"),
+            ("Content-Type", "application/javascript; charset=UTF-8"),
+            _NO_CACHE,
+        ]
+        write_response(writer, 200, headers, body)
+        return True
+
+    def _send(self, request: HttpRequest, payload: str) -> None:
+        """trans-xhr.js ``xhr_send`` checks: 204/200, 500 with a message, or 404."""
+        try:
+            messages = json.loads(payload) if payload else None
+        except ValueError:
+            raise _Refused(500, "Broken JSON encoding.") from None
+        if not isinstance(messages, list):
+            raise _Refused(500, "Payload expected.")
+        session = self._existing(request)
+        if session is None:
+            raise _Refused(404, "")
+        session.received(payload)
+
+    async def _xhr_send(
+        self,
+        request: HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        body = (await read_body(request, reader)).decode("utf-8", "replace")
+        cors = _cors(request)
+        try:
+            self._send(request, body)
+        except _Refused as refused:
+            write_response(
+                writer, refused.status, [_NO_CACHE, *cors], refused.text.encode()
+            )
+            return True
+        write_response(
+            writer,
+            204,
+            [("Content-Type", "text/plain; charset=UTF-8"), _NO_CACHE, *cors],
+        )
+        return True
+
+    async def _jsonp_send(
+        self,
+        request: HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        body = (await read_body(request, reader)).decode("utf-8", "replace")
+        kind = request.headers.get("Content-Type", "").split(";")[0].strip()
+        if kind == "application/x-www-form-urlencoded":
+            body = (parse_qs(body).get("d") or [""])[0]
+        try:
+            self._send(request, body)
+        except _Refused as refused:
+            write_response(writer, refused.status, [_NO_CACHE], refused.text.encode())
+            return True
+        write_response(
+            writer,
+            200,
+            [("Content-Type", "text/plain; charset=UTF-8"), _NO_CACHE],
+            b"ok",
+        )
+        return True
+
+    async def _options(
+        self,
+        request: HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        await read_body(request, reader)
+        headers = [
+            ("Cache-Control", f"public, max-age={_YEAR}"),
+            ("Expires", formatdate(time.time() + _YEAR, usegmt=True)),
+            ("Access-Control-Allow-Methods", "OPTIONS, POST"),
+            ("Access-Control-Max-Age", str(_YEAR)),
+            *_cors(request),
+        ]
+        write_response(writer, 204, headers)
+        return True
+
+    async def _iframe(
+        self,
+        request: HttpRequest,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+    ) -> bool:
+        await read_body(request, reader)
+        etag = '"' + hashlib.md5(_IFRAME.encode()).hexdigest() + '"'
+        if request.headers.get("If-None-Match") == etag:
+            write_response(writer, 304, [])
+            return True
+        headers = [
+            ("Content-Type", "text/html; charset=UTF-8"),
+            ("ETag", etag),
+            ("Cache-Control", f"public, max-age={_YEAR}"),
+        ]
+        write_response(writer, 200, headers, _IFRAME.encode())
+        return True
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, text: str) -> None:
+        super().__init__(text)
+        self.status, self.text = status, text
