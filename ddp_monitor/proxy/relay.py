@@ -98,6 +98,7 @@ class ProxiedConnection:
         self.forwarded_for = forwarded_for
         self.user_agent = self.http_headers.get("user-agent")
         self.connected_at = time.time()
+        self.opened_at = self.loop.time()  # the log's times count from here
         self.session: str | None = None
         self.version: str | None = None
         self.subscriptions: dict[str, ProxiedSubscription] = {}
