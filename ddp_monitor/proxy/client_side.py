@@ -116,6 +116,18 @@ class ClientSide:
                 await self.ws.send(sockjs.close_frame(code, reason))
             await self.ws.close(code, reason)
 
+    @property
+    def closed_cleanly(self) -> bool:
+        """True unless the client's socket ended without a close frame."""
+        protocol = getattr(self.ws, "protocol", None)
+        if not isinstance(self.ws, ServerConnection) or protocol is None:
+            return True  # a polling session has no close handshake
+        return protocol.close_rcvd is not None
+
+    def abort(self) -> None:
+        """End the socket with no close frame, as a lost connection does."""
+        self.ws.transport.abort()
+
     def reset(self) -> None:
         """End the TCP connection with a reset (RST), as a dropped NAT entry does."""
         transport = self.ws.transport

@@ -141,8 +141,13 @@ class ProxiedConnection:
             self.closed = True
             self._timer.cancel()
             watch.cancel()
-            with contextlib.suppress(Exception):
-                await self.upstream.close()
+            # The client's way of leaving reaches the app: a close, or a
+            # connection that just ended.
+            if self.client.closed_cleanly:
+                with contextlib.suppress(Exception):
+                    await self.upstream.close()
+            else:
+                self.upstream.transport.abort()
             self._on_closed(self)
 
     def _from_upstream(self, link: Link, data: str | bytes) -> None:
@@ -204,9 +209,10 @@ class ProxiedConnection:
             self._on_change(self)
             return
         received = self.upstream.protocol.close_rcvd
-        code = received.code if received is not None else 1000
-        reason = received.reason if received is not None else "Normal closure"
-        spawn(self.client.close(code, reason))
+        if received is None:
+            self.client.abort()  # lost, not closed: so for the client too
+            return
+        spawn(self.client.close(received.code, received.reason))
 
     # -- what the row shows -----------------------------------------------------------
 
