@@ -16,16 +16,22 @@ import contextlib
 import json
 import socket
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
 from websockets.protocol import State
 
+from ddp_monitor.transport.direct import DirectMessages
 from ddp_monitor.transport.server import sockjs
+from ddp_monitor.transport.server.callbacks import spawn
 
-__all__ = ["ClientSide"]
+__all__ = ["ClientSide", "DirectServerConnection"]
+
+
+class DirectServerConnection(DirectMessages, ServerConnection):
+    """The proxy's server connections: each message handed over as it is parsed."""
 
 
 class ClientSide:
@@ -58,27 +64,41 @@ class ClientSide:
         if self.sockjs:
             await self.ws.send(sockjs.OPEN_FRAME)
 
-    async def messages(self) -> AsyncIterator[list[str]]:
-        """The client's DDP messages, a frame's worth at a time, until it closes."""
+    async def serve(
+        self, on_messages: Callable[[list[str]], None], on_read: Callable[[], None]
+    ) -> None:
+        """Hand the client's DDP messages over until its socket closes.
+
+        ``on_messages`` gets each frame's messages as it is parsed,
+        ``on_read`` runs after each read (so a relay writes once per read).
+        """
+        ws = self.ws
+        if isinstance(ws, DirectServerConnection):
+            ws.on_read = lambda _: on_read()
+            ws.attach(lambda _, data: self._frame(data, on_messages))
+            on_read()  # the messages that came before attach
+            await ws.wait_closed()
+            return
         with contextlib.suppress(ConnectionClosed):
-            async for frame in self.ws:
-                text = (
-                    frame
-                    if isinstance(frame, str)
-                    else frame.decode("utf-8", "replace")
-                )
-                if not self.sockjs:
-                    yield [text]
-                    continue
-                try:
-                    items = sockjs.decode_frame(text)
-                except ValueError:
-                    await self.ws.close(*sockjs.BROKEN_FRAMING)
-                    return
-                yield [
-                    item if isinstance(item, str) else json.dumps(item)
-                    for item in items
-                ]
+            async for frame in ws:
+                self._frame(frame, on_messages)
+                on_read()
+
+    def _frame(
+        self, data: str | bytes, on_messages: Callable[[list[str]], None]
+    ) -> None:
+        text = data if isinstance(data, str) else data.decode("utf-8", "replace")
+        if not self.sockjs:
+            on_messages([text])
+            return
+        try:
+            items = sockjs.decode_frame(text)
+        except ValueError:
+            spawn(self.ws.close(*sockjs.BROKEN_FRAMING))
+            return
+        on_messages(
+            [item if isinstance(item, str) else json.dumps(item) for item in items]
+        )
 
     def write(self, texts: list[str]) -> bool:
         """Send DDP messages now, in order; False when the socket is not open."""

@@ -35,7 +35,7 @@ from websockets.http11 import Request, Response
 
 from ddp_monitor.ddp.fault_link import Refusals
 from ddp_monitor.ddp.faults import NO_FAULTS, Faults
-from ddp_monitor.proxy.client_side import ClientSide
+from ddp_monitor.proxy.client_side import ClientSide, DirectServerConnection
 from ddp_monitor.proxy.passthrough import HOP_BY_HOP, PassThrough, forwarded_for
 from ddp_monitor.proxy.relay import ProxiedConnection
 from ddp_monitor.transport.client.link import Link, classify, open_link
@@ -138,7 +138,9 @@ class DDPProxy:
             self.host,
             self._port,
             process_request=self._process_request,
-            create_connection=front_door(self._route, self._answer),
+            create_connection=front_door(
+                self._route, self._answer, DirectServerConnection
+            ),
             compression=None,
             max_size=None,  # the app's frames pass whatever their size
             ping_interval=None,  # heartbeats run end to end

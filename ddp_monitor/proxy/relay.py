@@ -109,7 +109,6 @@ class ProxiedConnection:
         self._on_change = on_change
         self._on_closed = on_closed
         self._to_client: list[str] = []
-        self._flush_scheduled = False
         self._paused = False
         self._timer = DeadlineTimer(self.loop, self._on_timer)
 
@@ -126,17 +125,14 @@ class ProxiedConnection:
 
     async def run(self) -> None:
         """Relay until either side ends; then end the other."""
+        self.upstream.on_read = lambda _: self._flush_client()
         self.upstream.attach(self._from_upstream)
         watch = asyncio.ensure_future(self.upstream.wait_closed())
         watch.add_done_callback(lambda _: self._upstream_gone())
         try:
+            self._flush_client()  # what the app sent before attach
             await self.client.open()
-            async for texts in self.client.messages():
-                now = self.loop.time()
-                for text in texts:
-                    self._note(Direction.OUT, text, now)
-                    self.fault_link.submit(Way.TO_SERVER, text, now)
-                self._deliver(now)
+            await self.client.serve(self._from_client, self._client_read)
         finally:
             self.closed = True
             self._timer.cancel()
@@ -150,7 +146,18 @@ class ProxiedConnection:
                 self.upstream.transport.abort()
             self._on_closed(self)
 
+    def _from_client(self, texts: list[str]) -> None:
+        now = self.loop.time()
+        for text in texts:
+            self._note(Direction.OUT, text, now)
+            self.fault_link.submit(Way.TO_SERVER, text, now)
+
+    def _client_read(self) -> None:
+        self._deliver(self.loop.time())
+
     def _from_upstream(self, link: Link, data: str | bytes) -> None:
+        # Called from the upstream's data_received, once per message; its
+        # on_read (``_flush_client``) then writes the read's messages at once.
         text = data if isinstance(data, str) else data.decode("utf-8", "replace")
         now = self.loop.time()
         self._note(Direction.IN, text, now)
@@ -161,12 +168,10 @@ class ProxiedConnection:
             fault_link.submit(Way.TO_CLIENT, text, now)
             self._to_client.extend(fault_link.take(Way.TO_CLIENT, now))
             self._timer.follow(fault_link.next_deadline())
-        if not self._flush_scheduled:
-            self._flush_scheduled = True
-            self.loop.call_soon(self._flush_client)
 
     def _flush_client(self) -> None:
-        self._flush_scheduled = False
+        if not self._to_client:
+            return
         texts, self._to_client = self._to_client, []
         self.client.write(texts)
         if not self._paused and self.client.write_buffer_size() > _PAUSE_ABOVE:
@@ -194,8 +199,7 @@ class ProxiedConnection:
         if to_server and not self.upstream_dropped:
             write_upstream(self.upstream, to_server)
         self._to_client.extend(fault_link.take(Way.TO_CLIENT, now))
-        if self._to_client and not self._flush_scheduled:
-            self._flush_client()
+        self._flush_client()
         self._timer.follow(fault_link.next_deadline())
         self._on_change(self)
 

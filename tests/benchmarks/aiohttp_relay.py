@@ -17,7 +17,7 @@ import asyncio
 import sys
 from typing import Any
 
-from aiohttp import ClientSession, WSMsgType, web
+from aiohttp import ClientSession, TCPConnector, WSMsgType, web
 
 __all__ = ["main"]
 
@@ -58,7 +58,7 @@ async def serve(upstream: str) -> None:
     app = web.Application()
     app["upstream"] = upstream
     app.router.add_get("/websocket", relay)
-    app["session"] = ClientSession()
+    app["session"] = ClientSession(connector=TCPConnector(limit=0))  # no pool cap (100)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

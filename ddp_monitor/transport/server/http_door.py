@@ -213,10 +213,14 @@ class _Detached:
         pass
 
 
-def front_door(router: Router, fallback: Fallback) -> type[ServerConnection]:
-    """A ``ServerConnection`` class that serves ``router``'s requests itself."""
+def front_door(
+    router: Router,
+    fallback: Fallback,
+    base: type[ServerConnection] = ServerConnection,
+) -> type[ServerConnection]:
+    """A ``ServerConnection`` class (``base`` or a subclass of it) that serves ``router``'s requests itself."""
 
-    class FrontDoor(ServerConnection):
+    class FrontDoor(base):  # type: ignore[valid-type, misc]
         _sniffing = True
         _head = b""
 
@@ -232,7 +236,8 @@ def front_door(router: Router, fallback: Fallback) -> type[ServerConnection]:
             buffered, self._head = self._head, b""
             request = None
             if end >= 0:
-                peer = self.transport.get_extra_info("peername")
+                me: Any = self  # the base class is a parameter: mypy cannot see it
+                peer = me.transport.get_extra_info("peername")
                 request = parse_head(buffered[:end], peer)
             handler = router(request) if request is not None else None
             if handler is None or request is None:
@@ -243,8 +248,9 @@ def front_door(router: Router, fallback: Fallback) -> type[ServerConnection]:
         def _divert(
             self, request: HttpRequest, handler: HttpHandler, rest: bytes
         ) -> None:
-            transport = self.transport
-            self.transport = _Detached()  # type: ignore[assignment]
+            me: Any = self
+            transport: asyncio.Transport = me.transport
+            me.transport = _Detached()
             loop = self.loop
             reader = asyncio.StreamReader(limit=MAX_HEAD, loop=loop)
             protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
