@@ -11,7 +11,10 @@ Failure rules (issue 6): a file that cannot be parsed is moved aside under a
 new backup name (never overwritten) and reported; a file that cannot be read,
 or that a newer release wrote, is left alone and the store refuses to save
 over it. A save is a temp file in the same directory, fsync, ``os.replace``:
-a crash at any moment leaves the old file or the new one, never half of one.
+a crash at any moment leaves the old file or the new one, never half of one;
+the temp files of saves that died are swept at the next load or save. An
+upgraded file's backup keeps the original's permissions and none of its
+passwords (those move to the keyring).
 
 Over 300 lines: the file format, its migration and its secrets are one
 contract; splitting them would spread the version rules over three modules.
@@ -22,7 +25,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -54,6 +59,7 @@ __all__ = [
     "atomic_write",
     "default_path",
     "migrate",
+    "sweep_temp_files",
 ]
 
 #: Version 1: the shape ``_to_json`` writes. Version 0 (no "version" key) is the
@@ -237,6 +243,15 @@ def migrate(data: Any) -> tuple[dict[str, Any], dict[str, str]]:
     return data, secrets
 
 
+def _without_passwords(text: str) -> str:
+    """A version-0 file's text with every ``password`` taken out."""
+    data = json.loads(text)
+    for old in data.get("connections", []) if isinstance(data, dict) else []:
+        if isinstance(old, dict):
+            old.pop("password", None)
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
 def default_path() -> Path:
     """``<user config dir>/ddp-monitor/profiles.json`` (platformdirs)."""
     return platformdirs.user_config_path(APP_NAME, appauthor=False) / "profiles.json"
@@ -250,6 +265,7 @@ def atomic_write(path: Path, chunks: Iterable[str], mode: int = 0o644) -> None:
     fsynced after it so the rename itself survives a power cut.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
+    sweep_temp_files(path)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         os.fchmod(fd, mode)
@@ -269,6 +285,23 @@ def atomic_write(path: Path, chunks: Iterable[str], mode: int = 0o644) -> None:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
+
+
+#: A temp file this old was left by a save that died (a crash, a kill -9): no
+#: save takes a minute, so none of a running save is this old.
+STALE_TEMP_AGE = 60.0
+
+
+def sweep_temp_files(path: Path) -> list[Path]:
+    """Remove the temp files that dead saves of ``path`` left behind; returns them."""
+    swept = []
+    now = time.time()
+    for temp in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            if now - temp.stat().st_mtime > STALE_TEMP_AGE:
+                temp.unlink()
+                swept.append(temp)
+    return swept
 
 
 def _aside(path: Path, tag: str) -> Path:
@@ -381,6 +414,7 @@ class ProfileStore:
         """
         self.read_only_reason = None
         self.notices = []
+        sweep_temp_files(self.path)
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -456,17 +490,23 @@ class ProfileStore:
     def _upgrade(
         self, version: Any, profiles: list[Profile], secrets: dict[str, str]
     ) -> None:
-        # The older file is kept as it was, then its secrets move to the keyring
-        # before the new file (without them) replaces it.
+        # The older file is kept, with the original's permissions but without
+        # its passwords, which move to the keyring before the new file (without
+        # them) replaces it. Where the keyring refuses them, the backup is the
+        # one place left that holds them: then it keeps them, readable by the
+        # user alone, and says so.
+        original = self.path.read_text(encoding="utf-8")
+        mode = stat.S_IMODE(self.path.stat().st_mode)
         backup = _aside(self.path, f"v{version}")
-        backup.write_bytes(self.path.read_bytes())
+        atomic_write(backup, [_without_passwords(original)], mode=mode)
         try:
             for key, secret in secrets.items():
                 self.secrets.set(key, secret)
         except SecretsUnavailable as exc:
+            atomic_write(backup, [original], mode=0o600)
             self.notices.append(
                 f"Passwords from the older profiles file were not moved: {exc}. "
-                f"They remain only in {backup}."
+                f"They remain only in {backup} (readable by you alone)."
             )
         self.write(self.path, profiles)
         self.notices.append(

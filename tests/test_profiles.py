@@ -7,6 +7,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -105,8 +106,60 @@ def test_version_0_file_is_migrated_and_its_password_moves_to_the_keyring(
     assert "hunter2" not in path.read_text()
     assert json.loads(path.read_text())["version"] == CURRENT_VERSION
     [backup] = tmp_path.glob("profiles.json.v0-*")
-    assert json.loads(backup.read_text()) == old
+    assert "hunter2" not in backup.read_text()
+    without_password = json.loads(json.dumps(old))
+    del without_password["connections"][0]["password"]
+    assert json.loads(backup.read_text()) == without_password
     assert ProfileStore(path).load() == [prod, local]
+
+
+@pytest.mark.parametrize("mode", [0o600, 0o640])
+def test_the_backup_of_an_upgrade_keeps_the_files_permissions(
+    tmp_path: Path, memory_keyring: MemoryKeyring, mode: int
+) -> None:
+    """The kept version-0 file is no more readable than the original was."""
+    path = tmp_path / "profiles.json"
+    path.write_text(json.dumps({"connections": [{"name": "a", "url": "h:1"}]}))
+    path.chmod(mode)
+    ProfileStore(path).load()
+    [backup] = tmp_path.glob("profiles.json.v0-*")
+    assert stat.S_IMODE(backup.stat().st_mode) == mode
+
+
+def test_without_a_keyring_the_backup_keeps_the_password_for_you_alone(
+    tmp_path: Path, no_keyring: None
+) -> None:
+    """Passwords the keyring cannot take stay in the backup, readable by the user only, and the notice says so."""
+    path = tmp_path / "profiles.json"
+    old = {
+        "connections": [
+            {"name": "p", "url": "h:1", "username": "ada", "password": "hunter2"}
+        ]
+    }
+    path.write_text(json.dumps(old))
+    path.chmod(0o644)
+    store = ProfileStore(path, SecretStore(tmp_path / "secrets.json"))
+    store.load()
+    [backup] = tmp_path.glob("profiles.json.v0-*")
+    assert json.loads(backup.read_text()) == old
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    assert any("readable by you alone" in notice for notice in store.notices)
+    assert "hunter2" not in path.read_text()
+
+
+def test_temp_files_of_saves_that_died_are_swept(tmp_path: Path) -> None:
+    """Temp files a killed save left are removed at the next load; one being written now is left alone."""
+    path = tmp_path / "profiles.json"
+    ProfileStore(path).save([Profile("a", "h:1")])
+    stale = [tmp_path / f".profiles.json.dead{n}.tmp" for n in range(3)]
+    for temp in stale:
+        temp.write_text("{")
+        old = time.time() - 3600
+        os.utime(temp, (old, old))
+    fresh = tmp_path / ".profiles.json.live.tmp"
+    fresh.write_text("{")
+    assert [p.name for p in ProfileStore(path).load()] == ["a"]
+    assert sorted(tmp_path.glob(".profiles.json.*.tmp")) == [fresh]
 
 
 def test_interrupted_save_leaves_the_old_file_intact(tmp_path: Path) -> None:

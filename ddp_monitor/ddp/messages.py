@@ -1,7 +1,7 @@
 """DDP messages as values: one frozen dataclass per ``msg``, parsing and serialising.
 
 Owns the wire format (DDP.md and ``packages/ddp-common/utils.js``); imports
-``ddp.errors`` and ``ddp.ejson``. Parsing happens in two steps, as Meteor's
+``ddp.errors``, ``ddp.ejson`` and ``ddp.jsontext`` (the JSON text itself). Parsing happens in two steps, as Meteor's
 server needs them apart:
 
 - ``decode(text)`` is Meteor's ``parseDDP``: JSON, ``cleared`` folded in, and
@@ -22,13 +22,13 @@ writers change together whenever the wire does, so they stay side by side.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ddp_monitor.ddp.ejson import from_json_value, to_json_value
 from ddp_monitor.ddp.errors import ProtocolError
+from ddp_monitor.ddp.jsontext import dumps, loads
 
 __all__ = [
     "SUPPORTED_VERSIONS",
@@ -53,7 +53,6 @@ __all__ = [
     "Unsub",
     "Updated",
     "decode",
-    "dumps",
     "from_dict",
     "parse",
     "serialize",
@@ -61,46 +60,6 @@ __all__ = [
 
 #: DDPCommon.SUPPORTED_DDP_VERSIONS, most preferred first.
 SUPPORTED_VERSIONS: tuple[str, ...] = ("1", "pre2", "pre1")
-
-_loads = json.loads
-# scan_once is set in JSONDecoder.__init__ but missing from typeshed's stub.
-_scan: Callable[[str, int], tuple[Any, int]] = json.JSONDecoder().scan_once  # type: ignore[attr-defined]
-
-
-def _make_dumps() -> Callable[[Any], str]:
-    """Compact JSON, non-ASCII kept, as JSON.stringify writes it.
-
-    ``JSONEncoder.encode`` builds a new C encoder on every call; on the hot
-    path (one ``added`` per document) building it once saves a third.
-    """
-    encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # not CPython's accelerated json
-        return encoder.encode
-
-    def default(value: Any) -> Any:
-        raise TypeError(f"{type(value).__name__} is not JSON serializable")
-
-    iterencode = make(
-        None,
-        default,
-        json.encoder.encode_basestring,
-        None,
-        ":",
-        ",",
-        False,
-        False,
-        True,
-    )
-
-    def dumps(value: Any) -> str:
-        return "".join(iterencode(value, 0))
-
-    return dumps
-
-
-#: JSON-compatible value -> compact JSON text, as JSON.stringify writes it.
-dumps = _make_dumps()
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,24 +230,20 @@ def decode(text: str | bytes) -> Any:
     if not isinstance(text, str):
         text = text.decode("utf-8", "replace")
     try:
-        # The scanner alone, without json.loads's two whitespace regexes and
-        # wrapper calls, is almost twice as fast: this is every frame's cost.
-        try:
-            raw, end = _scan(text, 0)
-        except StopIteration:  # leading whitespace, or no JSON value at all
-            end = -1
-        if end != len(text):
-            raw = _loads(text)  # the slow path says exactly what is wrong
-    except (ValueError, RecursionError) as exc:
+        raw = loads(text)
+    except ValueError as exc:
         raise ProtocolError("Bad request", detail=f"invalid JSON: {exc}") from None
     if isinstance(raw, dict):
         if "cleared" in raw:
             _fold_cleared(raw)
         # EJSON objects always contain `"$`, so most frames skip the walk.
         if '"$' in text if isinstance(text, str) else b'"$' in text:
-            for key in _EJSON_KEYS:
-                if key in raw:
-                    raw[key] = from_json_value(raw[key])
+            try:
+                for key in _EJSON_KEYS:
+                    if key in raw:
+                        raw[key] = from_json_value(raw[key])
+            except ProtocolError as exc:  # say which message it was
+                raise ProtocolError(exc.reason, raw, exc.detail) from None
         return raw
     if isinstance(raw, list):  # Meteor's object check lets arrays through
         return raw

@@ -33,16 +33,16 @@ private tasks and the user document come and go; public tasks stay put).
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from ddp_monitor.ddp.ejson import UNDEFINED, stringify
 from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.javascript import to_number, truthy_or
 from ddp_monitor.ddp.server.collection import Collection
 from ddp_monitor.demo.accounts import install_accounts
-from ddp_monitor.demo.javascript import js_add, js_number_of, js_typeof
+from ddp_monitor.demo.javascript import js_add, js_typeof
 from ddp_monitor.transport.server import (
     ConnectionHandle,
     DDPServer,
@@ -115,9 +115,13 @@ def _describe(this: MethodInvocation, x: Any = UNDEFINED, *_: Any) -> dict[str, 
 
 
 async def _slow(this: MethodInvocation, ms: Any = UNDEFINED, *_: Any) -> Any:
-    delay = js_number_of(ms)
-    await asyncio.sleep(delay / 1000 if math.isfinite(delay) and delay > 0 else 0)
+    await asyncio.sleep(_node_delay(to_number(ms)))  # Meteor._sleepForMs
     return ms
+
+
+def _node_delay(ms: float) -> float:
+    """Seconds Node waits for a timer of ``ms``: outside 1..2**31-1 ms, 1 ms."""
+    return ms / 1000 if 1 <= ms <= 2**31 - 1 else 0.001
 
 
 def _fail(this: MethodInvocation, *_: Any) -> None:
@@ -125,7 +129,7 @@ def _fail(this: MethodInvocation, *_: Any) -> None:
 
 
 def _items(sub: Subscription, n: Any = UNDEFINED, *_: Any) -> None:
-    count = js_number_of(n) or 0  # Number(n) || 0
+    count = truthy_or(to_number(n), 0)  # Number(n) || 0
     k = 0
     while k < count:  # `k < n` also runs for a fractional n
         sub.added("items", f"i{k}", {"k": k, "text": f"item {k}"})
@@ -134,9 +138,7 @@ def _items(sub: Subscription, n: Any = UNDEFINED, *_: Any) -> None:
 
 
 def _ticker(sub: Subscription, interval_ms: Any = UNDEFINED, *_: Any) -> None:
-    ms = js_number_of(interval_ms) or 1000
-    # Node's setInterval treats anything outside 1..2**31-1 ms as 1 ms.
-    interval = ms / 1000 if 1 <= ms <= 2**31 - 1 else 0.001
+    interval = _node_delay(truthy_or(to_number(interval_ms), 1000))
     n = 0
     sub.added("ticker", "tick", {"n": n, "at": _now()})
     sub.ready()

@@ -252,11 +252,11 @@ class DDPProxy:
             )
             return refused
         if path.rstrip("/") == "/sockjs/info":
-            if request.method == "OPTIONS":
-                headers = Headers(sockjs.INFO_HEADERS)
-                headers["Access-Control-Allow-Methods"] = "OPTIONS, GET"
-                return Response(204, "No Content", headers, b"")
-            return Response(200, "OK", Headers(sockjs.INFO_HEADERS), sockjs.info_body())
+            status, reason, headers, body = sockjs.info_answer(
+                request.method, request.headers.get
+            )
+            headers.append(("Content-Length", str(len(body))))
+            return Response(status, reason, Headers(headers), body)
         if path in sockjs.RAW_WEBSOCKET_PATHS or sockjs.SESSION_PATH.fullmatch(path):
             return None
         not_found: Response = connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")

@@ -11,6 +11,7 @@ import pytest
 
 from ddp_monitor.ddp import ejson
 from ddp_monitor.ddp.errors import ProtocolError
+from ddp_monitor.ddp.jsontext import dumps
 
 ROUND_TRIPS: list[tuple[Any, Any]] = [
     (datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=UTC), {"$date": 1704164645678}),
@@ -79,17 +80,182 @@ def test_naive_datetime_counts_as_utc() -> None:
     assert ejson.to_json_value(datetime(1970, 1, 1, 0, 0, 1)) == {"$date": 1000}
 
 
-def test_bad_binary_is_a_parse_error() -> None:
-    """Broken base64 in $binary is reported, not raised as a crash."""
-    with pytest.raises(ProtocolError):
-        ejson.from_json_value({"$binary": "not base64!"})
+@pytest.mark.parametrize(
+    ("text", "data"),
+    [
+        ("AAFoZWxsb/8=", b"\x00\x01hello\xff"),
+        ("!!", b"\x00"),  # Meteor's decoder reads an unknown character as 0
+        ("QQ", b"A"),  # no padding
+        ("QUJD!EFG", b"ABC\x00AF"),
+    ],
+)
+def test_binary_is_read_as_leniently_as_meteors_base64(text: str, data: bytes) -> None:
+    """$binary text Meteor's own base64 decoder accepts decodes to the same bytes."""
+    assert ejson.from_json_value({"$binary": text}) == data
+
+
+@pytest.mark.parametrize("wire", [{"$binary": "=AAA"}, {"$binary": 5}])
+def test_binary_meteor_refuses_is_a_parse_error(wire: Any) -> None:
+    """An '=' where data must be, or a $binary that is not text, is Meteor's Parse error."""
+    with pytest.raises(ProtocolError) as info:
+        ejson.from_json_value(wire)
+    assert info.value.reason == "Parse error"
+
+
+@pytest.mark.parametrize(
+    ("date", "expected"),
+    [
+        (
+            "2024-03-01T12:00:00.123Z",
+            datetime(2024, 3, 1, 12, 0, 0, 123000, tzinfo=UTC),
+        ),
+        ("2024-03-01", datetime(2024, 3, 1, tzinfo=UTC)),
+        ("2024-03-01T12:00:00+02:00", datetime(2024, 3, 1, 10, tzinfo=UTC)),
+        ("Fri, 01 Mar 2024 12:00:00 GMT", datetime(2024, 3, 1, 12, tzinfo=UTC)),
+        (None, datetime(1970, 1, 1, tzinfo=UTC)),
+        (True, datetime(1970, 1, 1, 0, 0, 0, 1000, tzinfo=UTC)),
+        (1.9, datetime(1970, 1, 1, 0, 0, 0, 1000, tzinfo=UTC)),
+        (-1.9, datetime(1969, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)),
+    ],
+)
+def test_date_is_whatever_new_date_makes_of_it(date: Any, expected: datetime) -> None:
+    """{"$date": x} is JavaScript's new Date(x): ISO and HTTP text, null, booleans, fractions."""
+    assert ejson.from_json_value({"$date": date}) == expected
+
+
+def test_dates_python_cannot_hold_keep_their_milliseconds() -> None:
+    """Year 20000 and an Invalid Date survive a round trip as JSDate."""
+    far = ejson.from_json_value({"$date": 568971820800000})
+    assert far == ejson.JSDate(568971820800000)
+    assert ejson.to_json_value(far) == {"$date": 568971820800000}
+    for nonsense in ("garbage", {}, 8.64e15 + 1):
+        invalid = ejson.from_json_value({"$date": nonsense})
+        assert isinstance(invalid, ejson.JSDate)
+        assert not invalid.valid
+        assert ejson.to_json_value(invalid) == {"$date": None}
+
+
+def test_microseconds_are_dropped_as_a_javascript_date_would() -> None:
+    """A datetime goes out in whole milliseconds, never a fractional $date."""
+    moment = datetime(2023, 11, 14, 22, 13, 20, 123456, tzinfo=UTC)
+    assert ejson.to_json_value(moment) == {"$date": 1700000000123}
+
+
+@pytest.mark.parametrize(
+    ("sign", "expected"),
+    [("x", math.nan), ("1", math.inf), (None, math.nan), (-2, -math.inf)],
+)
+def test_infnan_is_sign_divided_by_zero(sign: Any, expected: float) -> None:
+    """{"$InfNaN": x} is JavaScript's x / 0, whatever x is."""
+    decoded = ejson.from_json_value({"$InfNaN": sign})
+    assert decoded == expected or (math.isnan(decoded) and math.isnan(expected))
 
 
 def test_regexp_flags_are_cleaned_as_meteor_does() -> None:
-    """Only gimuy flags are kept, once each."""
+    """Only gimuy flags are kept, once each, in RegExp#flags order."""
     assert ejson.from_json_value({"$regexp": "a", "$flags": "ggxi"}) == ejson.RegExp(
         "a", "gi"
     )
+    assert ejson.from_json_value({"$regexp": "a", "$flags": "xyzgg"}).flags == "gy"
+
+
+@pytest.mark.parametrize(
+    "source", ["(?<=a+)b", "(?<year>\\d+)-\\k<year>", "[^]", "a{", "]", "\\c"]
+)
+def test_patterns_javascript_accepts_are_kept(source: str) -> None:
+    """Lookbehind, named groups, [^] and Annex B's literal braces are valid patterns."""
+    assert ejson.from_json_value({"$regexp": source, "$flags": ""}).source == source
+
+
+@pytest.mark.parametrize(
+    "wire",
+    [
+        {"$regexp": "(", "$flags": ""},
+        {"$regexp": "*a", "$flags": ""},
+        {"$regexp": "[z-a]", "$flags": ""},
+        {"$regexp": "(?i)a", "$flags": ""},
+        {"$regexp": "a", "$flags": 1},
+    ],
+)
+def test_patterns_new_regexp_refuses_are_a_parse_error(wire: Any) -> None:
+    """What new RegExp throws on is Meteor's Parse error."""
+    with pytest.raises(ProtocolError) as info:
+        ejson.from_json_value(wire)
+    assert info.value.reason == "Parse error"
+
+
+@pytest.mark.parametrize(
+    ("inner", "expected"),
+    [
+        (5, {}),
+        ([1, {"$date": 0}], {"0": 1, "1": datetime(1970, 1, 1, tzinfo=UTC)}),
+        ("ab", {"0": "a", "1": "b"}),
+    ],
+)
+def test_escape_of_something_else_reads_its_keys(inner: Any, expected: Any) -> None:
+    """$escape of a non-object takes Object.keys of it, as Meteor does."""
+    assert ejson.from_json_value({"$escape": inner}) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "wire"),
+    [
+        (1.0, 1),
+        (-0.0, 0),
+        (2**53 + 1, 2**53),
+        (10**30, 1e30),
+        (123456789012345678901234567890, 1.2345678901234568e29),
+    ],
+)
+def test_numbers_go_out_as_javascript_numbers(value: Any, wire: Any) -> None:
+    """Integral floats are written as integers, integers past 2**53 as the double JavaScript holds."""
+    encoded = ejson.to_json_value(value)
+    assert encoded == wire
+    assert type(encoded) is type(wire)
+
+
+def _nested(depth: int, leaf: Any) -> Any:
+    """``depth`` levels of lists and $-keyed objects in turn around ``leaf``."""
+    wire = leaf
+    for level in range(depth):
+        wire = [wire] if level % 2 else {"$a": wire}
+    return wire
+
+
+@pytest.mark.parametrize("depth", [480, 5_000, ejson.MAX_DEPTH])
+def test_deep_values_round_trip_at_any_depth_meteor_reads(depth: int) -> None:
+    """Nesting far past Python's recursion limit decodes, encodes, clones and compares."""
+    wire = _nested(depth, {"$date": 0})
+    value = ejson.from_json_value(wire)
+    # Compared as text: Python's own == recurses in C.
+    assert dumps(ejson.to_json_value(value)) == dumps(wire)
+    assert ejson.equals(ejson.clone(value), value)
+    assert not ejson.equals(value, ejson.from_json_value(_nested(depth, {"$date": 1})))
+    assert ejson.stringify(value, canonical=True).count("[") == depth // 2
+
+
+def test_nesting_past_the_limit_is_a_parse_error() -> None:
+    """A value nested deeper than MAX_DEPTH is refused with Meteor's Parse error."""
+    wire: Any = 1
+    for _ in range(ejson.MAX_DEPTH + 1):
+        wire = [wire]
+    with pytest.raises(ProtocolError) as info:
+        ejson.from_json_value(wire)
+    assert info.value.reason == "Parse error"
+
+
+def test_clone_copies_a_mutable_custom_type() -> None:
+    """Editing the clone of a custom EJSON value leaves the original alone."""
+
+    class Box:
+        def __init__(self, items: list[int]) -> None:
+            self.items = items
+
+    ejson.add_type("test.box", Box, lambda b: list(b.items), lambda v: Box(list(v)))
+    original = Box([1, 2])
+    copy = ejson.clone({"box": original})["box"]
+    copy.items.append(3)
+    assert original.items == [1, 2]
 
 
 def test_unencodable_value_names_its_type() -> None:

@@ -20,87 +20,25 @@ the reference answers read as one list.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
-from tests.peers.meteor_server import MeteorServer
-from tests.wire import SOCKJS, Frame, WireClient, is_close, normalize, websocket_url
+from tests.differential.frames import (
+    SENTINEL,
+    Scenario,
+    answers,
+    before_connect,
+    calls,
+    compare,
+    connected_then,
+    is_result,
+    negotiate,
+    summary,
+)
+from tests.wire import Frame, WireClient
 
 pytestmark = [pytest.mark.meteor, pytest.mark.asyncio]
-
-Scenario = Callable[[WireClient], Awaitable[list[Frame]]]
-
-SENTINEL = {"msg": "method", "id": "sentinel", "method": "echo", "params": ["end"]}
-
-
-@pytest_asyncio.fixture
-async def servers(
-    meteor_server: MeteorServer, our_server: Any
-) -> AsyncIterator[dict[str, str]]:
-    """Raw-WebSocket URLs of the reference (Meteor) and of ours."""
-    yield {"meteor": meteor_server.url, "ours": websocket_url(str(our_server.url))}
-
-
-async def answers(url: str, scenario: Scenario, *, sockjs: bool = False) -> list[Frame]:
-    """Run one scenario on a fresh socket and return the server's raw frames."""
-    async with await WireClient.open(url, sockjs=sockjs) as client:
-        return await scenario(client)
-
-
-async def compare(
-    servers: dict[str, str], scenario: Scenario, *, sockjs: bool = False
-) -> list[Frame]:
-    """Assert ours answers as Meteor does; return Meteor's normalized answer."""
-    reference = normalize(await answers(servers["meteor"], scenario, sockjs=sockjs))
-    ours = normalize(await answers(servers["ours"], scenario, sockjs=sockjs))
-    assert ours == reference
-    return reference
-
-
-def summary(frames: Sequence[Frame]) -> list[str]:
-    """``msg`` of each frame, with the error reason when there is one ("error:Bad request")."""
-    out = []
-    for frame in frames:
-        if is_close(frame):
-            out.append("close")
-        elif SOCKJS in frame:
-            out.append(f"sockjs:{frame[SOCKJS]}")
-        elif frame.get("msg") == "error":
-            out.append(f"error:{frame.get('reason')}")
-        else:
-            out.append(str(frame.get("msg")))
-    return out
-
-
-def is_result(method_id: str) -> Callable[[Frame], bool]:
-    return lambda frame: frame.get("msg") == "result" and frame.get("id") == method_id
-
-
-def connected_then(*frames: str | dict[str, Any]) -> Scenario:
-    """Handshake, send the frames, collect through the sentinel's result."""
-
-    async def scenario(client: WireClient) -> list[Frame]:
-        got = await client.handshake()
-        await client.send(*frames, SENTINEL)
-        return got + await client.collect_until(is_result("sentinel"))
-
-    return scenario
-
-
-def before_connect(*frames: str | dict[str, Any]) -> Scenario:
-    """Send the frames with no ``connect``; each one earns exactly one error frame."""
-
-    async def scenario(client: WireClient) -> list[Frame]:
-        await client.send(*frames)
-        # Meteor 1.9 sends server_id first; current Meteor (and ours) do not.
-        got = await client.collect_until(lambda frame: "server_id" not in frame)
-        return got + await client.collect_count(len(frames) - 1)
-
-    return scenario
-
 
 SESSION_CASES: list[Any] = [
     pytest.param(
@@ -296,21 +234,6 @@ async def test_pings_get_meteors_pongs(
     assert summary(reference) == expected
 
 
-def negotiate(connect: dict[str, Any]) -> Scenario:
-    """Send one ``connect``; collect through ``connected``, or through ``failed`` and the close."""
-
-    async def scenario(client: WireClient) -> list[Frame]:
-        await client.send(connect)
-        got = await client.collect_until(
-            lambda frame: frame.get("msg") in ("connected", "failed")
-        )
-        if got[-1].get("msg") == "failed":
-            got.append(await client.recv())
-        return got
-
-    return scenario
-
-
 @pytest.mark.parametrize(
     ("connect", "expected"),
     [
@@ -408,16 +331,6 @@ async def test_first_frame_is_connected_as_in_current_meteor(
     assert meteor[0] == {"server_id": "0"}  # the 1.9 reference still has it
     assert ours[0]["msg"] == "connected"
     assert not [frame for frame in ours if "server_id" in frame]
-
-
-def calls(*calls: tuple[str, list[Any]]) -> Scenario:
-    """Handshake, then call each (method, params) with ids m0, m1, ...; collect through the sentinel."""
-    return connected_then(
-        *(
-            {"msg": "method", "id": f"m{i}", "method": name, "params": params}
-            for i, (name, params) in enumerate(calls)
-        )
-    )
 
 
 EJSON_VALUES: list[Any] = [

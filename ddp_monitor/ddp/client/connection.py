@@ -110,6 +110,12 @@ __all__ = ["ClientConnection", "MethodCall"]
 
 _PING = serialize(Ping())
 _ADDS = (Added, AddedBefore)
+# What Meteor's client store throws (packages/mongo/collection.js update());
+# here the data stays sane (an add of a present document changes it, a change
+# of a missing one adds it) and the frame is reported with these words.
+_ADD_PRESENT = "Expected not to find a document already present for an add"
+_CHANGE_MISSING = "Expected to find a document to change"
+_REMOVE_MISSING = "Expected to find a document already present for removed"
 
 
 @dataclass(slots=True)
@@ -269,11 +275,13 @@ class ClientConnection:
                     and type(id_) is str
                     and type(fields) is dict
                 ):
-                    self.store.added(collection, id_, fields)
+                    if not self.store.added(collection, id_, fields):
+                        self._events.append(BadMessageReceived(text, _ADD_PRESENT))
                     return
             msg = from_dict(raw)
         except ProtocolError as exc:
             self._events.append(BadMessageReceived(text, exc.detail))
+            self._fail_unreadable_result(exc.offending_message, exc.detail)
             return
         handler = self._handlers.get(type(msg))
         if handler is None:  # a client-to-server message type
@@ -322,6 +330,8 @@ class ClientConnection:
         """``Meteor.apply``: run the stub, then queue (and maybe send) the call.
 
         Raises:
+            TypeError: a parameter EJSON has no form for; nothing is queued
+                and the stub's writes are undone.
             Exception: the stub's own exception, when ``throw_stub_exceptions``
                 (the call is then not sent), or from a nested call in a stub.
         """
@@ -349,13 +359,17 @@ class ClientConnection:
         method_id = self._methods.next_id()
         if invocation is not None:
             self._server_docs.store_originals(method_id, invocation.originals)
+        seed = invocation.seed if invocation is not None else None
+        try:
+            message = serialize(Method(method_id, name, params, seed))
+        except TypeError as exc:  # a parameter EJSON has no form for
+            self._server_docs.forget(method_id, self.store)
+            raise TypeError(f"cannot call {name!r}: {exc}") from None
         if exception is not None:
             if throw_stub_exceptions:
                 self._server_docs.forget(method_id, self.store)
                 raise exception
             self._events.append(StubFailed(method_id, name, exception))
-        seed = invocation.seed if invocation is not None else None
-        message = serialize(Method(method_id, name, params, seed))
         invoker = MethodInvoker(
             method_id, name, params, message, wait=wait, no_retry=no_retry
         )
@@ -369,11 +383,20 @@ class ClientConnection:
         return MethodCall(method_id, value if return_stub_value else None)
 
     def subscribe(self, name: str, params: Sequence[Any], now: float) -> str:
+        """``Meteor.subscribe``: ``sub`` now, and again at every reconnect.
+
+        Raises:
+            TypeError: a parameter EJSON has no form for (nothing is kept).
+        """
         sub_id = self._new_id()
         sub = _Subscription(name, ejson.clone(list(params)))
+        try:
+            frame = serialize(Sub(sub_id, name, sub.params))
+        except TypeError as exc:
+            raise TypeError(f"cannot subscribe to {name!r}: {exc}") from None
         self._subscriptions[sub_id] = sub
         self._events.append(SubscriptionRequested(sub_id, name, sub.params))
-        self._send(serialize(Sub(sub_id, name, sub.params)))
+        self._send(frame)
         return sub_id
 
     def unsubscribe(self, sub_id: str, now: float) -> None:
@@ -500,6 +523,21 @@ class ClientConnection:
     def _on_error(self, msg: ErrorMessage, text: str, now: float) -> None:
         self._events.append(ServerErrorReceived(msg.reason, msg.offending_message))
 
+    def _fail_unreadable_result(self, raw: Any, why: str) -> None:
+        """A ``result`` whose value cannot be decoded fails its call.
+
+        Meteor's client drops such a frame and the call waits for ever; here
+        the caller gets an error it can read (the ``updated`` still completes it).
+        """
+        if not isinstance(raw, dict) or raw.get("msg") != "result":
+            return
+        method_id = raw.get("id")
+        if isinstance(method_id, str):
+            error = MethodError(
+                "bad-result", f"the server's result is unreadable: {why}"
+            )
+            self._methods.result_received(method_id, None, error)
+
     def _on_result(self, msg: Result, text: str, now: float) -> None:
         error = MethodError.from_wire(msg.error) if msg.error is not None else None
         complaint = self._methods.result_received(msg.id, msg.result, error)
@@ -547,16 +585,23 @@ class ClientConnection:
             else:
                 fields = msg.fields
             if isinstance(msg, Added):
-                store.added(msg.collection, msg.id, fields)
+                new = store.added(msg.collection, msg.id, fields)
             else:
-                store.added_before(msg.collection, msg.id, fields, msg.before)
+                new = store.added_before(msg.collection, msg.id, fields, msg.before)
+            if not new:
+                self._events.append(BadMessageReceived(text, _ADD_PRESENT))
         elif isinstance(msg, Changed):
             key = (msg.collection, msg.id)
-            if not self._server_docs.changed(key, msg.fields, msg.cleared):
-                store.changed(msg.collection, msg.id, msg.fields, msg.cleared)
+            # A document a stub wrote takes server changes into its snapshot.
+            if not self._server_docs.changed(
+                key, msg.fields, msg.cleared
+            ) and not store.changed(msg.collection, msg.id, msg.fields, msg.cleared):
+                self._events.append(BadMessageReceived(text, _CHANGE_MISSING))
         elif isinstance(msg, Removed):
-            if not self._server_docs.removed((msg.collection, msg.id)):
-                store.removed(msg.collection, msg.id)
+            if not self._server_docs.removed(
+                (msg.collection, msg.id)
+            ) and not store.removed(msg.collection, msg.id):
+                self._events.append(BadMessageReceived(text, _REMOVE_MISSING))
         elif isinstance(msg, MovedBefore):
             store.moved_before(msg.collection, msg.id, msg.before)
         elif isinstance(msg, Ready):

@@ -10,7 +10,9 @@ snapshot of a document is just a reference to it.
 Tolerance as Meteor's browser store (``packages/mongo/collection.js``
 ``wrappedStoreClient.update``): ``added`` for an existing id is applied as
 ``changed``; ``removed`` for a missing id is ignored; ``changed`` for a missing
-id becomes ``added`` (cleared fields dropped).
+id becomes ``added`` (cleared fields dropped). Each of these returns False,
+so the connection can report the frame as Meteor's store reports it
+("Expected not to find a document already present for an add").
 
 Ordered publications: Meteor's client discards ``addedBefore``/``movedBefore``
 as unknown messages, but DDP.md defines them, so here they are applied to an
@@ -79,7 +81,8 @@ class Store:
         return list(order) if order is not None else list(self.collection(name))
 
     # -- writing (server data and stub writes) -----------------------------
-    def added(self, name: str, id_: str, fields: Document) -> None:
+    def added(self, name: str, id_: str, fields: Document) -> bool:
+        """Add a document; False when it was there already (then it is changed)."""
         docs = self._collections.get(name)
         if docs is None:
             docs = self._collections[name] = {}
@@ -90,38 +93,45 @@ class Store:
             if order is not None:
                 order.append(id_)
             self._emit(DocumentAdded(name, id_, fields))
-        else:  # browser store: an add for an existing document is a change
-            self.changed(name, id_, fields, [])
+            return True
+        # browser store: an add for an existing document is a change
+        self.changed(name, id_, fields, [])
+        return False
 
     def changed(
         self, name: str, id_: str, fields: Document, cleared: Iterable[str]
-    ) -> None:
+    ) -> bool:
+        """Change a document; False when there was none (then it is added)."""
         docs = self._collections.get(name)
         old = docs.get(id_) if docs is not None else None
         if docs is None or old is None:  # browser store: change of nothing = add
             self.added(name, id_, fields)
-            return
+            return False
         new = {**old, **fields}
         gone = [k for k in cleared if k in new]
         for key in gone:
             del new[key]
         docs[id_] = new
         self._emit(DocumentChanged(name, id_, fields, gone))
+        return True
 
-    def removed(self, name: str, id_: str) -> None:
+    def removed(self, name: str, id_: str) -> bool:
+        """Remove a document; False when there was none (nothing happens)."""
         docs = self._collections.get(name)
         if docs is None or docs.pop(id_, None) is None:
-            return  # browser store: removing a missing document is ignored
+            return False  # browser store: removing a missing document is ignored
         order = self._orders.get(name)
         if order is not None:
             order.remove(id_)
         self._emit(DocumentRemoved(name, id_))
+        return True
 
     def added_before(
         self, name: str, id_: str, fields: Document, before: str | None
-    ) -> None:
-        self.added(name, id_, fields)
+    ) -> bool:
+        new = self.added(name, id_, fields)
         self.moved_before(name, id_, before)
+        return new
 
     def moved_before(self, name: str, id_: str, before: str | None) -> None:
         if id_ not in self.collection(name):

@@ -99,6 +99,9 @@ class MethodInvocation:
         #: server versions of the documents this stub wrote, first write wins
         self.originals: dict[Key, Document | None] = {}
 
+    def unblock(self) -> None:
+        """Meteor's ``this.unblock()`` in a simulation: nothing to unblock."""
+
     def random_seed(self) -> str:
         """Created on first use only; only then is ``randomSeed`` sent."""
         if self.seed is None:

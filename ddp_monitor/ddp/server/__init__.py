@@ -15,6 +15,7 @@ from ddp_monitor.ddp.server.collection import Collection, Cursor
 from ddp_monitor.ddp.server.events import (
     BadMessageReceived,
     CloseRequested,
+    MessageReceived,
     MethodInvoked,
     ServerEvent,
     SessionStarted,
@@ -32,6 +33,7 @@ __all__ = [
     "Collection",
     "Cursor",
     "ForwardedRule",
+    "MessageReceived",
     "MethodInvoked",
     "ServerEvent",
     "ServerSession",

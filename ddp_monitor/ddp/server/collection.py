@@ -171,6 +171,11 @@ class Cursor:
         self.collection = collection
         self.selector = selector
 
+    @property
+    def collection_name(self) -> str:
+        """``_getCollectionName``: a publication may return one cursor per collection."""
+        return self.collection.name
+
     def fetch(self) -> list[dict[str, Any]]:
         docs = (self.collection.find_one(id_) for id_ in list(self.collection._docs))
         return [

@@ -14,6 +14,7 @@ from ddp_monitor.ddp.server.subscription import ServerSubscription
 __all__ = [
     "BadMessageReceived",
     "CloseRequested",
+    "MessageReceived",
     "MethodInvoked",
     "ServerEvent",
     "SessionStarted",
@@ -28,6 +29,17 @@ class SessionStarted:
 
     session: str
     version: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A queued message (anything but ping/pong) is about to run: Meteor's onMessage hooks.
+
+    ``message`` is the decoded message, as Meteor hands it to the hooks. Only
+    emitted while ``ServerSession.report_messages`` is set.
+    """
+
+    message: dict[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +81,7 @@ class CloseRequested:
 
 ServerEvent = (
     SessionStarted
+    | MessageReceived
     | MethodInvoked
     | SubscriptionStarted
     | SubscriptionStopped

@@ -5,7 +5,7 @@ Owns what Meteor's ``packages/ddp-server/livedata_server.js`` does per socket
 ``Session.processMessage`` and ``protocol_handlers``, the subscriptions,
 universal subscriptions, ``_setUserId``'s rerun-and-diff and close); imports
 the shared ``ddp`` modules (``ejson``, ``errors``, ``heartbeat``, ``ids``,
-``messages``) and its siblings ``mergebox``, ``subscription`` and ``events``
+``jsontext``, ``messages``) and its siblings ``mergebox``, ``subscription`` and ``events``
 (what it emits). Sockets, timers and the user's handlers live in
 ``transport.server``.
 
@@ -43,9 +43,11 @@ from ddp_monitor.ddp.heartbeat import (
     HeartbeatAction,
 )
 from ddp_monitor.ddp.ids import random_id
+from ddp_monitor.ddp.jsontext import dumps
 from ddp_monitor.ddp.server.events import (
     BadMessageReceived,
     CloseRequested,
+    MessageReceived,
     MethodInvoked,
     ServerEvent,
     SessionStarted,
@@ -80,6 +82,8 @@ class ServerSession:
         heartbeat_timeout: float = SERVER_TIMEOUT,
     ) -> None:
         self.id: str | None = None
+        #: emit ``MessageReceived`` as each queued message runs (onMessage hooks)
+        self.report_messages = False
         self.version: str | None = None
         self.closed = False
         self.user_id: str | None = None
@@ -102,7 +106,7 @@ class ServerSession:
         self._pending_ready: list[str] = []
         self._dont_start_new_universal_subs = False
         self._previous_box: MergeBox | None = None
-        self.merge_box = MergeBox(self._send_data, messages.dumps)
+        self.merge_box = MergeBox(self._send_data, dumps)
 
     # -- driver API -----------------------------------------------------------
 
@@ -172,7 +176,7 @@ class ServerSession:
             payload["error"] = error
         elif result is not UNDEFINED:
             payload["result"] = to_json_value(result)
-        self._outbox.append(messages.dumps(payload))
+        self._outbox.append(dumps(payload))
         self.unblock(method_id)
 
     def unblock(self, blocker: object) -> None:
@@ -247,7 +251,7 @@ class ServerSession:
             sub.deactivate()
         self._is_sending = False
         self._previous_box = self.merge_box
-        self.merge_box = MergeBox(self._send_data, messages.dumps)
+        self.merge_box = MergeBox(self._send_data, dumps)
         self.user_id = user_id
         old, self.subscriptions, self.universal_subs = self.subscriptions, {}, []
         for sub_id, sub in old.items():
@@ -278,9 +282,7 @@ class ServerSession:
         if self.closed:
             return
         if self._is_sending:
-            self._outbox.append(
-                '{"msg":"ready","subs":[' + messages.dumps(sub_id) + "]}"
-            )
+            self._outbox.append('{"msg":"ready","subs":[' + dumps(sub_id) + "]}")
         else:
             self._pending_ready.append(sub_id)
 
@@ -329,11 +331,14 @@ class ServerSession:
             self._run_queue()
 
     def _pong(self, raw: dict[str, Any]) -> None:
-        ping_id = raw.get("id")
-        if ping_id is None:
+        # send({msg: "pong", id: msg.id}): JSON.stringify drops an undefined id
+        # but writes a null one.
+        if "id" not in raw:
             self._outbox.append('{"msg":"pong"}')
-        elif isinstance(ping_id, str) or not ping_id:
-            self._outbox.append(messages.dumps({"msg": "pong", "id": ping_id}))
+            return
+        ping_id = raw["id"]
+        if isinstance(ping_id, str) or not ping_id:
+            self._outbox.append(dumps({"msg": "pong", "id": ping_id}))
         # A truthy non-string id makes stringifyDDP throw: Meteor logs, sends nothing.
 
     def _run_queue(self) -> None:
@@ -344,6 +349,8 @@ class ServerSession:
             and self._previous_box is None  # no message runs during a rerun
         ):
             raw = self._queue.popleft()
+            if self.report_messages:  # the onMessage hooks see it first
+                self._events.append(MessageReceived(raw))
             kind = raw["msg"]
             if kind == "method":
                 self._handle_method(raw)
@@ -413,7 +420,7 @@ class ServerSession:
             payload["id"] = sub_id
         if error is not None:
             payload["error"] = error
-        self._outbox.append(messages.dumps(payload))
+        self._outbox.append(dumps(payload))
 
     def _send_error(self, reason: str, offending: Any, text: str | None) -> None:
         payload: dict[str, Any] = {"msg": "error", "reason": reason}
@@ -421,7 +428,7 @@ class ServerSession:
             # Meteor re-stringifies the parsed message; fields/params/result
             # were EJSON-decoded, so encode them back.
             payload["offendingMessage"] = to_json_value(offending)
-        frame = messages.dumps(payload)
+        frame = dumps(payload)
         self._outbox.append(frame)
         self._events.append(
             BadMessageReceived(text if text is not None else frame, reason)

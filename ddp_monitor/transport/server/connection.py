@@ -107,6 +107,7 @@ class SocketDriver:
             heartbeat_interval=server.heartbeat_interval,
             heartbeat_timeout=server.heartbeat_timeout,
         )
+        self.session.report_messages = server.reports_messages
         headers = ws.request.headers.raw_items() if ws.request else []
         self.http_headers = http_headers(headers)
         peer = ws.remote_address
@@ -149,11 +150,15 @@ class SocketDriver:
                     if isinstance(frame, str)
                     else frame.decode("utf-8", "replace")
                 )
-                if self.sockjs:
-                    if not self._receive_sockjs(text):
-                        break
-                else:
-                    self._receive(text, self.loop.time())
+                try:
+                    if self.sockjs:
+                        if not self._receive_sockjs(text):
+                            break
+                    else:
+                        self._receive(text, self.loop.time())
+                except Exception:
+                    self._fail("a frame could not be processed")
+                    break
                 self.pump()
         except ConnectionClosed:
             pass
@@ -217,6 +222,24 @@ class SocketDriver:
             self.recent.append(Frame(Direction.IN, now, _clip(text)))
         self.session.receive_text(text, now)
 
+    def _fail(self, what: str) -> None:
+        """A bug below us (never the peer's input): end this session alone.
+
+        The traceback goes to the log; the socket is dropped without a close
+        handshake (the writer may be what failed), the client reconnects, and
+        every other session goes on.
+        """
+        log.exception("ddp-monitor: %s on session %s", what, self.session.id)
+        if self.session.closed and self.finished:
+            return
+        self._outq.clear()
+        self._queued_chars = 0
+        self.session.close("internal error")
+        self.session.events()  # nothing of this session runs any more
+        self.session.messages_to_send()
+        self.ws.transport.abort()
+        self.loop.call_soon(self._finish_close)
+
     def request_pump(self) -> None:
         """Pump soon, once, however many publication calls come first."""
         if not self._pump_scheduled:
@@ -224,7 +247,17 @@ class SocketDriver:
             self.server.request_pump(self)
 
     def pump(self) -> None:
-        """Move the core's output to the writer and act on its events."""
+        """Move the core's output to the writer and act on its events.
+
+        Never raises: a failure here ends this session only (``_fail``), so
+        a fan-out to many sessions reaches every other one.
+        """
+        try:
+            self._pump()
+        except Exception:
+            self._fail("sending failed")
+
+    def _pump(self) -> None:
         self._pump_scheduled = False
         session = self.session
         while True:
@@ -252,7 +285,7 @@ class SocketDriver:
                 self.peer_address,
                 self._queued_chars,
             )
-            self._outq.clear()
+            self._outq.clear()  # free it now, not when the collector runs
             self._queued_chars = 0
             self.session.close("the client stopped reading")
             # Its receive buffer is full, so no close handshake can get through.
@@ -279,6 +312,7 @@ class SocketDriver:
             or self.sockjs
             or ws.protocol.extensions
             or ws.protocol.state is not State.OPEN
+            or ws.transport.is_closing()  # lost: asyncio would log every write
             or ws.transport.get_write_buffer_size() > _WRITE_BUFFER_LIMIT
         ):
             return False
@@ -303,6 +337,9 @@ class SocketDriver:
                 for handler in list(self.server.universal_publications):
                     self.start_universal(handler)
                 self.server.connection_opened(self.handle)
+            case core.MessageReceived(message):
+                if self.handle is not None:
+                    self.server.message_received(self.handle, message)
             case core.MethodInvoked():
                 invocation = MethodInvocation(self, event)
                 fn = self.server.method_handler(event.method)
@@ -359,10 +396,17 @@ class SocketDriver:
             while self._outq:
                 batch, self._outq = self._outq, []
                 self._queued_chars = 0
-                if self.sockjs:
-                    await ws.send(sockjs.encode_messages(batch))
-                else:
-                    await _send_each(ws, batch)
+                try:
+                    if self.sockjs:
+                        for start in range(0, len(batch), _WRITE_CHUNK):
+                            chunk = batch[start : start + _WRITE_CHUNK]
+                            await ws.send(sockjs.encode_messages(chunk))
+                    else:
+                        await _send_each(ws, batch)
+                finally:
+                    # A dropped client's traceback keeps this frame (and the
+                    # batch it sends) alive in a reference cycle: empty it.
+                    batch.clear()
             self._writing = False
             if self._close_after_flush:
                 if self.sockjs:

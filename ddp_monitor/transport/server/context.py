@@ -3,9 +3,12 @@
 Owns ``MethodInvocation`` (Meteor's ``this`` in a method) and ``Subscription``
 (``this`` in a publish function), and the rules for running either as a plain
 function or a coroutine; imports ``ddp`` and its siblings ``ports`` (the
-driver it runs on, as a protocol), ``rerun`` and ``callbacks``. Exceptions become Meteor.Error
-shapes as ``livedata_server.js`` ``wrapInternalException`` makes them:
-``MethodError`` passes through, anything else is 500 "Internal server error".
+driver it runs on, as a protocol), ``rerun`` and ``callbacks``. Exceptions
+become Meteor.Error shapes as ``livedata_server.js`` ``wrapInternalException``
+makes them: a ``MethodError`` passes through; so does any exception marked
+client-safe, Meteor's ``isClientSafe`` (an attribute ``is_client_safe = True``
+with ``error``, ``reason`` and ``details`` attributes), or one carrying such a
+``sanitized_error``; anything else is 500 "Internal server error" and logged.
 """
 
 from __future__ import annotations
@@ -46,17 +49,42 @@ _FLUSH_EVERY = 256
 
 
 class Publishable(Protocol):
-    """What a publish function may return: a live query (``collection.Cursor``)."""
+    """What a publish function may return: a live query (``collection.Cursor``), or a list of them."""
+
+    @property
+    def collection_name(self) -> str: ...
 
     def publish_to(self, sub: Subscription) -> None: ...
 
 
 def error_to_wire(exc: BaseException, where: str) -> dict[str, Any]:
     """``wrapInternalException``: the error object the client gets."""
+    safe = _client_safe(exc)
+    if safe is not None:
+        return safe
+    log.error("Exception %s", where, exc_info=exc)
+    sanitized = getattr(exc, "sanitized_error", None)
+    if sanitized is not None:
+        safe = _client_safe(sanitized)
+        if safe is not None:
+            return safe
+        log.error(
+            "Exception %s provides a sanitized_error that is not client-safe", where
+        )
+    return meteor_error_dict(500, "Internal server error")
+
+
+def _client_safe(exc: object) -> dict[str, Any] | None:
     if isinstance(exc, MethodError):
         return exc.to_wire()
-    log.error("Exception %s", where, exc_info=exc)
-    return meteor_error_dict(500, "Internal server error")
+    if getattr(exc, "is_client_safe", False) is True:
+        # new Meteor.Error(exception.error, exception.reason, exception.details)
+        return meteor_error_dict(
+            getattr(exc, "error", None),  # type: ignore[arg-type]  # as Meteor: whatever it holds
+            getattr(exc, "reason", None),
+            getattr(exc, "details", None),
+        )
+    return None
 
 
 class _OnConnection:
@@ -232,12 +260,38 @@ def run_publication(fn: PublishHandler, sub: Subscription) -> Awaitable[None] | 
 
 
 def _publish_result(sub: Subscription, result: Any) -> None:
-    # livedata_server.js _publishHandlerResult: a cursor is published and made
-    # ready; any other truthy value is a mistake reported as an error.
+    # livedata_server.js _publishHandlerResult: a cursor, or a list of cursors
+    # on distinct collections, is published and made ready; any other truthy
+    # value is a mistake reported as an error.
     if not sub.active:
         return
-    if hasattr(result, "publish_to"):
+    if _is_cursor(result):
         result.publish_to(sub)
         sub.ready()
+    elif isinstance(result, list | tuple):
+        if not all(map(_is_cursor, result)):
+            sub.error(TypeError("Publish function returned an array of non-Cursors"))
+            return
+        names = [cursor.collection_name for cursor in result]
+        for name in names:
+            if names.count(name) > 1:
+                sub.error(
+                    ValueError(
+                        "Publish function returned multiple cursors for collection "
+                        + name
+                    )
+                )
+                return
+        for cursor in result:
+            cursor.publish_to(sub)
+        sub.ready()
     elif result:
-        sub.error(TypeError("Publish function can only return a Cursor"))
+        sub.error(
+            TypeError(
+                "Publish function can only return a Cursor or an array of Cursors"
+            )
+        )
+
+
+def _is_cursor(value: Any) -> bool:
+    return hasattr(value, "publish_to")

@@ -61,6 +61,11 @@ DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024
 DEFAULT_RECENT_FRAMES = 16
 #: stream_server.js setWebsocketTimeout(45 * 1000): time to send ``connect``.
 DEFAULT_WEBSOCKET_TIMEOUT = 45.0
+#: Node's listen backlog (asyncio's default is 100: a connect storm waits).
+LISTEN_BACKLOG = 511
+#: A client that does not answer our close frame within this is cut off
+#: (websockets' default is 10 s: a dead peer's socket would linger that long).
+CLOSE_TIMEOUT = 2.0
 #: Text queued for a client that does not read. Meteor has no bound (a client
 #: that never reads grows the server without limit); ours cuts it off here,
 #: far above any publication's initial burst.
@@ -167,6 +172,11 @@ class DDPServer:
         self._flush_scheduled = False
         self._to_pump: dict[Pumped, None] = {}
         self._connection_hooks: list[Callable[[ConnectionHandle], Any]] = []
+        self._message_hooks: list[
+            Callable[[dict[str, Any], ConnectionHandle], Any]
+        ] = []
+        #: sessions report each message (``on_message`` has been used)
+        self.reports_messages = False
         self._listeners: list[Callable[[ServerListenerEvent], Any]] = []
         self._connections: dict[str, ConnectionHandle] = {}
         # Insertion-ordered: oldest first, as ``connections``.
@@ -179,8 +189,15 @@ class DDPServer:
     # -- application API ------------------------------------------------------
 
     def methods(self, handlers: dict[str, MethodHandler]) -> None:
-        """Register methods: ``fn(invocation, *params)`` returns a value or awaitable."""
-        for name in handlers:
+        """Register methods: ``fn(invocation, *params)`` returns a value or awaitable.
+
+        Raises:
+            TypeError: a handler is not callable (Meteor's "must be a function").
+            ValueError: a method of that name exists.
+        """
+        for name, fn in handlers.items():
+            if not callable(fn):
+                raise TypeError(f"Method '{name}' must be a function")
             if name in self._methods:
                 raise ValueError(f"A method named '{name}' is already defined")
         self._methods.update(handlers)
@@ -207,6 +224,23 @@ class DDPServer:
         """Call ``callback(connection)`` after each new session sent ``connected``."""
         self._connection_hooks.append(callback)
         return Hook(self._connection_hooks, callback)
+
+    def on_message(
+        self, callback: Callable[[dict[str, Any], ConnectionHandle], Any]
+    ) -> Hook:
+        """Meteor's ``onMessage``: ``callback(message, connection)`` before each message runs.
+
+        Every message a session queues (methods, subs, unsubs, unknown ones;
+        not ``connect``, ``ping`` or ``pong``) is handed over decoded, just
+        before it is processed; Meteor passes its session where this passes
+        the connection handle. An exception is logged and the message runs.
+        """
+        self._message_hooks.append(callback)
+        if not self.reports_messages:
+            self.reports_messages = True
+            for driver in self._drivers:
+                driver.session.report_messages = True
+        return Hook(self._message_hooks, callback)
 
     def add_listener(self, fn: Callable[[ServerListenerEvent], Any]) -> Hook:
         """Introspection: ``fn(event)`` when a connection opens, closes or changes."""
@@ -247,6 +281,8 @@ class DDPServer:
             max_size=self.max_message_size,
             ping_interval=None,  # DDP has its own heartbeats; sockjs's are per socket
             server_header=None,
+            close_timeout=CLOSE_TIMEOUT,
+            backlog=LISTEN_BACKLOG,
             create_connection=front_door(self._polling.route, self._process_request),
         )
 
@@ -291,8 +327,11 @@ class DDPServer:
         if path in sockjs.RAW_WEBSOCKET_PATHS or sockjs.SESSION_PATH.fullmatch(path):
             return None  # go on with the WebSocket handshake
         if path.rstrip("/") == "/sockjs/info":
-            headers = Headers(sockjs.INFO_HEADERS)
-            return Response(200, "OK", headers, sockjs.info_body())
+            status, reason, headers, body = sockjs.info_answer(
+                request.method, request.headers.get
+            )
+            headers.append(("Content-Length", str(len(body))))
+            return Response(status, reason, Headers(headers), body)
         return connection.respond(HTTPStatus.NOT_FOUND, "Not found\n")
 
     async def _handle_socket(self, ws: ServerConnection) -> None:
@@ -331,11 +370,21 @@ class DDPServer:
         self._connections[handle.id] = handle
         self._emit(ConnectionOpened(handle))
         # Meteor runs onConnection hooks after `connected`; a hook that closes
-        # the connection stops the rest.
+        # the connection stops the rest, and one that an earlier hook stopped
+        # does not run (callback-hook's each() reads the list as it goes).
         for hook in list(self._connection_hooks):
             if handle.closed:
                 break
-            call_hook(hook, handle, name="onConnection")
+            if hook in self._connection_hooks:
+                call_hook(hook, handle, name="onConnection")
+
+    def message_received(
+        self, handle: ConnectionHandle, message: dict[str, Any]
+    ) -> None:
+        """A session's next message is about to run: the onMessage hooks."""
+        for hook in list(self._message_hooks):
+            if hook in self._message_hooks:
+                call_hook(hook, message, handle, name="onMessage")
 
     def connection_closed(self, handle: ConnectionHandle) -> None:
         self._last_seen.pop(handle.id, None)

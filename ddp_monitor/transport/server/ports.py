@@ -45,6 +45,8 @@ class ServerPort(Protocol):
     recent_frames: int
     websocket_timeout: float
     max_queued_bytes: int
+    #: onMessage hooks exist: sessions report each message as it runs
+    reports_messages: bool
 
     def method_handler(self, name: str) -> MethodHandler | None: ...
 
@@ -58,6 +60,10 @@ class ServerPort(Protocol):
     def connection_opened(self, handle: ConnectionHandle) -> None: ...
 
     def connection_active(self, handle: ConnectionHandle) -> None: ...
+
+    def message_received(
+        self, handle: ConnectionHandle, message: dict[str, Any]
+    ) -> None: ...
 
     def connection_closed(self, handle: ConnectionHandle) -> None: ...
 

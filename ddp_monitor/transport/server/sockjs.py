@@ -3,8 +3,10 @@
 Owns the parts of sockjs-node 0.3.19 (pinned by Meteor 1.9; 0.3.24 in Meteor 3)
 that a DDP server needs: ``lib/transport.js`` (``o``/``a[...]``/``c[...]``
 frames, ``closeFrame``), ``lib/utils.js`` ``quote``, ``lib/trans-websocket.js``
-(client frames, "Broken framing.") and ``lib/sockjs.js`` ``info``. Imports only
-the standard library.
+(client frames, "Broken framing."), ``lib/sockjs.js`` ``info`` and
+``info_options`` with the CORS headers of ``lib/trans-xhr.js`` ``xhr_cors``
+and ``lib/webjs.js`` ``cache_for``. Imports the standard library and
+``ddp.jsontext`` (client frames are read as ``JSON.parse`` reads them).
 
 Heartbeats: on the WebSocket transport sockjs does not send ``h`` frames; it
 sends a WebSocket ping every ``heartbeat_delay`` (Meteor sets 45 s in
@@ -17,21 +19,27 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
+from collections.abc import Callable
+from email.utils import formatdate
 from typing import Any
+
+from ddp_monitor.ddp.jsontext import loads
 
 __all__ = [
     "BROKEN_FRAMING",
     "HEARTBEAT_DELAY",
     "HEARTBEAT_TIMEOUT",
-    "INFO_HEADERS",
     "OPEN_FRAME",
     "RAW_WEBSOCKET_PATHS",
     "SESSION_PATH",
     "close_frame",
     "decode_frame",
     "encode_messages",
+    "info_answer",
     "info_body",
     "quote",
+    "xhr_cors",
 ]
 
 OPEN_FRAME = "o"
@@ -45,12 +53,6 @@ RAW_WEBSOCKET_PATHS = frozenset({"/websocket", "/websocket/", "/sockjs/websocket
 #: sockjs's server and session path segments contain no dot or slash.
 SESSION_PATH = re.compile(r"/sockjs/[^/.]+/[^/.]+/websocket/?")
 
-INFO_HEADERS = (
-    ("Access-Control-Allow-Origin", "*"),
-    ("Vary", "Origin"),
-    ("Cache-Control", "no-store, no-cache, no-transform, must-revalidate, max-age=0"),
-    ("Content-Type", "application/json; charset=UTF-8"),
-)
 
 # utils.js `escapable`: characters sockjs writes as \uXXXX inside frames.
 _ESCAPABLE = re.compile(
@@ -84,7 +86,7 @@ def decode_frame(payload: str) -> list[Any]:
     """
     if not payload:
         return []  # sockjs ignores empty frames
-    message = json.loads(payload)
+    message = loads(payload)  # any depth, and NaN refused, as JSON.parse
     if payload[0] == "[":
         return list(message)
     return [message]
@@ -100,3 +102,50 @@ def info_body(websocket: bool = True) -> bytes:
             "entropy": secrets.randbits(32),
         }
     ).encode()
+
+
+#: webjs.js cache_for: a year, in seconds.
+CACHE_FOR = 365 * 24 * 60 * 60
+
+InfoAnswer = tuple[int, str, list[tuple[str, str]], bytes]
+"""HTTP status, reason phrase, headers and body."""
+
+
+def info_answer(method: str, header: Callable[[str], str | None]) -> InfoAnswer:
+    """What sockjs answers at ``/sockjs/info`` for ``method``; ``header(name)`` reads the request.
+
+    ``GET`` is the info JSON; ``OPTIONS`` is the CORS preflight a browser sends
+    before a request with a header of its own (204, the origin echoed, the
+    asked-for headers allowed); anything else is 405.
+    """
+    if method == "GET":
+        headers = [
+            *xhr_cors(header),
+            (
+                "Cache-Control",
+                "no-store, no-cache, no-transform, must-revalidate, max-age=0",
+            ),
+            ("Content-Type", "application/json; charset=UTF-8"),
+        ]
+        return 200, "OK", headers, info_body()
+    if method == "OPTIONS":
+        headers = [
+            *xhr_cors(header),
+            ("Cache-Control", f"public, max-age={CACHE_FOR}"),
+            ("Expires", formatdate(time.time() + CACHE_FOR, usegmt=True)),
+            ("Access-Control-Allow-Methods", "OPTIONS, GET"),
+            ("Access-Control-Max-Age", str(CACHE_FOR)),
+        ]
+        return 204, "No Content", headers, b""
+    return 405, "Method Not Allowed", [("Allow", "OPTIONS, GET")], b""
+
+
+def xhr_cors(header: Callable[[str], str | None]) -> list[tuple[str, str]]:
+    """trans-xhr.js ``xhr_cors``: the origin echoed (credentials then allowed), or ``*``."""
+    origin = header("origin")
+    headers = [("Access-Control-Allow-Credentials", "true")] if origin else []
+    headers += [("Access-Control-Allow-Origin", origin or "*"), ("Vary", "Origin")]
+    asked = header("access-control-request-headers")
+    if asked:
+        headers.append(("Access-Control-Allow-Headers", asked))
+    return headers

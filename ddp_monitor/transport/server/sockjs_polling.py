@@ -57,7 +57,7 @@ SOCKJS_URL = "https://cdn.jsdelivr.net/sockjs/1/sockjs.min.js"
 POLLING_PATH = re.compile(r"/sockjs/([^/.]+)/([^/.]+)/(xhr|xhr_send|jsonp|jsonp_send)")
 IFRAME_PATH = re.compile(r"/sockjs/iframe[0-9\-.a-z_]*\.html")
 _JSONP_CALLBACK = re.compile(r"[a-zA-Z0-9\-_.]{1,32}")
-_YEAR = 365 * 24 * 60 * 60
+_YEAR = sockjs.CACHE_FOR
 
 _IFRAME = (
     '<!DOCTYPE html>\n<html>\n<head>\n  <meta http-equiv="X-UA-Compatible" content="IE=edge" />\n'
@@ -212,14 +212,7 @@ class PollingSocket:
 
 
 def _cors(request: HttpRequest) -> list[tuple[str, str]]:
-    """webjs.js ``xhr_cors``: the Origin echoed with credentials, else ``*``."""
-    origin = request.headers.get("Origin")
-    headers = [("Access-Control-Allow-Origin", origin or "*"), ("Vary", "Origin")]
-    if origin:
-        headers.append(("Access-Control-Allow-Credentials", "true"))
-    if asked := request.headers.get("Access-Control-Request-Headers"):
-        headers.append(("Access-Control-Allow-Headers", asked))
-    return headers
+    return sockjs.xhr_cors(request.headers.get)
 
 
 _NO_CACHE = (
