@@ -125,13 +125,13 @@ class ProxiedConnection:
 
     async def run(self) -> None:
         """Relay until either side ends; then end the other."""
-        self.upstream.on_read = lambda _: self._flush_client()
-        self.upstream.attach(self._from_upstream)
         watch = asyncio.ensure_future(self.upstream.wait_closed())
         watch.add_done_callback(lambda _: self._upstream_gone())
         try:
+            await self.client.open()  # SockJS's "o" before any message
+            self.upstream.on_read = lambda _: self._flush_client()
+            self.upstream.attach(self._from_upstream)
             self._flush_client()  # what the app sent before attach
-            await self.client.open()
             await self.client.serve(self._from_client, self._client_read)
         finally:
             self.closed = True

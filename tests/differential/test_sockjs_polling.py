@@ -7,6 +7,7 @@ jsonp-polling) when WebSocket is blocked; before issue 14 our server answered
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 
 from tests.peers.http_request import http_request
 from tests.test_interop_npm import http_base
+from tests.timeouts import QUIET, TIMEOUT
 
 pytestmark = pytest.mark.asyncio
 
@@ -124,3 +126,24 @@ async def test_iframe_page_loads_sockjs(ddp_server: str) -> None:
     assert answer.status == 200
     assert "SockJS.bootstrap_iframe()" in answer.text
     assert answer.headers["etag"].startswith('"')
+
+
+async def test_abandoned_poll_ends_the_session(ddp_server: str) -> None:
+    """A client that drops a held poll has left: the session ends at once, and the next poll opens a new one (`o`)."""
+    url = session_url(ddp_server)
+    await http_request(url + "/xhr", "POST")
+    await http_request(url + "/xhr_send", "POST", json.dumps([CONNECT]).encode())
+    await poll_until(url, "connected")
+    parts = url.split("/", 3)
+    _, writer = await asyncio.open_connection(*parts[2].split(":"))
+    writer.write(
+        f"POST /{parts[3]}/xhr HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n".encode()
+    )
+    await writer.drain()
+    await asyncio.sleep(QUIET)  # the poll is held: nothing to send
+    writer.transport.abort()
+    # Until the server has noticed, a poll is refused at once (sockjs's 2010,
+    # "Another connection still open"); then the session is gone.
+    async with asyncio.timeout(TIMEOUT):
+        while (answer := (await http_request(url + "/xhr", "POST")).text) != "o\n":
+            assert answer.startswith("c[2010,"), answer

@@ -27,7 +27,7 @@ import contextlib
 import email.utils
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -70,6 +70,9 @@ class HttpRequest:
     headers: Headers
     remote_address: tuple[Any, ...] | None
     head: bytes  # as received, for the proxy's pass-through
+    #: Done when the client's connection is lost: a handler holding a request
+    #: open (a SockJS poll) waits on it beside its answer, never reading.
+    lost: asyncio.Future[None] | None = None
 
     @property
     def path(self) -> str:
@@ -101,7 +104,9 @@ Fallback = Callable[[Any, Request], Response | None]
 
 
 def parse_head(
-    head: bytes, remote_address: tuple[Any, ...] | None
+    head: bytes,
+    remote_address: tuple[Any, ...] | None,
+    lost: asyncio.Future[None] | None = None,
 ) -> HttpRequest | None:
     """A request head (without its blank line), or None when it is not HTTP/1.x."""
     lines = head.split(b"\r\n")
@@ -117,7 +122,7 @@ def parse_head(
         if not sep:
             return None
         headers[name.decode("latin-1").strip()] = value.decode("latin-1").strip()
-    return HttpRequest(method, target, version, headers, remote_address, head)
+    return HttpRequest(method, target, version, headers, remote_address, head, lost)
 
 
 async def read_body(request: HttpRequest, reader: asyncio.StreamReader) -> bytes:
@@ -179,6 +184,33 @@ def _write_websockets_response(
         bytes(response.body),
         keep_alive=keep_alive,
     )
+
+
+class _LossAwareProtocol(asyncio.StreamReaderProtocol):
+    """asyncio's stream protocol, with ``lost``: done when the connection goes.
+
+    A client's end of the stream counts (sockjs's receivers listen to the
+    socket's ``end`` as well as ``close``): a browser that gives up on a
+    request shuts its side, and asyncio keeps a half-closed stream open.
+    """
+
+    def __init__(
+        self, reader: asyncio.StreamReader, loop: asyncio.AbstractEventLoop
+    ) -> None:
+        super().__init__(reader, loop=loop)
+        self.lost: asyncio.Future[None] = loop.create_future()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        super().connection_lost(exc)
+        self._gone()
+
+    def eof_received(self) -> bool:
+        self._gone()
+        return bool(super().eof_received())
+
+    def _gone(self) -> None:
+        if not self.lost.done():
+            self.lost.set_result(None)
 
 
 class _Responder:
@@ -253,7 +285,7 @@ def front_door(
             me.transport = _Detached()
             loop = self.loop
             reader = asyncio.StreamReader(limit=MAX_HEAD, loop=loop)
-            protocol = asyncio.StreamReaderProtocol(reader, loop=loop)
+            protocol = _LossAwareProtocol(reader, loop)
             transport.set_protocol(protocol)
             protocol.connection_made(transport)
             if rest:
@@ -261,6 +293,7 @@ def front_door(
             writer = asyncio.StreamWriter(transport, protocol, reader, loop)
             # Ends websockets' handshake wait; its task then returns quietly.
             super().connection_lost(None)
+            request = replace(request, lost=protocol.lost)
             spawn(_serve(request, handler, reader, writer, router, fallback))
 
     return FrontDoor
@@ -284,7 +317,7 @@ async def _serve(
                 break
             async with asyncio.timeout(KEEP_ALIVE):
                 head = await reader.readuntil(b"\r\n\r\n")
-            parsed = parse_head(head[:-4], peer)
+            parsed = parse_head(head[:-4], peer, request.lost)
             if parsed is None:
                 break
             request = parsed

@@ -22,7 +22,6 @@ sent while no poll is open wait in the send buffer and leave as one
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import json
 import re
@@ -160,7 +159,10 @@ class PollingSocket:
             self._incoming.put_nowait(payload)
 
     async def poll(self, client_gone: asyncio.Future[None]) -> str | None:
-        """The frame for one poll request; None when the client went away first."""
+        """The frame for one poll request; None when the client went away first.
+
+        ``client_gone`` is only watched (``asyncio.wait`` cancels nothing).
+        """
         if self._poll is not None:
             return sockjs.close_frame(2010, "Another connection still open")
         self._cancel_timer()
@@ -219,12 +221,6 @@ _NO_CACHE = (
     "Cache-Control",
     "no-store, no-cache, no-transform, must-revalidate, max-age=0",
 )
-
-
-async def _client_gone(reader: asyncio.StreamReader) -> None:
-    """Resolves when the client closes its side (a held poll was abandoned)."""
-    with contextlib.suppress(Exception):
-        await reader.read(1)
 
 
 class SockJSPolling:
@@ -311,11 +307,10 @@ class SockJSPolling:
     ) -> str | None:
         await read_body(request, reader)
         session = self._session(request, protocol)
-        gone = asyncio.ensure_future(_client_gone(reader))
-        try:
-            return await session.poll(gone)
-        finally:
-            gone.cancel()
+        lost = request.lost
+        if lost is None:  # not through the front door (no connection to watch)
+            lost = asyncio.get_running_loop().create_future()
+        return await session.poll(lost)
 
     async def _xhr(
         self,
