@@ -102,6 +102,7 @@ class FaultLink:
         self._subs: dict[str, str] = {}  # sub id -> name
         self._seq = 0
         self.faults = NO_FAULTS
+        self._clean = True  # no faults: the hot path asks this per frame
         self.hold_until: float | None = None
         self.set_faults(faults, now)
 
@@ -110,6 +111,7 @@ class FaultLink:
     def set_faults(self, faults: Faults, now: float) -> None:
         """Switch to ``faults`` now; what they no longer hold back is released."""
         old, self.faults = self.faults, faults
+        self._clean = not faults.any
         if faults.hold_data > 0 and faults.hold_data != old.hold_data:
             # The hold runs from when it is set: N seconds, then the flow.
             self.hold_until = now + faults.hold_data
@@ -132,7 +134,7 @@ class FaultLink:
     @property
     def passes_to_client(self) -> bool:
         """True when frames to the client may skip ``submit``/``take`` right now."""
-        return not self.faults.any and not self._ways[Way.TO_CLIENT].queued
+        return self._clean and not self._ways[Way.TO_CLIENT].queued
 
     def queued(self, way: Way) -> int:
         """Frames of ``way`` waiting (delayed, held, stalled)."""

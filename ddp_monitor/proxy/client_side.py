@@ -26,6 +26,7 @@ from websockets.protocol import State
 from ddp_monitor.transport.direct import DirectMessages
 from ddp_monitor.transport.server import sockjs
 from ddp_monitor.transport.server.callbacks import spawn
+from ddp_monitor.transport.server.connection import text_frame
 
 __all__ = ["ClientSide", "DirectServerConnection"]
 
@@ -109,9 +110,14 @@ class ClientSide:
             protocol = ws.protocol
             if protocol.state is not State.OPEN:
                 return False
-            for text in texts:
-                protocol.send_text(text.encode())
-            ws.send_data()  # websockets' own flush: protocol bytes -> transport
+            if protocol.extensions:
+                for text in texts:
+                    protocol.send_text(text.encode())
+                ws.send_data()  # websockets' own flush: protocol bytes -> transport
+            else:
+                # Without extensions a frame is a header and the payload: built
+                # here in one write, as DDPServer's driver does on its hot path.
+                ws.transport.write(b"".join([text_frame(t.encode()) for t in texts]))
             return True
         if self.transport_name == "sockjs":
             if ws.protocol.state is not State.OPEN:

@@ -24,7 +24,7 @@ import json
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ddp_monitor.ddp.fault_link import FaultLink, frame_kind
@@ -56,12 +56,12 @@ class ProxiedSubscription:
 
 @dataclass(slots=True)
 class Counts:
-    frames: dict[Direction, int] = field(
-        default_factory=lambda: {Direction.IN: 0, Direction.OUT: 0}
-    )
-    bytes: dict[Direction, int] = field(
-        default_factory=lambda: {Direction.IN: 0, Direction.OUT: 0}
-    )
+    """Frames and characters each way (plain attributes: counted per frame)."""
+
+    frames_to_server: int = 0
+    frames_to_client: int = 0
+    bytes_to_server: int = 0
+    bytes_to_client: int = 0
 
 
 class ProxiedConnection:
@@ -103,7 +103,10 @@ class ProxiedConnection:
         self.version: str | None = None
         self.subscriptions: dict[str, ProxiedSubscription] = {}
         self.counts = Counts()
-        self.recent: deque[Frame] = deque(maxlen=RECENT_FRAMES)
+        # (direction, time, text): a tuple per frame is the cheapest record;
+        # ``recent_frames()`` makes the wiretap's Frame values when asked.
+        self.recent: deque[tuple[Direction, float, str]] = deque(maxlen=RECENT_FRAMES)
+        self._passes = self.fault_link.passes_to_client
         self.upstream_dropped = False  # "Close upstream": the client stays
         self.closed = False
         self._on_change = on_change
@@ -148,9 +151,14 @@ class ProxiedConnection:
 
     def _from_client(self, texts: list[str]) -> None:
         now = self.loop.time()
+        counts, recent, submit = self.counts, self.recent, self.fault_link.submit
         for text in texts:
-            self._note(Direction.OUT, text, now)
-            self.fault_link.submit(Way.TO_SERVER, text, now)
+            counts.frames_to_server += 1
+            counts.bytes_to_server += len(text)
+            recent.append((Direction.OUT, now, _clip(text)))
+            if _worth_reading(text):
+                self._note(text)
+            submit(Way.TO_SERVER, text, now)
 
     def _client_read(self) -> None:
         self._deliver(self.loop.time())
@@ -160,14 +168,20 @@ class ProxiedConnection:
         # on_read (``_flush_client``) then writes the read's messages at once.
         text = data if isinstance(data, str) else data.decode("utf-8", "replace")
         now = self.loop.time()
-        self._note(Direction.IN, text, now)
-        fault_link = self.fault_link
-        if fault_link.passes_to_client:
+        counts = self.counts
+        counts.frames_to_client += 1
+        counts.bytes_to_client += len(text)
+        self.recent.append((Direction.IN, now, _clip(text)))
+        if _worth_reading(text):
+            self._note(text)
+        if self._passes:
             self._to_client.append(text)
         else:
+            fault_link = self.fault_link
             fault_link.submit(Way.TO_CLIENT, text, now)
             self._to_client.extend(fault_link.take(Way.TO_CLIENT, now))
             self._timer.follow(fault_link.next_deadline())
+            self._passes = fault_link.passes_to_client
 
     def _flush_client(self) -> None:
         if not self._to_client:
@@ -199,6 +213,7 @@ class ProxiedConnection:
         if to_server and not self.upstream_dropped:
             write_upstream(self.upstream, to_server)
         self._to_client.extend(fault_link.take(Way.TO_CLIENT, now))
+        self._passes = fault_link.passes_to_client
         self._flush_client()
         self._timer.follow(fault_link.next_deadline())
         self._on_change(self)
@@ -220,17 +235,11 @@ class ProxiedConnection:
 
     # -- what the row shows -----------------------------------------------------------
 
-    def _note(self, direction: Direction, text: str, now: float) -> None:
-        counts = self.counts
-        counts.frames[direction] += 1
-        counts.bytes[direction] += len(text)
-        self.recent.append(
-            Frame(
-                direction,
-                now,
-                text if len(text) <= RECENT_FRAME_CHARS else text[:RECENT_FRAME_CHARS],
-            )
-        )
+    def recent_frames(self) -> list[Frame]:
+        """The per-connection log, oldest first (``OUT``: to the app)."""
+        return [Frame(direction, at, text) for direction, at, text in self.recent]
+
+    def _note(self, text: str) -> None:
         kind = frame_kind(text)
         if kind in _NOTED:
             _NOTED[kind](self, _fields(text))
@@ -284,6 +293,10 @@ class ProxiedConnection:
         self.client.reset()
 
 
+def _clip(text: str) -> str:
+    return text if len(text) <= RECENT_FRAME_CHARS else text[:RECENT_FRAME_CHARS]
+
+
 def _fields(text: str) -> dict[str, Any]:
     try:
         message = json.loads(text)
@@ -293,7 +306,9 @@ def _fields(text: str) -> dict[str, Any]:
 
 
 # The few kinds the row reads (everything else is only counted): the JSON of
-# these is parsed; of an ``added`` or ``changed``, never.
+# these is parsed; of an ``added`` or ``changed``, never. Meteor (and every
+# serializer here) writes ``msg`` first, so a prefix test sorts most frames
+# out; one that puts it elsewhere goes through frame_kind's full parse.
 _NOTED: dict[str, Callable[[ProxiedConnection, dict[str, Any]], None]] = {
     "connect": ProxiedConnection._connect,
     "connected": ProxiedConnection._connected,
@@ -302,3 +317,12 @@ _NOTED: dict[str, Callable[[ProxiedConnection, dict[str, Any]], None]] = {
     "nosub": ProxiedConnection._gone_sub,
     "unsub": ProxiedConnection._gone_sub,
 }
+
+_NOTED_PREFIXES = tuple(f'{{"msg":"{kind}"' for kind in _NOTED)
+
+
+def _worth_reading(text: str) -> bool:
+    """True for a frame the row reads, or one whose ``msg`` is not first."""
+    if text.startswith('{"msg":"'):
+        return text.startswith(_NOTED_PREFIXES)
+    return True

@@ -30,7 +30,6 @@ def _date(seconds: float) -> datetime.datetime:
 def row(connection: ProxiedConnection) -> dict[str, Any]:
     """Everything the panel shows of one proxied connection."""
     counts = connection.counts
-    out, into = Direction.OUT, Direction.IN
     return {
         "session": connection.session,
         "clientAddress": connection.peer_address,
@@ -46,10 +45,10 @@ def row(connection: ProxiedConnection) -> dict[str, Any]:
             {"id": ident, "name": sub.name, "params": sub.params, "ready": sub.ready}
             for ident, sub in connection.subscriptions.items()
         ],
-        "framesToServer": counts.frames[out],
-        "framesToClient": counts.frames[into],
-        "bytesToServer": counts.bytes[out],
-        "bytesToClient": counts.bytes[into],
+        "framesToServer": counts.frames_to_server,
+        "framesToClient": counts.frames_to_client,
+        "bytesToServer": counts.bytes_to_server,
+        "bytesToClient": counts.bytes_to_client,
         "faults": connection.faults.to_wire(),
         "upstreamClosed": connection.upstream_dropped,
         "connectedAt": _date(connection.connected_at),
@@ -64,7 +63,7 @@ def frames(
     ``dir`` is ``"toServer"`` or ``"toClient"``; ``at`` is seconds since the
     connection opened (the proxy's clock).
     """
-    recent = list(connection.recent)
+    recent = connection.recent_frames()
     if limit is not None:
         recent = recent[-limit:]
     start = connection.opened_at

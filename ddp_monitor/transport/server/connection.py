@@ -44,7 +44,7 @@ from ddp_monitor.transport.server.handle import ConnectionHandle
 from ddp_monitor.transport.server.ports import PublishHandler, ServerPort
 from ddp_monitor.transport.wiretap import Direction, Frame
 
-__all__ = ["RECENT_FRAME_CHARS", "SocketDriver"]
+__all__ = ["RECENT_FRAME_CHARS", "SocketDriver", "text_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,8 @@ _WRITE_CHUNK = 512
 _WRITE_BUFFER_LIMIT = 64 * 1024
 
 
-def _text_frame(payload: bytes) -> bytes:
+def text_frame(payload: bytes) -> bytes:
+    """One unmasked server-to-client text frame (the proxy's relay writes them too)."""
     # RFC 6455 §5.2: FIN + text opcode, unmasked (server to client).
     size = len(payload)
     if size < 126:
@@ -89,7 +90,7 @@ async def _send_each(ws: ServerConnection, frames: list[str]) -> None:
                 for text in chunk:
                     protocol.send_text(text.encode())
             else:
-                ws.transport.write(b"".join(_text_frame(t.encode()) for t in chunk))
+                ws.transport.write(b"".join(text_frame(t.encode()) for t in chunk))
 
 
 class SocketDriver:
@@ -316,7 +317,7 @@ class SocketDriver:
             or ws.transport.get_write_buffer_size() > _WRITE_BUFFER_LIMIT
         ):
             return False
-        ws.transport.write(b"".join(_text_frame(t.encode()) for t in frames))
+        ws.transport.write(b"".join(text_frame(t.encode()) for t in frames))
         return True
 
     def _dispatch(self, event: core.ServerEvent) -> None:
