@@ -16,6 +16,8 @@ answers them in-process.
 from __future__ import annotations
 
 import asyncio
+import datetime
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +29,7 @@ from ddp_monitor.proxy import DDPProxy, ProxyEvent
 from ddp_monitor.proxy.control import ControlEndpoint
 from ddp_monitor.proxy.rows import frames, row
 from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.wiretap import Direction, Frame
 
 __all__ = ["FLUSH_MS", "ProxyAdaptor"]
 
@@ -161,6 +164,28 @@ class ProxyAdaptor(QObject):
         if not task.cancelled() and task.exception() is not None:
             self.proxying_failed.emit(str(task.exception()))
         self._mark()
+
+    async def log(self, connection_id: str, limit: int = 500) -> list[Frame]:
+        """The connection's recent frames as a page's message log takes them.
+
+        ``OUT`` is client to app and ``IN`` app to client, as on a page; the
+        times are put on this process's monotonic clock (the log's wall-clock
+        column adds its own offset back).
+        """
+        found = await self.call("proxy.frames", connection_id, limit)
+        opened = self._shown.get(connection_id, {}).get("connectedAt")
+        start = (
+            opened.timestamp() if isinstance(opened, datetime.datetime) else time.time()
+        )
+        start -= time.time() - time.monotonic()
+        return [
+            Frame(
+                Direction.OUT if f["dir"] == "toServer" else Direction.IN,
+                start + float(f["at"]),
+                str(f["text"]),
+            )
+            for f in found
+        ]
 
     # -- rows ---------------------------------------------------------------------------
 

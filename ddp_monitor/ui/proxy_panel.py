@@ -16,6 +16,7 @@ from collections.abc import Coroutine
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ddp_monitor.qt.message_log_model import MessageLogModel
 from ddp_monitor.qt.proxy_adaptor import ProxyAdaptor
 from ddp_monitor.qt.proxy_model import (
     CLOSE_COLUMN,
@@ -37,6 +39,7 @@ from ddp_monitor.qt.proxy_model import (
 )
 from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.json_view import JsonView
+from ddp_monitor.ui.message_log import MessageLogPanel
 from ddp_monitor.ui.server_panel import CloseButtonDelegate
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -171,9 +174,17 @@ class ProxyPanel(QWidget):
         self.table.setItemDelegateForColumn(CLOSE_COLUMN, self.closer)
         self.table.setItemDelegateForColumn(CLOSE_UPSTREAM_COLUMN, self.upstream_closer)
         self.detail = JsonView("Select a row: its headers, subscriptions and faults")
-        self.frames = JsonView(
-            "Select a row: its frames, both ways, with times", wrap=False
-        )
+        # The per-connection log: the same view as a page's message log.
+        self.log_model = MessageLogModel(parent=self)
+        pause = QAction("Pause", self, checkable=True)
+        pause.toggled.connect(self.log_model.set_paused)
+        clear = QAction("Clear", self)
+        clear.triggered.connect(self.log_model.clear)
+        export = QAction("Export", self)
+        export.setVisible(False)  # proxy.frames over the control endpoint does that
+        self.frames = MessageLogPanel(self.log_model, pause, clear, export)
+        self._log_of: str | None = None  # whose frames the log shows
+        self._log_until = float("-inf")  # the newest frame time shown
         self._build()
         self._bind()
         self._proxying_changed("")
@@ -286,25 +297,29 @@ class ProxyPanel(QWidget):
 
     def _show_detail(self) -> None:
         ids = self.selected_ids()
-        if len(ids) != 1:
+        shown = ids[0] if len(ids) == 1 else None
+        if shown != self._log_of:
+            self._log_of, self._log_until = shown, float("-inf")
+            self.log_model.clear()
+        if shown is None:
             self.detail.show_text("")
-            self.frames.show_text("")
             return
-        at = self.model.position(ids[0])
+        at = self.model.position(shown)
         record = self.model.record(at) if at is not None else {}
         self.detail.show_text(json.dumps(record, indent=2, default=str))
-        self._spawn(self._show_frames(ids[0]))
+        self._spawn(self._show_frames(shown))
 
     async def _show_frames(self, connection_id: str) -> None:
         try:
-            found = await self.adaptor.call("proxy.frames", connection_id, 200)
+            found = await self.adaptor.log(connection_id)
         except Exception:
             return  # the connection went meanwhile
-        lines = [
-            f"{f['at']:10.3f}  {'→' if f['dir'] == 'toServer' else '←'}  {f['text']}"
-            for f in found
-        ]
-        self.frames.show_text("\n".join(lines))
+        if connection_id != self._log_of:
+            return  # another row was selected meanwhile
+        fresh = [f for f in found if f.time > self._log_until]
+        if fresh:
+            self._log_until = fresh[-1].time
+            self.log_model.append(fresh)
 
     def title(self) -> str:
         count = self.model.rowCount()

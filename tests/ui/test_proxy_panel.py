@@ -99,7 +99,7 @@ def test_proxy_an_app_shows_each_client_and_close_reconnects_it(
 def test_faults_from_the_bar_and_close_upstream(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
-    """The fault bar puts 300 ms on the selected row (shown in its Faults cell); Close upstream keeps the client's socket."""
+    """Selecting a row shows its frames in the message log; the fault bar puts 300 ms on it; Close upstream keeps the client's socket."""
 
     async def scenario() -> tuple[str, float, bool, ConnectionStatus]:
         async with demo_server() as app:
@@ -118,6 +118,11 @@ def test_faults_from_the_bar_and_close_upstream(
                         panel.model.counts_changed, lambda: _has(panel, client.session)
                     )
                     assert panel.select(_id_of(panel, client.session))
+                    log = panel.log_model
+                    await until(
+                        log.counts_changed, lambda: "result" in log.kinds_seen()
+                    )
+                    kinds = log.kinds_seen()
                     panel.faults.latency_down.setValue(300)
                     panel.faults.apply.click()
                     await until(
@@ -137,12 +142,13 @@ def test_faults_from_the_bar_and_close_upstream(
                             in panel.model.data(panel.model.index(0, 11))
                         ),
                     )
-                    return faults_cell, took, True, client.status.status
+                    return faults_cell, took, "connect" in kinds, client.status.status
             finally:
                 await session.close()
                 window.close()
 
-    cell, took, _, status = run(qloop, scenario())
+    cell, took, logged, status = run(qloop, scenario())
+    assert logged  # the row's own log: the client's connect, the app's result
     assert cell == "↓300 ms"
     assert took >= 0.3
     assert status is ConnectionStatus.CONNECTED
