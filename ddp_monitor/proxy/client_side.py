@@ -34,6 +34,10 @@ __all__ = ["ClientSide", "DirectServerConnection"]
 class DirectServerConnection(DirectMessages, ServerConnection):
     """The proxy's server connections: each message handed over as it is parsed."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.upstream_link: Any = None  # opened while the handshake is answered
+
 
 class ClientSide:
     """One client's socket as the relay uses it.

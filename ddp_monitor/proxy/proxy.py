@@ -38,7 +38,8 @@ from ddp_monitor.ddp.faults import NO_FAULTS, Faults
 from ddp_monitor.proxy.client_side import ClientSide, DirectServerConnection
 from ddp_monitor.proxy.passthrough import HOP_BY_HOP, PassThrough, forwarded_for
 from ddp_monitor.proxy.relay import ProxiedConnection
-from ddp_monitor.transport.client.link import Link, classify, open_link
+from ddp_monitor.transport.client.fast_link import FastLink
+from ddp_monitor.transport.client.link import CLOSE_TIMEOUT, Link, classify, open_link
 from ddp_monitor.transport.client.urls import to_websocket_url
 from ddp_monitor.transport.server import sockjs
 from ddp_monitor.transport.server.callbacks import spawn
@@ -145,6 +146,7 @@ class DDPProxy:
             max_size=None,  # the app's frames pass whatever their size
             ping_interval=None,  # heartbeats run end to end
             server_header=None,
+            close_timeout=CLOSE_TIMEOUT,  # stopping does not wait 10 s on a silent client
         )
 
     async def stop(self) -> None:
@@ -274,7 +276,8 @@ class DDPProxy:
             return connection.respond(
                 HTTPStatus.BAD_GATEWAY, f"ddp-monitor proxy: {classify(exc)}\n"
             )
-        connection.upstream_link = link  # type: ignore[attr-defined]
+        assert isinstance(connection, DirectServerConnection)
+        connection.upstream_link = link
         return None
 
     def _refused(self, headers: Headers, peer: Any) -> bool:
@@ -292,13 +295,18 @@ class DDPProxy:
             headers.get("X-Forwarded-For"), str(peer[0]) if peer else None
         )
         return await open_link(
-            self.upstream_ws, compression=False, max_message_size=None, headers=sent
+            self.upstream_ws,
+            compression=False,
+            max_message_size=None,
+            headers=sent,
+            link_class=FastLink,
         )
 
     # -- clients ------------------------------------------------------------------------------
 
     async def _handle_socket(self, ws: ServerConnection) -> None:
-        link: Link = ws.upstream_link  # type: ignore[attr-defined]
+        assert isinstance(ws, DirectServerConnection)
+        link: Link = ws.upstream_link
         path = ws.request.path.split("?", 1)[0] if ws.request else ""
         framing = "sockjs" if sockjs.SESSION_PATH.fullmatch(path) else "websocket"
         await self._relay(ClientSide(ws, framing), link)

@@ -30,11 +30,13 @@ class DirectMessages:
     """Mixin: put it before websockets' connection class."""
 
     direct = True
-    on_message: Callable[[Any, str | bytes], None] | None = None
-    on_read: Callable[[Any], None] | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # Every attribute set here, none later: instances then share one
+        # key table (PEP 412), which a thousand idle sockets notice.
+        self.on_message: Callable[[Any, str | bytes], None] | None = None
+        self.on_read: Callable[[Any], None] | None = None
         self._early: list[str | bytes] = []
         self._fragments: list[bytes] = []
         self._fragmented_text = False

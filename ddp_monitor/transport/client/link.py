@@ -76,11 +76,13 @@ async def open_link(
     max_message_size: int | None,
     headers: Mapping[str, str] | None,
     ssl_context: ssl.SSLContext | None = None,
+    link_class: type[Link] = Link,
 ) -> Link:
     """Open one WebSocket to ``url`` (already translated by ``urls``).
 
     ``ssl_context`` replaces websockets' default (verifying) one for ``wss://``
-    URLs; a plain ``ws://`` URL ignores it.
+    URLs; a plain ``ws://`` URL ignores it. ``link_class``: a ``Link``
+    subclass (the proxy's ``fast_link.FastLink``).
 
     Raises:
         Exception: whatever the attempt raised; pass it to ``classify``.
@@ -93,10 +95,10 @@ async def open_link(
         ping_interval=None,  # DDP heartbeats instead, as Meteor
         close_timeout=CLOSE_TIMEOUT,
         additional_headers=dict(headers) if headers else None,
-        create_connection=Link,
+        create_connection=link_class,
         **_tls(url, ssl_context),
     )
-    assert isinstance(link, Link)
+    assert isinstance(link, link_class)
     return link
 
 
