@@ -1,4 +1,4 @@
-"""Fixtures shared by every test: offscreen Qt, the real Meteor peer, our demo server, npm clients, keyrings.
+"""Fixtures shared by every test: offscreen Qt, the real Meteor peer, our demo server, npm clients, Meteor's browser client, keyrings.
 
 Owns the session-wide test setup; imports tests.peers (launchers, installers),
 tests.timeouts, and ddp_monitor.demo.server (only inside the fixtures that run it).
@@ -34,8 +34,10 @@ import pytest_asyncio
 from tests.keyrings import MemoryKeyring
 from tests.peers.install import (
     PeerInstallError,
+    install_browser,
     install_meteor,
     install_npm_clients,
+    missing_browser_tools,
     missing_node_tools,
 )
 from tests.peers.meteor_server import MeteorServer
@@ -44,6 +46,7 @@ __all__ = [
     "ddp_server",
     "in_ci",
     "memory_keyring",
+    "meteor_browser",
     "meteor_server",
     "meteor_server_factory",
     "no_keyring",
@@ -154,6 +157,18 @@ def npm_clients() -> Path:
         return install_npm_clients()
     except PeerInstallError as exc:
         pytest.fail(f"installing the npm DDP clients failed: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def meteor_browser() -> None:
+    """Meteor's browser client and headless Chromium installed (tests.peers.meteor_browser runs it)."""
+    missing = missing_browser_tools()
+    if missing is not None:
+        _unavailable(missing)
+    try:
+        install_browser()
+    except PeerInstallError as exc:
+        pytest.fail(f"installing Meteor's browser client failed: {exc}", pytrace=False)
 
 
 @pytest.fixture

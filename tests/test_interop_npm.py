@@ -1,7 +1,8 @@
 """DDP clients nobody on this project wrote, installed by name from npm, work with our server.
 
 Each script in tests/peers/npm (``ddp``, ``ddp`` over its SockJS path,
-``simpleddp`` on ``ws``, ``sockjs-client`` on Meteor's SockJS websocket transport)
+``simpleddp`` on ``ws``, ``sockjs-client`` on Meteor's SockJS websocket transport
+and on its xhr-polling fallback)
 runs the same plan from tests/peers/npm/common.js: echo an EJSON value with a
 date, add, fail, subscribe to ``items(3)`` and to ``ticker(50)`` until it ticks.
 Every script also runs against the real Meteor server, which proves the script
@@ -28,6 +29,7 @@ CLIENTS: dict[str, tuple[str, list[str]]] = {
     "ddp-sockjs": ("ddp_client.js", ["--sockjs"]),
     "simpleddp": ("simpleddp_client.js", []),
     "sockjs-client": ("sockjs_client.js", []),
+    "sockjs-client-xhr-polling": ("sockjs_client.js", ["--transport", "xhr-polling"]),
 }
 
 # The plan's inputs (tests/peers/npm/common.js) and the scenario's rules
@@ -90,8 +92,11 @@ async def test_npm_client_calls_and_subscribes(
     npm_clients: Path, ddp_server: str, client: str
 ) -> None:
     """A third-party npm DDP client connects, gets method results and errors, and receives published documents."""
-    lines = await run_client(npm_clients, client, ddp_server)
+    check_plan(await run_client(npm_clients, client, ddp_server))
 
+
+def check_plan(lines: list[dict[str, Any]]) -> None:
+    """The answers of common.js's plan, each as tests/peers/meteor/app.js gives it."""
     event(lines, "connected")
     echo = event(lines, "result", method="echo")
     assert echo["result"] == echo["params"][0]

@@ -98,6 +98,7 @@ async def open_session(
     closers.append(hosted.close)
     profiles = ProfileListModel(store)
     window = MainWindow(None, settings, profiles=profiles, server=hosted)
+    closers.append(window.proxy_panel.adaptor.stop)  # a proxy started in the window
     profiles.load()
     workspace = Workspace(window)
     try:

@@ -1,9 +1,9 @@
-"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch`` and ``serve`` run headless.
+"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve`` and ``proxy`` run headless.
 
 Owns argument parsing, logging set-up (the one ``logging`` configuration of
 the process) and exit statuses: 0 done, 1 a runtime failure, 2 a usage error
 (argparse's own convention). Each command's module is imported when it runs,
-so ``watch`` and ``serve`` start without loading Qt.
+so ``watch``, ``serve`` and ``proxy`` start without loading Qt.
 
 ``--quit-after SECONDS`` (hidden from ``--help``) closes the window that many
 seconds after it was shown, with exit status 0: packaging/smoke.sh uses it to
@@ -28,7 +28,7 @@ __all__ = ["build_parser", "configure_logging", "main"]
 log = logging.getLogger("ddp_monitor")
 
 # Sub-command modules: each has add_arguments(subparsers) and run(args) -> int.
-_COMMANDS = ("watch", "serve")
+_COMMANDS = ("watch", "serve", "proxy")
 
 _USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | COMMAND ...]"
 
@@ -38,6 +38,8 @@ examples:
   ddp-monitor http://localhost:3000           open the window on a Meteor app
   ddp-monitor wss://app.example.com           ... over TLS (also ws://, host:port)
   ddp-monitor serve --demo --port 4000        run the demo DDP server headless
+  ddp-monitor proxy localhost:3000 --control-port 3101
+                                              proxy a Meteor app's DDP clients, with faults
   ddp-monitor watch localhost:4000 --subscribe items '[10]' --call add '[1, 2]'
                                               print status changes and results as JSON lines
   ddp-monitor COMMAND --help                  a command's own options

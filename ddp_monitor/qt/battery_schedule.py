@@ -1,9 +1,9 @@
 """A phone's day on one connection: offline after N seconds idle, back after M seconds.
 
 Owns ``BatteryScheduler``; imports QtCore only. It drives whatever it is given
-as ``set_battery_saving(on)`` (a ``ClientAdaptor``'s slot in the app), so the
-client sees exactly what Meteor's ``disconnect()`` / ``reconnect()`` do when a
-phone sleeps and wakes. One single-shot ``QTimer`` is re-armed to the next
+as ``set_battery_saving(on)`` (a ``ClientAdaptor``'s slot in the app: the
+fault layer's battery saving, issue 14), so the client sees what a phone's
+sleep does to its socket and what waking does. One single-shot ``QTimer`` is re-armed to the next
 deadline; the clock is injected (``now``, monotonic seconds) so tests move
 time by hand and call ``check()``, as the core's ``handle_timer(now)``.
 

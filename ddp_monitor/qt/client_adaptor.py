@@ -17,8 +17,10 @@ the one record of what happened, in the order it happened.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -139,19 +141,24 @@ class ClientAdaptor(QObject):
     @Slot()
     def reconnect(self) -> None:
         """Meteor's ``reconnect()``: try now. Also ends battery saving."""
-        self._set_battery_saving(False)
-        self.client.reconnect()
+        if self._battery_saving:
+            self.set_battery_saving(False)  # the fault ends: it reconnects at once
+        else:
+            self.client.reconnect()
 
     @Slot(bool)
     def set_battery_saving(self, on: bool) -> None:
-        """On: ``disconnect()`` (calls queue); off: ``reconnect()``."""
+        """Battery saving as the fault layer has it (issue 14), until switched off.
+
+        On: the socket goes without a close and every attempt fails, as on a
+        sleeping phone (the client waits and retries on Meteor's back-off;
+        calls queue). Off: the phone wakes and the client reconnects at once.
+        """
         if on == self._battery_saving:
             return
         self._set_battery_saving(on)
-        if on:
-            self.client.disconnect()
-        else:
-            self.client.reconnect()
+        saving = math.inf if on else 0.0
+        self.client.set_faults(replace(self.client.faults, battery_saving=saving))
 
     def call(self, name: str, params: Sequence[Any]) -> PendingMethod:
         """Start a call; its row comes with the next batch, as ``MethodCalled``."""

@@ -43,21 +43,24 @@ def status_words(
     Args:
         status: the snapshot to describe.
         remaining: seconds to ``retry_time`` while waiting (from the countdown).
-        battery_saving: the user went offline on purpose.
+        battery_saving: the user put the connection into battery saving.
     """
     kind = status.status
+    # Battery saving is a fault (issue 14): the phone sleeps, so the client
+    # waits and its attempts fail until it wakes; the words say why.
+    saving = " (battery saving)" if battery_saving else ""
     if kind is _C.CONNECTED:
         return "Connected"
     if kind is _C.CONNECTING:
         if status.retry_count:
-            return f"Connecting... (attempt {status.retry_count + 1})"
-        return "Connecting..."
+            return f"Connecting...{saving} (attempt {status.retry_count + 1})"
+        return f"Connecting...{saving}"
     if kind is _C.WAITING:
         # Meteor counts the retry about to happen as retryCount + 1 (retry.js).
         attempt = status.retry_count + 1
         if remaining is None:
-            return f"Waiting - retry {attempt}"
-        return f"Waiting - retry {attempt} in {max(remaining, 0.0):.1f} s"
+            return f"Waiting{saving} - retry {attempt}"
+        return f"Waiting{saving} - retry {attempt} in {max(remaining, 0.0):.1f} s"
     if kind is _C.OFFLINE:
         return "Offline (battery saving)" if battery_saving else "Offline"
     if status.reason:

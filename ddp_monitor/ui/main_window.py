@@ -37,15 +37,18 @@ from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.profiles import Profile
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.profile_model import ProfileListModel
+from ddp_monitor.qt.proxy_adaptor import ProxyAdaptor
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.status_look import look
 from ddp_monitor.ui.connection_page import ConnectionPage, PageActions
 from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.profile_commands import ProfileCommands
+from ddp_monitor.ui.proxy_panel import ProxyPanel
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.server_dock import ServerDock
 from ddp_monitor.ui.server_panel import ServerPanel
+from ddp_monitor.ui.server_tab import ServerTab
 from ddp_monitor.ui.sidebar import Sidebar
 from ddp_monitor.ui.window_chrome import WindowChrome
 
@@ -112,8 +115,11 @@ class MainWindow(WindowChrome):
         self.commands = ProfileCommands(self, self.profiles, lambda: self.banner)
         # The Server panel (issue 5): the embedded demo server, or one hosted here.
         self.server_panel = ServerPanel(server or ServerAdaptor(parent=self))
+        # Its second mode (issue 14): a Meteor app's clients through a proxy.
+        self.proxy_panel = ProxyPanel(ProxyAdaptor(parent=self))
+        self.server_tab = ServerTab(self.server_panel, self.proxy_panel)
         self._build_layout()
-        self.server_dock = ServerDock(self.server_panel, self.server_action, self)
+        self.server_dock = ServerDock(self.server_tab, self.server_action, self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.server_dock)
         self._build_menus()
         self._build_status_bar()

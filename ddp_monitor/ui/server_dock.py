@@ -1,6 +1,7 @@
 """The Server dock: the hosted server's panel, a window-level place of its own.
 
-Owns ``ServerDock``; imports QtWidgets/QtGui/QtCore and ``ui.server_panel``.
+Owns ``ServerDock``; imports QtWidgets/QtGui/QtCore and ``ui.server_tab`` (the
+panel's two modes: host a server, proxy an app).
 The panel used to ride in the selected connection page's tabs, so with no
 connection open it had nowhere to show while a server was still hosted
 (docs/ux.md: "Server tab (or a dock when hosting)"). As a dock it sits
@@ -17,7 +18,7 @@ from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from ddp_monitor.ui.server_panel import ServerPanel
+from ddp_monitor.ui.server_tab import ServerTab
 
 __all__ = ["ServerDock"]
 
@@ -29,7 +30,7 @@ class ServerDock(QDockWidget):
     """Holds ``panel``; ``action`` (checkable) shows and hides it."""
 
     def __init__(
-        self, panel: ServerPanel, action: QAction, parent: QWidget | None = None
+        self, panel: ServerTab, action: QAction, parent: QWidget | None = None
     ) -> None:
         super().__init__(panel.title(), parent)
         self.setObjectName("serverDock")  # saveState/restoreState find it by name

@@ -1,4 +1,4 @@
-"""Installing the real peers (Meteor server, npm DDP clients) on first use.
+"""Installing the real peers (Meteor server, npm DDP clients, Meteor's browser client) on first use.
 
 Owns finding node/npm and running the install scripts under tests/peers; imports
 only the standard library and tests.timeouts. The scripts are idempotent and
@@ -8,6 +8,7 @@ Deciding whether a missing tool skips or fails belongs to tests/conftest.py.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -15,17 +16,22 @@ from pathlib import Path
 from tests.timeouts import PEER_INSTALL_TIMEOUT
 
 __all__ = [
+    "BROWSER_INSTALL",
     "METEOR_INSTALL",
     "NPM_CLIENTS",
     "PeerInstallError",
+    "install_browser",
     "install_meteor",
     "install_npm_clients",
+    "missing_browser_tools",
     "missing_node_tools",
 ]
 
 PEERS = Path(__file__).resolve().parent
 METEOR_INSTALL = PEERS / "meteor" / "install.sh"
 NPM_CLIENTS = PEERS / "npm"
+BROWSER_INSTALL = PEERS / "browser" / "install.sh"
+CHROMIUMS = ("/usr/lib/chromium/chromium", "chromium", "chromium-browser")
 
 
 class PeerInstallError(RuntimeError):
@@ -37,6 +43,19 @@ def missing_node_tools() -> str | None:
     missing = [tool for tool in ("node", "npm") if shutil.which(tool) is None]
     if missing:
         return f"{' and '.join(missing)} not found on PATH (needed for the real DDP peers; .ci/run installs Debian's nodejs and npm)"
+    return None
+
+
+def missing_browser_tools() -> str | None:
+    """Why Meteor's browser client cannot run here, or None (install.sh can get chromium as root)."""
+    missing = missing_node_tools()
+    if missing is not None:
+        return missing
+    found = os.environ.get("CHROMIUM") or next(
+        (c for c in CHROMIUMS if shutil.which(c) or os.path.exists(c)), None
+    )
+    if found is None and os.geteuid() != 0:
+        return "no chromium found and not root to apt-get it (Debian package chromium; or set CHROMIUM)"
     return None
 
 
@@ -69,3 +88,8 @@ def install_npm_clients() -> Path:
     """Install the npm DDP clients in tests/peers/npm; returns that directory."""
     _run(NPM_CLIENTS / "install.sh")
     return NPM_CLIENTS
+
+
+def install_browser() -> None:
+    """Install Meteor's browser client and Debian's chromium (no-op when installed)."""
+    _run(BROWSER_INSTALL)

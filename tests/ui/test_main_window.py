@@ -47,7 +47,8 @@ async def _status(session: Session, wanted: ConnectionStatus) -> None:
 def test_badge_follows_every_status(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
-    """The badge shows all five statuses, each with its own icon and its own words."""
+    """The badge shows all five statuses, each with its own icon and its own words; battery saving says so."""
+    battery: list[str] = []
 
     async def scenario() -> dict[ConnectionStatus, tuple[str, str]]:
         server = await _start_demo()
@@ -61,8 +62,13 @@ def test_badge_follows_every_status(
         record(session.adaptor.status)
         session.adaptor.status_changed.connect(record)
         await _status(session, C.CONNECTED)
-        window.battery_action.trigger()
+        session.adaptor.client.disconnect()  # Meteor's disconnect(): offline
         await _status(session, C.OFFLINE)
+        session.adaptor.reconnect()
+        await _status(session, C.CONNECTED)
+        window.battery_action.trigger()  # the battery-saving fault: waiting
+        await _status(session, C.WAITING)
+        battery[:] = [window.badge.words]
         window.battery_action.trigger()
         await _status(session, C.CONNECTED)
         await server.stop()
@@ -79,7 +85,8 @@ def test_badge_follows_every_status(
     assert len(words) == 5
     assert seen[C.CONNECTED][1] == "Connected"
     assert seen[C.CONNECTING][1].startswith("Connecting")
-    assert seen[C.OFFLINE][1] == "Offline (battery saving)"
+    assert seen[C.OFFLINE][1] == "Offline"
+    assert battery[0].startswith("Waiting (battery saving) - retry")
     assert seen[C.WAITING][1].startswith("Waiting - retry")
     assert seen[C.FAILED][1].startswith("Failed")
 
@@ -131,14 +138,14 @@ def test_countdown_runs_while_waiting_and_stops_on_connect(
 def test_battery_saving_queues_a_call_and_sends_it_on_reconnect(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
-    """Battery saving goes offline; a call made then waits as queued and is sent on reconnect."""
+    """Battery saving drops the socket (waiting); a call made then waits as queued and is sent on waking."""
 
     async def scenario() -> tuple[str, list[str], str, object, list[str]]:
         async with demo_server() as server, _window(server.url, tmp_path) as session:
             window, model = session.window, session.window.method_model
             await _status(session, C.CONNECTED)
             window.battery_action.trigger()
-            await _status(session, C.OFFLINE)
+            await _status(session, C.WAITING)
             window.methods.name.setText("add")
             window.methods.params.setPlainText("[2, 3]")
             window.methods.call_button.click()

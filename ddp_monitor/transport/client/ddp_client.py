@@ -1,9 +1,10 @@
 """DDPClient: Meteor's ``DDP.connect`` over asyncio and websockets.
 
 Owns the asyncio side of a client connection; imports asyncio, the ``ddp``
-client core, ``transport.wiretap``, ``transport.listeners``,
+client core and faults, ``transport.wiretap``, ``transport.listeners``,
 ``transport.deadline`` and its siblings ``link`` (websockets only through it),
-``handles`` and ``urls``.
+``handles``, ``urls`` and ``fault_layer`` (``set_faults``: a bad network
+between the core and the socket, battery saving included).
 The sans-I/O ``ClientConnection`` decides everything (status, retries,
 heartbeats, methods, subscriptions); this driver follows it by three rules
 (aioquic's ``QuicConnectionProtocol`` shape):
@@ -50,9 +51,11 @@ from ddp_monitor.ddp.client.events import (
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.ddp.errors import ConnectionLost, InvalidState
+from ddp_monitor.ddp.faults import NO_FAULTS, Faults
 from ddp_monitor.ddp.ids import random_id
 from ddp_monitor.ddp.messages import SUPPORTED_VERSIONS
 from ddp_monitor.transport.client import link
+from ddp_monitor.transport.client.fault_layer import BATTERY_SAVING_REASON, FaultLayer
 from ddp_monitor.transport.client.handles import (
     PendingMethod,
     ResultCallback,
@@ -155,6 +158,7 @@ class DDPClient:
         self._more = False  # a nested core call happened during a dispatch
         self._socket_task: asyncio.Task[None] | None = None
         self._link: link.Link | None = None
+        self._fault_layer: FaultLayer | None = None  # made by set_faults
         self._closing: set[asyncio.Task[None]] = set()
         self._timer: DeadlineTimer | None = None
         self._calls: dict[str, PendingMethod] = {}
@@ -462,7 +466,38 @@ class DDPClient:
         if rearm and self._timer is not None:
             self._timer.follow(None if self._closed else conn.next_deadline())
 
+    # -- the fault layer: a bad network without a proxy ---------------------------
+    @property
+    def faults(self) -> Faults:
+        """The faults this connection suffers (``ddp.faults``; none by default)."""
+        return NO_FAULTS if self._fault_layer is None else self._fault_layer.faults
+
+    def set_faults(self, faults: Faults) -> None:
+        """Put this connection behind ``faults`` now, as the proxy does to its clients.
+
+        ``battery_saving`` drops the socket without a close and fails every
+        attempt for that many seconds (``math.inf``: until cleared); clearing
+        it reconnects at once, as a phone waking up does.
+        """
+        layer = self._fault_layer
+        if layer is None:
+            layer = self._fault_layer = FaultLayer(
+                self._loop_(), self._write_now, self._deliver
+            )
+        was_refusing = layer.refusing
+        if layer.set_faults(faults) and self._link is not None:
+            self._link.transport.abort()  # the phone sleeps: no close frame
+        if was_refusing and not layer.refusing and not self._closed:
+            self.reconnect()
+
     def _write(self, messages: list[str]) -> None:
+        layer = self._fault_layer
+        if layer is not None and layer.active:
+            layer.to_server(messages)
+        else:
+            self._write_now(messages)
+
+    def _write_now(self, messages: list[str]) -> None:
         socket = self._link
         # Meteor's stream send() drops data while not connected; so do we.
         if socket is not None and link.write(socket, messages) and self.wiretap.active:
@@ -511,6 +546,12 @@ class DDPClient:
 
     async def _run_socket(self) -> None:
         me = asyncio.current_task()
+        layer = self._fault_layer
+        if layer is not None:
+            if layer.refusing:
+                self._lost(me, BATTERY_SAVING_REASON)
+                return
+            layer.socket_changed()
         try:
             socket = await link.open_link(
                 self.url,
@@ -539,6 +580,14 @@ class DDPClient:
         """One message from the socket, called from its ``data_received``."""
         if socket is not self._link:  # a dropped socket's last words
             return
+        layer = self._fault_layer
+        if layer is not None and layer.active and type(data) is str:
+            layer.to_client(data)
+        else:
+            self._deliver(data)
+
+    def _deliver(self, data: str | bytes) -> None:
+        """A frame reaches the client (after the fault layer, if any)."""
         now = self._clock()
         if self.wiretap.active:
             self.wiretap.frame(Direction.IN, now, data)

@@ -3,7 +3,8 @@
 Owns everything ``DDPClient`` needs from websockets, so no websockets type
 leaves this module: the connect options, the synchronous frame write, and
 ``classify(exc)``, the one place a network or handshake exception becomes the
-reason text of a lost connection. Imports websockets and the standard library.
+reason text of a lost connection. Imports websockets, the standard library
+and ``transport.direct`` (messages handed over as they are parsed).
 
 Meteor's Node client (``socket-stream-client/node.js``) opens a raw WebSocket
 through faye-websocket with no subprotocol; it does no WebSocket-level pings
@@ -17,7 +18,7 @@ not by default (issue 2 item 6: a Meteor server that negotiates it sends about
 from __future__ import annotations
 
 import ssl
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -27,8 +28,10 @@ from websockets.exceptions import (
     InvalidStatus,
     InvalidURI,
 )
-from websockets.frames import CloseCode, Frame, Opcode
+from websockets.frames import CloseCode
 from websockets.protocol import State
+
+from ddp_monitor.transport.direct import DirectMessages
 
 __all__ = [
     "BAD_INPUT_CODES",
@@ -58,68 +61,12 @@ BAD_INPUT_CODES = frozenset(
 LinkClosed = ConnectionClosed
 
 
-class Link(ClientConnection):
+class Link(DirectMessages, ClientConnection):
     """A websockets client connection that hands each message over as it is parsed.
 
-    websockets queues messages for ``recv()``, so a reader task wakes for
-    them and then wakes the task awaiting a result: one loop iteration more
-    than a bare client per round trip, plus the queue's cost per message
-    (a third of a bare client's time, measured). Here ``process_event`` (run
-    from ``data_received``) assembles each data message and calls
-    ``on_message(link, data)`` at once: text as ``str``, binary as ``bytes``.
-    Messages parsed before ``attach`` (in the handshake's packet) wait for it.
+    See ``transport.direct``: ``attach(on_message)`` gets every data message
+    from ``data_received``, without websockets' queue and reader task.
     """
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.on_message: Callable[[Link, str | bytes], None] | None = None
-        self._early: list[str | bytes] = []
-        self._fragments: list[bytes] = []
-        self._fragmented_text = False
-
-    def attach(self, on_message: Callable[[Link, str | bytes], None]) -> None:
-        """Start delivering messages (first the ones that came early)."""
-        self.on_message = on_message
-        early, self._early = self._early, []
-        for data in early:
-            on_message(self, data)
-
-    def process_event(self, event: Any) -> None:
-        if self.response is None or not isinstance(event, Frame):
-            super().process_event(event)  # the handshake response; pings, pongs
-            return
-        opcode = event.opcode
-        if opcode is Opcode.CONT:
-            self._fragments.append(bytes(event.data))
-            if not event.fin:
-                return
-            data: bytes | bytearray | memoryview = b"".join(self._fragments)
-            text = self._fragmented_text
-            self._fragments = []
-        elif opcode is Opcode.TEXT or opcode is Opcode.BINARY:
-            if not event.fin:
-                self._fragments = [bytes(event.data)]
-                self._fragmented_text = opcode is Opcode.TEXT
-                return
-            data, text = event.data, opcode is Opcode.TEXT
-        else:
-            super().process_event(event)
-            return
-        if text:
-            try:
-                message: str | bytes = str(data, "utf-8")
-            except UnicodeDecodeError:
-                self.protocol.fail(
-                    CloseCode.INVALID_DATA, "invalid UTF-8 in a text frame"
-                )
-                self.send_data()
-                return
-        else:
-            message = bytes(data)
-        if self.on_message is None:
-            self._early.append(message)
-        else:
-            self.on_message(self, message)
 
 
 async def open_link(
@@ -129,11 +76,13 @@ async def open_link(
     max_message_size: int | None,
     headers: Mapping[str, str] | None,
     ssl_context: ssl.SSLContext | None = None,
+    link_class: type[Link] = Link,
 ) -> Link:
     """Open one WebSocket to ``url`` (already translated by ``urls``).
 
     ``ssl_context`` replaces websockets' default (verifying) one for ``wss://``
-    URLs; a plain ``ws://`` URL ignores it.
+    URLs; a plain ``ws://`` URL ignores it. ``link_class``: a ``Link``
+    subclass (the proxy's ``fast_link.FastLink``).
 
     Raises:
         Exception: whatever the attempt raised; pass it to ``classify``.
@@ -146,10 +95,10 @@ async def open_link(
         ping_interval=None,  # DDP heartbeats instead, as Meteor
         close_timeout=CLOSE_TIMEOUT,
         additional_headers=dict(headers) if headers else None,
-        create_connection=Link,
+        create_connection=link_class,
         **_tls(url, ssl_context),
     )
-    assert isinstance(link, Link)
+    assert isinstance(link, link_class)
     return link
 
 

@@ -2,8 +2,10 @@
 
 ``ddp_server`` (listening, routing, registries), ``connection`` (one socket's
 driver), ``handle`` (``this.connection``), ``context`` (a handler's ``this``),
-``rerun`` (setUserId), ``sockjs`` (Meteor's SockJS framing), ``ports`` (the
-protocols those meet on) and ``callbacks`` (running the application's hooks).
+``rerun`` (setUserId), ``sockjs`` (Meteor's SockJS framing), ``http_door``
+(plain HTTP beside websockets' handshakes), ``sockjs_polling`` and
+``polling_socket`` (SockJS's polling transports), ``ports`` (the protocols
+those meet on) and ``callbacks`` (running the application's hooks).
 Never imports ``transport.client``.
 """
 

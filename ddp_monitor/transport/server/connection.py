@@ -32,7 +32,7 @@ from typing import cast
 
 from websockets.asyncio.server import ServerConnection
 from websockets.exceptions import ConnectionClosed
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
 
 from ddp_monitor.ddp import server as core
 from ddp_monitor.ddp.server.forwarding import client_address, http_headers
@@ -50,7 +50,7 @@ from ddp_monitor.transport.server.handle import ConnectionHandle
 from ddp_monitor.transport.server.ports import PublishHandler, ServerPort
 from ddp_monitor.transport.wiretap import Direction, Frame
 
-__all__ = ["RECENT_FRAME_CHARS", "DeadlineConnection", "SocketDriver"]
+__all__ = ["RECENT_FRAME_CHARS", "DeadlineConnection", "SocketDriver", "text_frame"]
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,8 @@ _WRITE_CHUNK = 512
 _WRITE_BUFFER_LIMIT = 64 * 1024
 
 
-def _text_frame(payload: bytes) -> bytes:
+def text_frame(payload: bytes) -> bytes:
+    """One unmasked server-to-client text frame (the proxy's relay writes them too)."""
     # RFC 6455 §5.2: FIN + text opcode, unmasked (server to client).
     size = len(payload)
     if size < 126:
@@ -95,12 +96,14 @@ async def _send_each(ws: ServerConnection, frames: list[str]) -> None:
                 for text in chunk:
                     protocol.send_text(text.encode())
             else:
-                ws.transport.write(b"".join(_text_frame(t.encode()) for t in chunk))
+                ws.transport.write(b"".join(text_frame(t.encode()) for t in chunk))
 
 
 def _closed_by_us(ws: ServerConnection) -> bool:
     """This side started the closing handshake (the peer did not close first)."""
     protocol = ws.protocol
+    if not isinstance(protocol, Protocol):  # a SockJS polling session
+        return bool(getattr(ws, "closed_here", False))
     return protocol.close_sent is not None and protocol.close_rcvd_then_sent is not True
 
 
@@ -421,7 +424,7 @@ class SocketDriver:
             or ws.transport.get_write_buffer_size() > _WRITE_BUFFER_LIMIT
         ):
             return False
-        ws.transport.write(b"".join(_text_frame(t.encode()) for t in frames))
+        ws.transport.write(b"".join(text_frame(t.encode()) for t in frames))
         return True
 
     def _dispatch(self, event: core.ServerEvent) -> None:

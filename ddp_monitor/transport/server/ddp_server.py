@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -37,16 +37,18 @@ from ddp_monitor.ddp.server.resumption import (
     DEFAULT_MAX_MESSAGE_QUEUE_LENGTH,
 )
 from ddp_monitor.transport.server import sockjs
-from ddp_monitor.transport.server.callbacks import call_hook
+from ddp_monitor.transport.server.callbacks import call_hook, spawn
 from ddp_monitor.transport.server.connection import DeadlineConnection, SocketDriver
 from ddp_monitor.transport.server.context import MethodInvocation, Subscription
 from ddp_monitor.transport.server.handle import ConnectionHandle
+from ddp_monitor.transport.server.http_door import front_door
 from ddp_monitor.transport.server.ports import (
     MethodHandler,
     PublishHandler,
     Pumped,
     SessionOwner,
 )
+from ddp_monitor.transport.server.sockjs_polling import PollingSocket, SockJSPolling
 
 __all__ = [
     "ConnectionChanged",
@@ -202,6 +204,9 @@ class DDPServer:
         # Insertion-ordered: oldest first, as ``connections``.
         self._drivers: dict[SocketDriver, None] = {}
         self._server: Server | None = None
+        # SockJS's polling transports (xhr, jsonp), which Meteor's browser
+        # client falls back to without WebSocket; served by the front door.
+        self._polling = SockJSPolling(self._handle_polling)
 
     # -- application API ------------------------------------------------------
 
@@ -301,13 +306,16 @@ class DDPServer:
             ping_interval=None,  # DDP has its own heartbeats; sockjs's are per socket
             server_header=None,
             close_timeout=CLOSE_TIMEOUT,
-            create_connection=DeadlineConnection,
             backlog=LISTEN_BACKLOG,
+            create_connection=front_door(
+                self._polling.route, self._process_request, DeadlineConnection
+            ),
         )
 
     async def stop(self) -> None:
         if self._server is None:
             return
+        self._polling.close_all()
         self._server.close()
         await self._server.wait_closed()
         self._server = None
@@ -360,6 +368,14 @@ class DDPServer:
         driver = SocketDriver(
             self, ws, sockjs_framed=bool(sockjs.SESSION_PATH.fullmatch(path))
         )
+        await self._run_driver(driver)
+
+    def _handle_polling(self, socket: PollingSocket) -> None:
+        # A polling session quacks like a SockJS websocket (see sockjs_polling).
+        driver = SocketDriver(self, cast(ServerConnection, socket), sockjs_framed=True)
+        spawn(self._run_driver(driver))
+
+    async def _run_driver(self, driver: SocketDriver) -> None:
         self._drivers[driver] = None
         try:
             await driver.run()

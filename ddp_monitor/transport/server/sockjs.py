@@ -39,6 +39,7 @@ __all__ = [
     "info_answer",
     "info_body",
     "quote",
+    "xhr_cors",
 ]
 
 OPEN_FRAME = "o"
@@ -119,7 +120,7 @@ def info_answer(method: str, header: Callable[[str], str | None]) -> InfoAnswer:
     """
     if method == "GET":
         headers = [
-            *_xhr_cors(header),
+            *xhr_cors(header),
             (
                 "Cache-Control",
                 "no-store, no-cache, no-transform, must-revalidate, max-age=0",
@@ -129,7 +130,7 @@ def info_answer(method: str, header: Callable[[str], str | None]) -> InfoAnswer:
         return 200, "OK", headers, info_body()
     if method == "OPTIONS":
         headers = [
-            *_xhr_cors(header),
+            *xhr_cors(header),
             ("Cache-Control", f"public, max-age={CACHE_FOR}"),
             ("Expires", formatdate(time.time() + CACHE_FOR, usegmt=True)),
             ("Access-Control-Allow-Methods", "OPTIONS, GET"),
@@ -139,8 +140,8 @@ def info_answer(method: str, header: Callable[[str], str | None]) -> InfoAnswer:
     return 405, "Method Not Allowed", [("Allow", "OPTIONS, GET")], b""
 
 
-def _xhr_cors(header: Callable[[str], str | None]) -> list[tuple[str, str]]:
-    # trans-xhr.js xhr_cors: the origin echoed (credentials then allowed), or *.
+def xhr_cors(header: Callable[[str], str | None]) -> list[tuple[str, str]]:
+    """trans-xhr.js ``xhr_cors``: the origin echoed (credentials then allowed), or ``*``."""
     origin = header("origin")
     headers = [("Access-Control-Allow-Credentials", "true")] if origin else []
     headers += [("Access-Control-Allow-Origin", origin or "*"), ("Vary", "Origin")]

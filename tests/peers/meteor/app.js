@@ -23,6 +23,26 @@ Meteor.methods({
   fail: function () {
     throw new Meteor.Error('boom', 'Boom: requested failure', { scenario: 'fail' });
   },
+  // as the demo's whoami: who the server thinks is calling (HTTP_FORWARDED_COUNT applies)
+  whoami: function () {
+    var c = this.connection;
+    return { id: c.id, clientAddress: c.clientAddress, httpHeaders: c.httpHeaders };
+  },
+});
+
+// A page that is not DDP, for the proxy's pass-through: two chunks 50 ms apart
+// (a streamed answer), naming what the app received.
+WebApp.connectHandlers.use('/page', function (req, res) {
+  var body = '';
+  req.on('data', function (d) { body += d; });
+  req.on('end', function () {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.write('first\n');
+    setTimeout(function () {
+      res.end(JSON.stringify({ method: req.method, url: req.originalUrl || req.url, body: body,
+        xForwardedFor: req.headers['x-forwarded-for'] || null, host: req.headers.host }) + '\n');
+    }, 50);
+  });
 });
 
 Meteor.publish('items', function (n) {

@@ -1,6 +1,8 @@
 // Interop with the `sockjs-client` npm package (1.6.1), forced onto its websocket
 // transport: /sockjs/info, then /sockjs/<server>/<session>/websocket with SockJS
-// framing (o, a[...], h, c[...]) handled by the library. The DDP on top is written
+// framing (o, a[...], h, c[...]) handled by the library. `--transport xhr-polling`
+// forces the polling fallback instead (POST .../xhr and .../xhr_send), as a
+// browser without WebSocket uses it. The DDP on top is written
 // here by hand, frame by frame, as Meteor's browser client sends it
 // (packages/ddp-client/common/livedata_connection.js): connect, method, sub.
 'use strict';
@@ -9,7 +11,9 @@ var EJSON = require('ejson');
 var common = require('./common');
 
 var run = common.start('sockjs-client');
-var sock = new SockJS(run.base + '/sockjs', null, { transports: ['websocket'] });
+var transportAt = process.argv.indexOf('--transport');
+var transport = transportAt > 0 ? process.argv[transportAt + 1] : 'websocket';
+var sock = new SockJS(run.base + '/sockjs', null, { transports: [transport] });
 var waiting = [];           // [predicate, resolve]: answers the plan awaits
 var collections = {};       // collection -> id -> fields (EJSON-decoded)
 

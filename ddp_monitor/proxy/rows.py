@@ -1,0 +1,77 @@
+"""A proxied connection as its row: the fields the panel and the control endpoint show.
+
+Owns ``row(connection)`` (the document of the control endpoint's
+``connections`` publication, EJSON-ready, camelCase as Meteor names things)
+and ``frames(connection)`` (its per-connection log). Imports ``ddp`` (the
+forwarding rule) and the sibling ``relay``; pure functions of a connection.
+
+``appClientAddress`` is what the app will compute as
+``this.connection.clientAddress`` with ``HTTP_FORWARDED_COUNT=1`` (ddp-server
+3.1.1's rule: exactly one entry, the first): the proxy's own hop is the one
+the app must count.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
+from ddp_monitor.proxy.relay import ProxiedConnection
+from ddp_monitor.transport.wiretap import Direction
+
+__all__ = ["frames", "row"]
+
+
+def _date(seconds: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.UTC)
+
+
+def row(connection: ProxiedConnection) -> dict[str, Any]:
+    """Everything the panel shows of one proxied connection."""
+    counts = connection.counts
+    return {
+        "session": connection.session,
+        "clientAddress": connection.peer_address,
+        "forwardedFor": connection.forwarded_for,
+        "appClientAddress": client_address(
+            "proxy", connection.forwarded_for, 1, ForwardedRule.CURRENT
+        ),
+        "httpHeaders": dict(connection.http_headers),
+        "userAgent": connection.user_agent,
+        "transport": connection.client.transport_name,
+        "ddpVersion": connection.version,
+        "subscriptions": [
+            {"id": ident, "name": sub.name, "params": sub.params, "ready": sub.ready}
+            for ident, sub in connection.subscriptions.items()
+        ],
+        "framesToServer": counts.frames_to_server,
+        "framesToClient": counts.frames_to_client,
+        "bytesToServer": counts.bytes_to_server,
+        "bytesToClient": counts.bytes_to_client,
+        "faults": connection.faults.to_wire(),
+        "upstreamClosed": connection.upstream_dropped,
+        "connectedAt": _date(connection.connected_at),
+    }
+
+
+def frames(
+    connection: ProxiedConnection, limit: int | None = None
+) -> list[dict[str, Any]]:
+    """The connection's recent frames, oldest first: ``{dir, at, text}``.
+
+    ``dir`` is ``"toServer"`` or ``"toClient"``; ``at`` is seconds since the
+    connection opened (the proxy's clock).
+    """
+    recent = connection.recent_frames()
+    if limit is not None:
+        recent = recent[-limit:]
+    start = connection.opened_at
+    return [
+        {
+            "dir": "toServer" if frame.direction is Direction.OUT else "toClient",
+            "at": round(frame.time - start, 6),
+            "text": frame.data,
+        }
+        for frame in recent
+    ]

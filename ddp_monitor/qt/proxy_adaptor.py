@@ -1,0 +1,253 @@
+"""``ProxyAdaptor``: the Server panel's proxy mode, as signals and actions.
+
+Owns running a ``DDPProxy`` from the window (with its control endpoint, so a
+script can steer the proxy the window shows) or attaching to a headless one
+through its control endpoint, and handing the rows on in batches. Imports
+QtCore, ``proxy`` (the proxy, its rows, its control endpoint) and
+``transport.client`` (the DDP client that attaches to a control endpoint).
+
+Both sources give the same rows: the control endpoint's ``connections``
+documents (``proxy.rows.row``) keyed by connection id, so the model and the
+panel never know whether the proxy runs in this process or on another
+machine. The actions are the control endpoint's methods; a local proxy
+answers them in-process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import time
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QTimer, Signal, Slot
+
+from ddp_monitor.ddp.client.events import Event
+from ddp_monitor.ddp.faults import NO_FAULTS, from_wire
+from ddp_monitor.proxy import DDPProxy, ProxyEvent
+from ddp_monitor.proxy.control import ControlEndpoint
+from ddp_monitor.proxy.rows import frames, row
+from ddp_monitor.transport.client import DDPClient
+from ddp_monitor.transport.wiretap import Direction, Frame
+
+__all__ = ["FLUSH_MS", "ProxyAdaptor"]
+
+#: Rows are handed on at most this often (as the server panel's).
+FLUSH_MS = 60
+
+Row = dict[str, Any]
+
+
+class ProxyAdaptor(QObject):
+    """Runs or attaches to a proxy; batches its rows for ``ProxyConnectionModel``.
+
+    Signals:
+        proxying_changed(str): a line saying what is proxied where ("" when off).
+        proxying_failed(str): why it could not start or attach, in words.
+        rows_flushed(list, list): rows that appeared or changed (each with
+            ``_id``), then the ids of rows that went.
+    """
+
+    proxying_changed = Signal(str)
+    proxying_failed = Signal(str)
+    rows_flushed = Signal(list, list)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.proxy: DDPProxy | None = None
+        self.control: ControlEndpoint | None = None
+        self.remote: DDPClient | None = None
+        self._unlisten: Callable[[], None] | None = None
+        self._shown: dict[str, Row] = {}
+        self._tasks: set[asyncio.Future[Any]] = set()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(FLUSH_MS)
+        self._timer.timeout.connect(self.flush)
+
+    @property
+    def active(self) -> bool:
+        return self.proxy is not None or self.remote is not None
+
+    @property
+    def url(self) -> str:
+        """Where clients connect ("" when not proxying, or attached)."""
+        return self.proxy.url if self.proxy is not None else ""
+
+    # -- starting and stopping -------------------------------------------------------
+
+    async def start(
+        self, upstream: str, port: int, control_port: int | None = 0
+    ) -> bool:
+        """Proxy ``upstream`` on ``port`` (and serve the control endpoint); False on failure."""
+        await self.stop()
+        proxy = DDPProxy(upstream, port=port)
+        try:
+            await proxy.start()
+            if control_port is not None:
+                self.control = ControlEndpoint(proxy, port=control_port)
+                await self.control.start()
+        except (OSError, ValueError) as exc:
+            await proxy.stop()
+            self.control = None
+            self.proxying_failed.emit(
+                f"cannot proxy {upstream} on port {port}: {getattr(exc, 'strerror', None) or exc}"
+            )
+            return False
+        self.proxy = proxy
+        self._unlisten = proxy.add_listener(self._on_proxy_event)
+        control = f"; control {self.control.url}" if self.control is not None else ""
+        self.proxying_changed.emit(
+            f"Proxying {proxy.upstream_http} at {proxy.url}{control}"
+        )
+        return True
+
+    async def attach(self, control_url: str) -> bool:
+        """Show a headless proxy's connections through its control endpoint."""
+        await self.stop()
+        client = DDPClient(control_url)
+        try:
+            async with asyncio.timeout(10):
+                await client.start()
+                await client.subscribe("connections").wait_ready()
+        except Exception as exc:
+            await client.close()
+            self.proxying_failed.emit(
+                f"cannot attach to {control_url}: {exc or type(exc).__name__}"
+            )
+            return False
+        self.remote = client
+        self._unlisten = client.add_listener(self._on_remote_event)
+        self._mark()
+        self.proxying_changed.emit(f"Attached to the proxy controlled at {client.url}")
+        return True
+
+    async def stop(self) -> None:
+        """Stop the proxy (or detach); every row goes."""
+        if self._unlisten is not None:
+            self._unlisten()
+            self._unlisten = None
+        proxy, control, remote = self.proxy, self.control, self.remote
+        self.proxy = self.control = self.remote = None
+        if control is not None:
+            await control.stop()
+        if proxy is not None:
+            await proxy.stop()
+        if remote is not None:
+            await remote.close()
+        if self._shown:
+            gone, self._shown = list(self._shown), {}
+            self.rows_flushed.emit([], gone)
+        if proxy is not None or remote is not None:
+            self.proxying_changed.emit("")
+
+    # -- actions (the control endpoint's methods) --------------------------------------
+
+    async def call(self, method: str, *params: Any) -> Any:
+        """Call a control method (``proxy.setFaults``, ``proxy.close``, ...)."""
+        if self.remote is not None:
+            return await self.remote.call(method, *params)
+        proxy = self.proxy
+        if proxy is None:
+            raise RuntimeError("not proxying")
+        return _LOCAL[method](proxy, *params)
+
+    def act(self, method: str, *params: Any) -> None:
+        """``call`` in the background; a failure goes to the proxying_failed signal."""
+        task = asyncio.ensure_future(self.call(method, *params))
+        task.add_done_callback(self._done)
+        self._tasks.add(task)
+
+    def _done(self, task: asyncio.Future[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            self.proxying_failed.emit(str(task.exception()))
+        self._mark()
+
+    async def log(self, connection_id: str, limit: int = 500) -> list[Frame]:
+        """The connection's recent frames as a page's message log takes them.
+
+        ``OUT`` is client to app and ``IN`` app to client, as on a page; the
+        times are put on this process's monotonic clock (the log's wall-clock
+        column adds its own offset back).
+        """
+        found = await self.call("proxy.frames", connection_id, limit)
+        opened = self._shown.get(connection_id, {}).get("connectedAt")
+        start = (
+            opened.timestamp() if isinstance(opened, datetime.datetime) else time.time()
+        )
+        start -= time.time() - time.monotonic()
+        return [
+            Frame(
+                Direction.OUT if f["dir"] == "toServer" else Direction.IN,
+                start + float(f["at"]),
+                str(f["text"]),
+            )
+            for f in found
+        ]
+
+    # -- rows ---------------------------------------------------------------------------
+
+    def _on_proxy_event(self, event: ProxyEvent) -> None:
+        self._mark()
+
+    def _on_remote_event(self, event: Event) -> None:
+        self._mark()
+
+    def _mark(self) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def rows(self) -> dict[str, Row]:
+        """Every row now, by connection id."""
+        if self.proxy is not None:
+            return {c.id: row(c) for c in self.proxy.connections}
+        if self.remote is not None:
+            docs = self.remote.store.collection("connections")
+            return {
+                ident: {k: v for k, v in doc.items() if k != "_id"}
+                for ident, doc in docs.items()
+            }
+        return {}
+
+    @Slot()
+    def flush(self) -> None:
+        """Hand on what changed since the last batch (the timer calls this)."""
+        now = self.rows()
+        changed = [
+            {"_id": ident, **r}
+            for ident, r in now.items()
+            if self._shown.get(ident) != r
+        ]
+        gone = [ident for ident in self._shown if ident not in now]
+        self._shown = now
+        if changed or gone:
+            self.rows_flushed.emit(changed, gone)
+
+
+def _set_faults(proxy: DDPProxy, connection_id: str | None, wire: Any) -> Any:
+    base = (
+        proxy.faults_for_all
+        if connection_id is None
+        else proxy.connection(connection_id).faults
+    )
+    proxy.set_faults(connection_id, from_wire(wire, base=base))
+    return wire
+
+
+def _clear_faults(proxy: DDPProxy, connection_id: str | None = None) -> None:
+    proxy.set_faults(connection_id, NO_FAULTS)
+
+
+#: A local proxy's answers to the control endpoint's methods (same names).
+_LOCAL: dict[str, Callable[..., Any]] = {
+    "proxy.setFaults": _set_faults,
+    "proxy.clearFaults": _clear_faults,
+    "proxy.close": DDPProxy.close,
+    "proxy.closeUpstream": DDPProxy.close_upstream,
+    "proxy.reset": DDPProxy.reset,
+    "proxy.frames": lambda proxy, ident, limit=None: frames(
+        proxy.connection(ident), limit
+    ),
+}

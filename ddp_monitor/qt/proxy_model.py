@@ -1,0 +1,145 @@
+"""``ProxyConnectionModel``: the proxied clients as table rows.
+
+Owns the proxy mode's columns; imports QtCore and ``qt.table_model``. Rows
+are the control endpoint's ``connections`` documents (``proxy.rows.row``),
+so a local proxy and one attached over DDP look the same. The last two
+columns are the Close and Close upstream buttons (``CLOSE_COLUMN``,
+``CLOSE_UPSTREAM_COLUMN``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from PySide6.QtCore import QModelIndex
+
+from ddp_monitor.qt.table_model import Column, RowTableModel
+
+__all__ = [
+    "CLOSE_COLUMN",
+    "CLOSE_UPSTREAM_COLUMN",
+    "ProxyConnectionModel",
+    "faults_text",
+]
+
+Row = dict[str, Any]
+
+
+def _kb(count: int) -> str:
+    return f"{count / 1024:,.1f} KB" if count >= 1024 else f"{count} B"
+
+
+def _agent(row: Row) -> str:
+    agent = row.get("userAgent") or ""
+    for marker in ("HeadlessChrome", "Chrome", "Firefox", "Safari", "node", "Python"):
+        if marker in agent:
+            return marker
+    return agent[:24]
+
+
+def faults_text(faults: dict[str, Any]) -> str:
+    """A fault setting in a few words (the row's Faults column)."""
+    words = []
+    for way, arrow in (("toClient", "↓"), ("toServer", "↑")):
+        spec = faults.get(way) or {}
+        if "latencyMs" in spec:
+            words.append(f"{arrow}{spec['latencyMs']:g} ms")
+        if "bandwidth" in spec:
+            words.append(f"{arrow}{spec['bandwidth'] / 1024:g} KB/s")
+        if spec.get("swallowPings"):
+            words.append(f"no pings{arrow}")
+        if spec.get("swallowPongs"):
+            words.append(f"no pongs{arrow}")
+    if faults.get("deadLink"):
+        words.append("dead link")
+    if "holdDataMs" in faults:
+        words.append(f"hold {faults['holdDataMs'] / 1000:g} s")
+    words += [f"{key}" for key in faults if key.startswith(("delay", "drop"))]
+    return ", ".join(words)
+
+
+_COLUMNS: list[Column[Row]] = [
+    Column("Session", lambda r: r.get("session") or "(connecting)"),
+    Column("Client", lambda r: r.get("clientAddress") or ""),
+    Column(
+        "App sees",
+        lambda r: r.get("appClientAddress") or "null",
+        tip="this.connection.clientAddress on the app with HTTP_FORWARDED_COUNT=1",
+    ),
+    Column("Browser", _agent, tip="the client's User-Agent"),
+    Column("Transport", lambda r: r.get("transport") or ""),
+    Column("DDP", lambda r: r.get("ddpVersion") or ""),
+    Column(
+        "Subs",
+        lambda r: str(len(r.get("subscriptions") or [])),
+        key=lambda r: len(r.get("subscriptions") or []),
+    ),
+    Column(
+        "↑ frames",
+        lambda r: f"{r.get('framesToServer', 0):,}",
+        key=lambda r: r.get("framesToServer", 0),
+    ),
+    Column(
+        "↓ frames",
+        lambda r: f"{r.get('framesToClient', 0):,}",
+        key=lambda r: r.get("framesToClient", 0),
+    ),
+    Column(
+        "↑ bytes",
+        lambda r: _kb(r.get("bytesToServer", 0)),
+        key=lambda r: r.get("bytesToServer", 0),
+    ),
+    Column(
+        "↓ bytes",
+        lambda r: _kb(r.get("bytesToClient", 0)),
+        key=lambda r: r.get("bytesToClient", 0),
+    ),
+    Column(
+        "Faults",
+        lambda r: (
+            ("upstream closed; " if r.get("upstreamClosed") else "")
+            + faults_text(r.get("faults") or {})
+        ),
+    ),
+    Column("", lambda r: "Close", tip="close the client's socket: it reconnects"),
+    Column(
+        "",
+        lambda r: "Close upstream",
+        tip="the app drops the session; the client's socket stays open",
+    ),
+]
+CLOSE_COLUMN = len(_COLUMNS) - 2
+CLOSE_UPSTREAM_COLUMN = len(_COLUMNS) - 1
+
+
+class ProxyConnectionModel(RowTableModel[Row]):
+    """The proxied connections, in the order they opened."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(_COLUMNS, parent)
+
+    def apply(self, changed: Sequence[Row], gone: Sequence[str]) -> None:
+        """One batch from ``ProxyAdaptor.rows_flushed``."""
+        touched: set[str] = set()
+        for fresh in changed:
+            key = fresh["_id"]
+            at = self._row_of.get(key)
+            if at is None:
+                self._add(key, dict(fresh))
+            else:
+                self._rows[at] = dict(fresh)
+                touched.add(key)
+        self._touched(touched)
+        for key in gone:
+            at = self._row_of.get(key)
+            if at is None:
+                continue
+            self.beginRemoveRows(QModelIndex(), at, at)
+            del self._rows[at]
+            self._row_of = {r["_id"]: i for i, r in enumerate(self._rows)}
+            self.endRemoveRows()
+        self.counts_changed.emit()
+
+    def position(self, connection_id: str) -> int | None:
+        return self._row_of.get(connection_id)
