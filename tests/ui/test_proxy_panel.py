@@ -45,7 +45,11 @@ def _has(panel: ProxyPanel, session: str | None) -> bool:
 def test_proxy_an_app_shows_each_client_and_close_reconnects_it(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
-    """Proxy an app: a client through the window's proxy gets a row; its Close cell makes it reconnect with a new session."""
+    """Proxy an app: a client through the window's proxy gets a row; its Close cell makes it reconnect, on a new row.
+
+    The app (ours) keeps the session for a resumption: the client comes back
+    to the same session id through a new proxied connection.
+    """
 
     async def scenario() -> tuple[str, str, list[str], str]:
         async with demo_server() as app:
@@ -78,12 +82,16 @@ def test_proxy_an_app_shows_each_client_and_close_reconnects_it(
                             else None
                         )
                     )
+                    old_row = _id_of(panel, first)
                     _click(panel, first or "", CLOSE_COLUMN)
                     await client.wait_for_status(ConnectionStatus.WAITING, TIMEOUT)
-                    await client.call("echo", 1)  # answered on the new session
+                    await client.call("echo", 1)  # answered on the new connection
                     await until(
                         panel.model.counts_changed,
-                        lambda: _has(panel, client.session) and not _has(panel, first),
+                        lambda: (
+                            _has(panel, client.session)
+                            and _id_of(panel, client.session) != old_row
+                        ),
                     )
                     return title, first or "", states, client.session or ""
             finally:
@@ -93,7 +101,7 @@ def test_proxy_an_app_shows_each_client_and_close_reconnects_it(
     title, first, states, second = run(qloop, scenario())
     assert title == "Proxy (1)"
     assert states[:1] == ["waiting"]
-    assert second != first
+    assert second == first  # resumed
 
 
 def test_faults_from_the_bar_and_close_upstream(
@@ -179,7 +187,7 @@ def test_attach_to_a_headless_proxy(
                     await until(panel.model.counts_changed, lambda: _has(panel, first))
                     _click(panel, first or "", CLOSE_COLUMN)
                     await client.wait_for_status(ConnectionStatus.WAITING, TIMEOUT)
-                    await client.call("echo", 1)  # answered on the new session
+                    await client.call("echo", 1)  # answered on the new connection
                     await until(
                         panel.model.counts_changed, lambda: _has(panel, client.session)
                     )
@@ -190,4 +198,4 @@ def test_attach_to_a_headless_proxy(
                 await control.stop()
 
     first, second = run(qloop, scenario())
-    assert first != second
+    assert first == second  # the app resumed the session
