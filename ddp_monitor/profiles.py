@@ -123,6 +123,8 @@ class Profile:
     login: LoginSpec = LoginSpec()
     verify_tls: bool = True
     battery_schedule: BatterySchedule | None = None
+    #: ask the server to resume the session after a drop (Meteor 3.4+)
+    resume_sessions: bool = True
     id: str = field(default_factory=random_id)
 
     def duplicate(self, name: str) -> Profile:
@@ -149,6 +151,7 @@ def _to_json(profile: Profile) -> dict[str, Any]:
         "battery_schedule": None
         if schedule is None
         else {"idle_after": schedule.idle_after, "back_after": schedule.back_after},
+        "resume_sessions": profile.resume_sessions,
     }
 
 
@@ -188,6 +191,10 @@ def _from_json(raw: Any, where: str) -> Profile:
     version = raw.get("ddp_version")
     if version is not None and not isinstance(version, str):
         raise _Bad(f"{where}.ddp_version: {version!r} has the wrong type")
+    # Files written before session resumption have no such field: on.
+    resume = raw.get("resume_sessions", True)
+    if not isinstance(resume, bool):
+        raise _Bad(f"{where}.resume_sessions: {resume!r} has the wrong type")
     return Profile(
         name=_get(raw, "name", str, where),
         url=_get(raw, "url", str, where),
@@ -197,6 +204,7 @@ def _from_json(raw: Any, where: str) -> Profile:
         login=LoginSpec(kind, _get(login, "user", str, f"{where}.login")),
         verify_tls=_get(raw, "verify_tls", bool, where),
         battery_schedule=schedule,
+        resume_sessions=resume,
         id=_get(raw, "id", str, where),
     )
 

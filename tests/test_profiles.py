@@ -47,6 +47,7 @@ def sample() -> list[Profile]:
             login=LoginSpec(LoginKind.PASSWORD, "ada@example.com"),
             verify_tls=False,
             battery_schedule=BatterySchedule(45.0, 5.5),
+            resume_sessions=False,
         ),
         Profile("local", "ws://127.0.0.1:3000/websocket"),
     ]
@@ -64,6 +65,17 @@ def test_profiles_round_trip_through_a_readable_file(tmp_path: Path) -> None:
     assert [p["name"] for p in data["profiles"]] == [p.name for p in profiles]
     assert "\n  " in text
     assert "\N{ROCKET}" in text
+
+
+def test_a_file_from_before_session_resumption_resumes(tmp_path: Path) -> None:
+    """A profile saved without the resumption switch has it on (Meteor's newest default)."""
+    store = ProfileStore(tmp_path / "profiles.json")
+    store.save(sample())
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    for profile in data["profiles"]:
+        del profile["resume_sessions"]
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+    assert all(p.resume_sessions for p in ProfileStore(store.path).load())
 
 
 def test_missing_file_is_an_empty_list(tmp_path: Path) -> None:

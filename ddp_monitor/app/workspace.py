@@ -61,12 +61,15 @@ class OpenConnection:
 
 
 def client_options(profile: Profile) -> dict[str, Any]:
-    """``DDPClient`` keyword arguments for a profile: version order and TLS."""
+    """``DDPClient`` keyword arguments for a profile: version order, TLS, resumption."""
     versions = list(SUPPORTED_VERSIONS)
     if profile.ddp_version in versions:
         versions.remove(profile.ddp_version)
         versions.insert(0, profile.ddp_version)
-    options: dict[str, Any] = {"supported_versions": tuple(versions)}
+    options: dict[str, Any] = {
+        "supported_versions": tuple(versions),
+        "resume": profile.resume_sessions,
+    }
     if not profile.verify_tls:
         context = ssl.create_default_context()
         context.check_hostname = False

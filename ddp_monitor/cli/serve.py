@@ -45,6 +45,14 @@ def add_arguments(subparsers: Any) -> None:
         action="store_true",
         help="offer permessage-deflate (off by default)",
     )
+    parser.add_argument(
+        "--grace-period",
+        type=float,
+        default=15.0,
+        metavar="SECONDS",
+        help="how long a dropped session waits to be resumed (Meteor's "
+        "disconnectGracePeriod, 15 s; 0 turns session resumption off)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,6 +83,7 @@ async def _serve(args: argparse.Namespace) -> None:
         port=args.port,
         forwarded_count=args.forwarded_count,
         compression=args.compression,
+        disconnect_grace_period=args.grace_period,
     )
     from ddp_monitor.cli.signals import stop_on_signals
 

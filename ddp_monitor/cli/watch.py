@@ -173,6 +173,12 @@ def add_arguments(subparsers: Any) -> None:
         help="offer permessage-deflate (off by default: it slows Meteor servers)",
     )
     parser.add_argument(
+        "--no-resume",
+        dest="resume",
+        action="store_false",
+        help="never ask for session resumption: every reconnect is a new session",
+    )
+    parser.add_argument(
         "--heartbeat-interval", type=float, default=17.5, metavar="SECONDS"
     )
     parser.add_argument(
@@ -211,6 +217,7 @@ class _Watch:
             heartbeat_interval=args.heartbeat_interval,
             heartbeat_timeout=args.heartbeat_timeout,
             connect_timeout=args.connect_timeout,
+            resume=args.resume,
         )
         self.subscriptions: dict[str, SubscribeSpec] = {}
         self.calls: dict[str, str] = {}  # method id -> name
@@ -276,8 +283,15 @@ class _Watch:
             if event.status.connected and self.args.call:
                 self.make_calls()
         elif isinstance(event, events.HandshakeCompleted):
-            line = {"event": "handshake", "session": event.session}
-            self.emit({**line, "version": event.version})
+            line: dict[str, Any] = {"event": "handshake", "session": event.session}
+            line["version"] = event.version
+            if event.previous_session is not None:  # a reconnect: resumed or new
+                line["resumed"] = event.resumed
+                if event.resumed:
+                    line["receivedCount"] = event.received_count
+                else:
+                    line["previousSession"] = event.previous_session
+            self.emit(line)
         elif isinstance(event, events.SubscriptionReady):
             self.on_ready(event.sub_id)
         elif isinstance(event, events.SubscriptionStopped):

@@ -101,6 +101,11 @@ class ProxiedConnection:
         self.opened_at = self.loop.time()  # the log's times count from here
         self.session: str | None = None
         self.version: str | None = None
+        # Session resumption: the session the client's connect asked back and
+        # how many frames it had; ``resumed`` once the app answered.
+        self.resume_asked: str | None = None
+        self.resume_count: int | None = None
+        self.resumed: bool | None = None
         self.subscriptions: dict[str, ProxiedSubscription] = {}
         self.counts = Counts()
         # (direction, time, text): a tuple per frame is the cheapest record;
@@ -247,10 +252,16 @@ class ProxiedConnection:
     def _connect(self, fields: dict[str, Any]) -> None:
         version = fields.get("version")
         self.version = version if isinstance(version, str) else None
+        asked, count = fields.get("session"), fields.get("receivedCount")
+        resumable = isinstance(asked, str) and type(count) is int
+        self.resume_asked = asked if resumable else None
+        self.resume_count = count if resumable else None
 
     def _connected(self, fields: dict[str, Any]) -> None:
         session = fields.get("session")
         self.session = session if isinstance(session, str) else None
+        if self.resume_asked is not None:
+            self.resumed = self.session == self.resume_asked
 
     def _sub(self, fields: dict[str, Any]) -> None:
         ident, name = fields.get("id"), fields.get("name")

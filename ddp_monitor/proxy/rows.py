@@ -32,6 +32,15 @@ def row(connection: ProxiedConnection) -> dict[str, Any]:
     counts = connection.counts
     return {
         "session": connection.session,
+        # Session resumption: asked for (the session and receivedCount) and,
+        # once the app answered, whether it gave the same session back.
+        "resumption": None
+        if connection.resume_asked is None
+        else {
+            "session": connection.resume_asked,
+            "receivedCount": connection.resume_count,
+            "resumed": connection.resumed,
+        },
         "clientAddress": connection.peer_address,
         "forwardedFor": connection.forwarded_for,
         "appClientAddress": client_address(

@@ -253,10 +253,12 @@ class ClientAdaptor(QObject):
         events, self._events = self._events, []
         times, self._times = self._times, []
         frames, self._frames = self._frames, []
-        if events:
-            self.events_flushed.emit(events, times)
+        # Frames first: an event may note a frame of the same batch (the
+        # `connected` a HandshakeCompleted reports on).
         if frames:
             self.frames_flushed.emit(frames)
+        if events:
+            self.events_flushed.emit(events, times)
 
     @Slot()
     def _read_meter(self) -> None:

@@ -7,6 +7,8 @@ them. Rows are kept as plain tuples of atoms, which CPython's garbage collector
 stops tracking: 50,000 kept frames then add nothing to a full collection's
 pause (a full collection over tracked rows stalled the window ~40 ms). Filtering happens here rather than in a ``QSortFilterProxyModel`` so a
 flush of thousands of frames costs one row insert, not a proxy remap.
+A frame can carry a note (``annotate_last``): after a reconnect the
+``connected`` row says whether the session was resumed or new.
 """
 
 from __future__ import annotations
@@ -119,6 +121,7 @@ class MessageLogModel(QAbstractTableModel):
         self._kinds: frozenset[str] | None = None
         self._text = ""
         self._bad: set[str | bytes] = set()
+        self._notes: dict[int, tuple[str, str]] = {}  # seq -> (words, sentence)
         # Frames carry the monotonic clock; wall time is for people only.
         self._wall_offset = time.time() - time.monotonic()
 
@@ -156,12 +159,33 @@ class MessageLogModel(QAbstractTableModel):
         """Show frames with this text in red (the core dropped them as bad)."""
         self._bad.add(data)
 
+    def annotate_last(self, kind: str, words: str, detail: str) -> bool:
+        """Note on the newest frame of ``kind``: ``words`` in its Type cell, ``detail`` in its tooltip.
+
+        False when no such frame is held (nothing is noted).
+        """
+        for row in reversed(self._all):
+            if row[_KIND] == kind:
+                self._notes[row[_SEQ]] = (words, detail)
+                at = bisect.bisect_left(self._rows, row[_SEQ], key=lambda r: r[_SEQ])
+                if at < len(self._rows) and self._rows[at][_SEQ] == row[_SEQ]:
+                    cell = self.index(at, 2)
+                    self.dataChanged.emit(cell, cell)
+                return True
+        return False
+
+    def note(self, entry: LogEntry) -> str | None:
+        """The sentence noted on this frame, if any."""
+        noted = self._notes.get(entry.seq)
+        return noted[1] if noted else None
+
     def clear(self) -> None:
         """Forget every frame and reset the counters."""
         self.beginResetModel()
         self._all.clear()
         self._rows.clear()
         self._bad.clear()
+        self._notes.clear()
         self.dropped = self.held = 0
         self.endResetModel()
         self.counts_changed.emit()
@@ -211,7 +235,8 @@ class MessageLogModel(QAbstractTableModel):
         """Write the shown frames as JSON Lines; returns how many were written.
 
         Each line: ``{"time": ISO-8601 UTC, "direction": "in"|"out", "type": msg,
-        "frame": the frame's text}``; the text is kept exactly as on the wire.
+        "frame": the frame's text}``, and ``"note"`` when the frame has one;
+        the text is kept exactly as on the wire.
         """
         with path.open("w", encoding="utf-8") as out:
             for row in self._rows:
@@ -222,6 +247,9 @@ class MessageLogModel(QAbstractTableModel):
                     "type": row[_KIND],
                     "frame": data if isinstance(data, str) else data.hex(),
                 }
+                noted = self._notes.get(row[_SEQ])
+                if noted is not None:
+                    line["note"] = noted[1]
                 out.write(json.dumps(line, ensure_ascii=False) + "\n")
         return len(self._rows)
 
@@ -259,6 +287,9 @@ class MessageLogModel(QAbstractTableModel):
                 return QColor("#2e9d4f" if row[_INBOUND] else "#2f7fd8")
         if role == Qt.ItemDataRole.ToolTipRole and column == 4:
             return self._display(row, 4)
+        if role == Qt.ItemDataRole.ToolTipRole and column == 2:
+            noted = self._notes.get(row[_SEQ])
+            return noted[1] if noted else None
         if role == Qt.ItemDataRole.TextAlignmentRole and column == 3:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
@@ -270,7 +301,8 @@ class MessageLogModel(QAbstractTableModel):
         if column == 1:
             return "\u2190 in" if row[_INBOUND] else "out \u2192"
         if column == 2:
-            return row[_KIND]
+            noted = self._notes.get(row[_SEQ]) if self._notes else None
+            return f"{row[_KIND]} · {noted[0]}" if noted else row[_KIND]
         if column == 3:
             return f"{len(data):,}"
         text = data if isinstance(data, str) else f"<{len(data)} bytes>"

@@ -59,8 +59,21 @@ def faults_text(faults: dict[str, Any]) -> str:
     return ", ".join(words)
 
 
+def _session_cell(row: Row) -> str:
+    """The session id, and after a reconnect whether the app resumed it."""
+    session = row.get("session")
+    if not session:
+        return "(connecting)"
+    asked = row.get("resumption")
+    if not asked or asked.get("resumed") is None:
+        return str(session)
+    if asked["resumed"]:
+        return f"{session} · resumed"
+    return f"{session} · new (asked {asked['session']})"
+
+
 _COLUMNS: list[Column[Row]] = [
-    Column("Session", lambda r: r.get("session") or "(connecting)"),
+    Column("Session", _session_cell),
     Column("Client", lambda r: r.get("clientAddress") or ""),
     Column(
         "App sees",

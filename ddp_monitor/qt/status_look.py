@@ -11,9 +11,10 @@ from dataclasses import dataclass
 
 from PySide6.QtGui import QColor
 
+from ddp_monitor.ddp.client.events import HandshakeCompleted
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 
-__all__ = ["StatusLook", "look", "status_words"]
+__all__ = ["SessionOutcome", "StatusLook", "look", "session_outcome", "status_words"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +36,38 @@ _COLOURS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class SessionOutcome:
+    """What a reconnect came back to: a few words and a sentence that explains them."""
+
+    words: str
+    detail: str
+
+
+def session_outcome(event: HandshakeCompleted) -> SessionOutcome | None:
+    """Resumed or new, after a reconnect; None for a connection's first session."""
+    if event.previous_session is None:
+        return None
+    if event.resumed:
+        return SessionOutcome(
+            "session resumed",
+            f"Session {event.session} resumed: same id, no data reset. The server "
+            f"sent again what came after the {event.received_count:,} frames this "
+            "client had.",
+        )
+    return SessionOutcome(
+        "new session",
+        f"New session {event.session} (was {event.previous_session}): "
+        "subscriptions renewed, the store reconciled with what they send.",
+    )
+
+
 def status_words(
-    status: Status, remaining: float | None = None, *, battery_saving: bool = False
+    status: Status,
+    remaining: float | None = None,
+    *,
+    battery_saving: bool = False,
+    outcome: str = "",
 ) -> str:
     """The badge's words, e.g. ``Waiting - retry 3 in 4.2 s`` or ``Failed: reason``.
 
@@ -44,13 +75,14 @@ def status_words(
         status: the snapshot to describe.
         remaining: seconds to ``retry_time`` while waiting (from the countdown).
         battery_saving: the user put the connection into battery saving.
+        outcome: while connected, what the last reconnect came back to.
     """
     kind = status.status
     # Battery saving is a fault (issue 14): the phone sleeps, so the client
     # waits and its attempts fail until it wakes; the words say why.
     saving = " (battery saving)" if battery_saving else ""
     if kind is _C.CONNECTED:
-        return "Connected"
+        return f"Connected · {outcome}" if outcome else "Connected"
     if kind is _C.CONNECTING:
         if status.retry_count:
             return f"Connecting...{saving} (attempt {status.retry_count + 1})"
@@ -69,11 +101,17 @@ def status_words(
 
 
 def look(
-    status: Status, remaining: float | None = None, *, battery_saving: bool = False
+    status: Status,
+    remaining: float | None = None,
+    *,
+    battery_saving: bool = False,
+    outcome: str = "",
 ) -> StatusLook:
     """Colour, icon name and words for ``status``."""
     return StatusLook(
         colour=QColor(_COLOURS[status.status]),
         icon=f"status-{status.status.value}",
-        words=status_words(status, remaining, battery_saving=battery_saving),
+        words=status_words(
+            status, remaining, battery_saving=battery_saving, outcome=outcome
+        ),
     )

@@ -27,13 +27,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddp_monitor.ddp.client.events import BadMessageReceived
+from ddp_monitor.ddp.client.events import BadMessageReceived, HandshakeCompleted
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.countdown import RetryCountdown
 from ddp_monitor.qt.message_log_model import MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
+from ddp_monitor.qt.status_look import session_outcome
 from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.ui.collections_view import CollectionsPanel
 from ddp_monitor.ui.connection_bar import ConnectionBar
@@ -152,6 +153,13 @@ class ConnectionPage(QWidget):
         for event in events:
             if isinstance(event, BadMessageReceived) and event.text:
                 self.log_model.mark_bad(event.text)
+            elif isinstance(event, HandshakeCompleted):
+                outcome = session_outcome(event)
+                self.badge.show_session_outcome(outcome)
+                if outcome is not None:
+                    self.log_model.annotate_last(
+                        "connected", outcome.words, outcome.detail
+                    )
 
     _connection_problem = False
 

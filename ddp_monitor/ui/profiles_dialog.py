@@ -117,6 +117,14 @@ class ProfileDialog(QDialog):
         self.tls_warning = QLabel(TLS_WARNING)
         self.tls_warning.setObjectName("validBad")
         self.tls_warning.setWordWrap(True)
+        self.resume = QCheckBox(
+            "Resume the session after a drop (Meteor 3.4 and later)"
+        )
+        self.resume.setToolTip(
+            "Off: every reconnect starts a new session, as before Meteor's session "
+            "resumption; turn it off to compare."
+        )
+        self.resume.setChecked(profile.resume_sessions)
         schedule = profile.battery_schedule or BatterySchedule()
         self.schedule = QCheckBox("Simulate a phone: offline after")
         self.schedule.setChecked(profile.battery_schedule is not None)
@@ -154,6 +162,7 @@ class ProfileDialog(QDialog):
         form.addRow("Password / token", self.secret)
         form.addRow("TLS", self.verify_tls)
         form.addRow("", self.tls_warning)
+        form.addRow("Reconnect", self.resume)
         row = QHBoxLayout()
         for widget in (
             self.schedule,
@@ -214,6 +223,7 @@ class ProfileDialog(QDialog):
                 kind, self.user.text().strip() if kind is LoginKind.PASSWORD else ""
             ),
             verify_tls=self.verify_tls.isChecked(),
+            resume_sessions=self.resume.isChecked(),
             battery_schedule=BatterySchedule(
                 self.idle_after.value(), self.back_after.value()
             )

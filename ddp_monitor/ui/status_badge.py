@@ -4,6 +4,8 @@ Owns ``StatusBadge``; imports QtWidgets/QtGui/QtCore, ``qt.status_look`` and
 ``ddp.client.status`` values. Colour, icon and words always together (never colour
 alone); while waiting the words carry the live countdown in tenths; the
 tooltip shows ``Meteor.status()`` exactly as a Meteor app would read it.
+After a reconnect the words say what it came back to (session resumed or new)
+and the tooltip explains it, until the connection goes again.
 While connecting, the tint breathes (docs/ux.md: "subtle pulse"): one
 ``QVariantAnimation`` on the fill's alpha, running only in that status. The
 badge paints its own rounded box, so a pulse frame is one small repaint, not
@@ -20,7 +22,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QWidget
 
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status, meteor_status
-from ddp_monitor.qt.status_look import look
+from ddp_monitor.qt.status_look import SessionOutcome, look
 from ddp_monitor.ui.resources import icon
 
 __all__ = ["StatusBadge"]
@@ -50,6 +52,7 @@ class StatusBadge(QFrame):
         self._status = Status(ConnectionStatus.CONNECTING, connected=False)
         self._battery_saving = False
         self._remaining: float | None = None
+        self._outcome: SessionOutcome | None = None
         self._shown_icon = ""
         self._full_words = ""
         self._colour = QColor()
@@ -87,11 +90,22 @@ class StatusBadge(QFrame):
         """The connecting pulse is running (and only then)."""
         return self._pulse.state() is QVariantAnimation.State.Running
 
+    @property
+    def outcome(self) -> SessionOutcome | None:
+        return self._outcome
+
     @Slot(object)
     def show_status(self, status: Status) -> None:
         self._status = status
         if status.status is not ConnectionStatus.WAITING:
             self._remaining = None
+        if status.status is not ConnectionStatus.CONNECTED:
+            self._outcome = None  # the next `connected` says anew
+        self._render()
+
+    def show_session_outcome(self, outcome: SessionOutcome | None) -> None:
+        """What the last reconnect came back to (None: the first session)."""
+        self._outcome = outcome
         self._render()
 
     @Slot(bool)
@@ -106,7 +120,13 @@ class StatusBadge(QFrame):
         self._render()
 
     def _render(self) -> None:
-        shown = look(self._status, self._remaining, battery_saving=self._battery_saving)
+        outcome = self._outcome
+        shown = look(
+            self._status,
+            self._remaining,
+            battery_saving=self._battery_saving,
+            outcome=outcome.words if outcome else "",
+        )
         if self._full_words != shown.words:
             self._full_words = shown.words
             # A long failure reason is cut with an ellipsis: the banner and
@@ -116,7 +136,8 @@ class StatusBadge(QFrame):
                 metrics.elidedText(shown.words, Qt.TextElideMode.ElideRight, _MAX_WORDS)
             )
         meteor = meteor_status(self._status, time.monotonic(), time.time() * 1000)
-        self.setToolTip("Meteor.status():\n" + json.dumps(meteor, indent=2))
+        tip = "Meteor.status():\n" + json.dumps(meteor, indent=2)
+        self.setToolTip(f"{outcome.detail}\n\n{tip}" if outcome else tip)
         if shown.icon == self._shown_icon:
             return
         # Redraw the box only when the status kind changes: not on every tick.

@@ -71,11 +71,14 @@ async def until(
 
 
 @asynccontextmanager
-async def demo_server(port: int = 0) -> AsyncIterator[Any]:
-    """The embedded demo server on 127.0.0.1 (a free port unless one is given)."""
+async def demo_server(port: int = 0, **options: Any) -> AsyncIterator[Any]:
+    """The embedded demo server on 127.0.0.1 (a free port unless one is given).
+
+    ``options`` go to ``DDPServer`` (e.g. ``disconnect_grace_period``).
+    """
     from ddp_monitor.demo.server import create_demo_server
 
-    server = create_demo_server(host="127.0.0.1", port=port)
+    server = create_demo_server(host="127.0.0.1", port=port, **options)
     await server.start()
     try:
         yield server
