@@ -110,6 +110,12 @@ class ConnectionHandle:
         return self._session.frames_replayed
 
     @property
+    def frames_held(self) -> int:
+        """Frames kept for a replay: the history and, while detached, the gap."""
+        sent = self._session.sent_frames
+        return 0 if sent is None else len(sent.history) + len(sent.gap)
+
+    @property
     def detached(self) -> bool:
         """No socket serves the session: it waits for a resumption."""
         return self._session.detached_until is not None
