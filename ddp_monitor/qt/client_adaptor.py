@@ -29,6 +29,8 @@ from ddp_monitor.ddp.client.events import (
     BadMessageReceived,
     Event,
     HandshakeCompleted,
+    MethodResultReceived,
+    MethodSent,
     PongReceived,
     ServerErrorReceived,
     StatusChanged,
@@ -48,8 +50,8 @@ __all__ = ["FLUSH_MS", "ClientAdaptor"]
 #: notices, well over the 16 ms of a frame.
 FLUSH_MS = 60
 _METER_MS = 500
-#: A DDP ping with an id this often while connected, for the live RTT; one
-#: small frame each way, so it costs the server nothing it would notice.
+#: With probing on (off by default: it changes the traffic watched, e.g. a
+#: server never sees Meteor's 15 s of silence), a DDP ping this often.
 PROBE_MS = 2000
 
 
@@ -64,8 +66,10 @@ class ClientAdaptor(QObject):
         events_flushed(list, list): the batch of core ``Event`` values, in
             order, and the monotonic time each one happened.
         frames_flushed(list): the batch of wiretap ``Frame`` values, in order.
-        meter_changed(float, object): msg/s and the last RTT in seconds (or None).
+        meter_changed(float, object, str): msg/s, the last round trip in
+            seconds (None while not connected) and what it was measured on.
         battery_saving_changed(bool)
+        probing_changed(bool): the RTT probe was switched.
     """
 
     status_changed = Signal(object)
@@ -74,8 +78,9 @@ class ClientAdaptor(QObject):
     problem = Signal(str, str)
     events_flushed = Signal(list, list)
     frames_flushed = Signal(list)
-    meter_changed = Signal(float, object)
+    meter_changed = Signal(float, object, str)
     battery_saving_changed = Signal(bool)
+    probing_changed = Signal(bool)
 
     def __init__(
         self, client: DDPClient, label: str = "", parent: QObject | None = None
@@ -100,6 +105,8 @@ class ClientAdaptor(QObject):
         self._probe_timer.setInterval(PROBE_MS)
         self._probe_timer.timeout.connect(self._probe)
         self._probes: set[asyncio.Future[float]] = set()
+        self._probing = False
+        self._sent_at: dict[str, tuple[float, str]] = {}  # method id -> (when, name)
         self.connected_since: float | None = None
         self._subs: dict[str, SubscriptionHandle] = {}
         self._removers = [
@@ -133,6 +140,10 @@ class ClientAdaptor(QObject):
     def battery_saving(self) -> bool:
         return self._battery_saving
 
+    @property
+    def probing(self) -> bool:
+        return self._probing
+
     # -- actions -----------------------------------------------------------------
     async def start(self) -> None:
         """Start the client (listeners are already attached: nothing is missed)."""
@@ -159,6 +170,19 @@ class ClientAdaptor(QObject):
         self._set_battery_saving(on)
         saving = math.inf if on else 0.0
         self.client.set_faults(replace(self.client.faults, battery_saving=saving))
+
+    @Slot(bool)
+    def set_probing(self, on: bool) -> None:
+        """Measure the round trip with our own pings (every ``PROBE_MS``), or not."""
+        if on == self._probing:
+            return
+        self._probing = on
+        if on and self.client.session is not None and self.status.connected:
+            self._probe()
+            self._probe_timer.start()
+        elif not on:
+            self._probe_timer.stop()
+        self.probing_changed.emit(on)
 
     def call(self, name: str, params: Sequence[Any]) -> PendingMethod:
         """Start a call; its row comes with the next batch, as ``MethodCalled``."""
@@ -191,10 +215,20 @@ class ClientAdaptor(QObject):
             self._on_status(event.status)
         elif isinstance(event, HandshakeCompleted):
             self.handshake_completed.emit(event.session, event.version)
-            self._probe()
-            self._probe_timer.start()
+            if self._probing:
+                self._probe()
+                self._probe_timer.start()
+        elif isinstance(event, MethodSent):
+            self._sent_at[event.method_id] = (time.monotonic(), event.name)
+        elif isinstance(event, MethodResultReceived):
+            sent = self._sent_at.pop(event.method_id, None)
+            if sent is not None:
+                self.meter.round_trip(
+                    time.monotonic() - sent[0], f"call '{sent[1]}' (with its run time)"
+                )
         elif isinstance(event, PongReceived):
-            self.meter.last_rtt = event.round_trip
+            source = "probe ping" if event.ping_id else "heartbeat ping"
+            self.meter.round_trip(event.round_trip, source)
         elif isinstance(event, TransportLost):
             self._probe_timer.stop()
             if not event.local:  # this side's own drops are no news
@@ -240,6 +274,8 @@ class ClientAdaptor(QObject):
             self.connected_since = time.monotonic()
         else:
             self.connected_since = None
+            self.meter.forget_round_trip()
+            self._sent_at.clear()  # re-sent calls are timed from their re-send
         self.status_changed.emit(status)
 
     def _set_battery_saving(self, on: bool) -> None:
@@ -262,7 +298,10 @@ class ClientAdaptor(QObject):
 
     @Slot()
     def _read_meter(self) -> None:
-        self.meter_changed.emit(self.meter.rate(time.monotonic()), self.meter.last_rtt)
+        meter = self.meter
+        self.meter_changed.emit(
+            meter.rate(time.monotonic()), meter.last_rtt, meter.rtt_source
+        )
 
 
 def _short(url: str) -> str:

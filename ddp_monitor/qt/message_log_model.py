@@ -33,6 +33,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QColor
 
+from ddp_monitor.ddp.client.connection import PROBE_ID_PREFIX
 from ddp_monitor.transport.wiretap import Direction, Frame
 
 __all__ = ["DEFAULT_LIMIT", "LogEntry", "MessageLogModel", "frame_kind", "pretty"]
@@ -45,6 +46,8 @@ _PREVIEW = 300
 # Meteor writes "msg" first, so the common case is a cheap prefix match.
 _MSG_FIRST = re.compile(r'\s*\{\s*"msg"\s*:\s*"([^"\\]{1,40})"')
 _Index = QModelIndex | QPersistentModelIndex
+# The RTT probe's ping and its pong: traffic the monitor added.
+_PROBE = re.compile(r'"id"\s*:\s*"' + PROBE_ID_PREFIX + r'\d+"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -301,8 +304,11 @@ class MessageLogModel(QAbstractTableModel):
         if column == 1:
             return "\u2190 in" if row[_INBOUND] else "out \u2192"
         if column == 2:
+            kind = row[_KIND]
+            if kind in ("ping", "pong") and isinstance(data, str) and _PROBE.search(data):
+                return f"{kind} · ddp-monitor's probe"
             noted = self._notes.get(row[_SEQ]) if self._notes else None
-            return f"{row[_KIND]} · {noted[0]}" if noted else row[_KIND]
+            return f"{kind} · {noted[0]}" if noted else kind
         if column == 3:
             return f"{len(data):,}"
         text = data if isinstance(data, str) else f"<{len(data)} bytes>"

@@ -32,9 +32,18 @@ class ConnectionBar(QFrame):
         self.battery_button = _button(battery_saving, "batteryToggle")
         self.rtt = QLabel("RTT -")
         self.rtt.setObjectName("meterLabel")
-        self.rtt.setToolTip(
-            "Round trip of the last DDP ping the client sent and its pong "
-            "(Meteor pings after 17.5 s without a message)"
+        self.rtt.setToolTip(_RTT_NONE)
+        self.rtt.setMinimumWidth(
+            self.rtt.fontMetrics().horizontalAdvance("RTT 888.8 ms")
+        )
+        self.probe = QToolButton()
+        self.probe.setObjectName("probeToggle")
+        self.probe.setText("Probe")
+        self.probe.setCheckable(True)
+        self.probe.setToolTip(
+            "Send a DDP ping every 2 s to measure the round trip. Off by default: "
+            "it changes the traffic you watch (the server never sees 15 s of "
+            "silence). The log marks these frames as ddp-monitor's own."
         )
         self.rate = QLabel("0 msg/s")
         self.rate.setObjectName("meterLabel")
@@ -53,14 +62,25 @@ class ConnectionBar(QFrame):
         layout.addStretch(1)
         layout.addWidget(self.battery_button)
         layout.addSpacing(12)
+        layout.addWidget(self.probe)
         layout.addWidget(self.rtt)
         layout.addWidget(self.rate)
 
-    @Slot(float, object)
-    def show_meter(self, per_second: float, rtt: float | None) -> None:
-        """Messages per second and the ping round trip (seconds, or None)."""
+    @Slot(float, object, str)
+    def show_meter(self, per_second: float, rtt: float | None, source: str) -> None:
+        """Messages per second and the last round trip (seconds, or None) with its source."""
         self.rate.setText(f"{per_second:,.0f} msg/s")
         self.rtt.setText("RTT -" if rtt is None else f"RTT {rtt * 1000:.1f} ms")
+        self.rtt.setToolTip(
+            _RTT_NONE if rtt is None else f"Round trip of the last {source}"
+        )
+
+
+_RTT_NONE = (
+    "The last round trip, from what the connection does anyway: the "
+    "heartbeat's ping (after 17.5 s without a message) or a method call. "
+    "None while not connected; Probe measures it every 2 s."
+)
 
 
 def _button(action: QAction, name: str) -> QToolButton:

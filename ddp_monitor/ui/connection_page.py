@@ -123,6 +123,8 @@ class ConnectionPage(QWidget):
         a.events_flushed.connect(self._apply_events)
         a.frames_flushed.connect(self.log_model.append)
         a.meter_changed.connect(self.bar.show_meter)
+        self.bar.probe.toggled.connect(a.set_probing)
+        a.probing_changed.connect(self.bar.probe.setChecked)
         a.handshake_completed.connect(self.facts_changed)
         a.transport_lost.connect(self._transport_lost)
         a.problem.connect(self.banner.show_problem)

@@ -11,6 +11,7 @@ import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSettings
 
@@ -283,21 +284,52 @@ def test_unreachable_server_is_explained_in_the_window(
     assert "refused" in detail.lower()
 
 
-def test_round_trip_is_measured_live_while_connected(
+def test_round_trip_comes_from_the_traffic_and_probing_is_opt_in(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
-    """The bar shows a measured RTT in milliseconds soon after connecting."""
+    """No frame of the monitor's own by default: a call gives the RTT; Probe adds pings the log marks; offline shows none."""
 
-    async def scenario() -> str:
+    async def scenario() -> dict[str, Any]:
         async with demo_server() as server, _window(server.url, tmp_path) as session:
-            adaptor = session.adaptor
+            window, adaptor = session.window, session.adaptor
+            seen: dict[str, Any] = {}
+            await _status(session, C.CONNECTED)
+            await until(
+                adaptor.handshake_completed, lambda: adaptor.session is not None
+            )
+            await adaptor.call("echo", [1]).result
             await until(
                 adaptor.meter_changed, lambda: adaptor.meter.last_rtt is not None
             )
             await next_emission(adaptor.meter_changed)
-            return session.window.bar.rtt.text()
+            seen["by call"] = window.bar.rtt.toolTip()
+            seen["kinds before probing"] = window.log_model.kinds_seen()
+            window.bar.probe.click()
+            await until(
+                adaptor.meter_changed, lambda: adaptor.meter.rtt_source == "probe ping"
+            )
+            await until(
+                window.log_model.counts_changed,
+                lambda: "pong" in window.log_model.kinds_seen(),
+            )
+            log = window.log_model
+            seen["probe types"] = {
+                log.data(log.index(n, 2))
+                for n in range(log.rowCount())
+                if log.entry(n).kind in ("ping", "pong")
+            }
+            window.bar.probe.click()
+            adaptor.client.disconnect()
+            await _status(session, C.OFFLINE)
+            await next_emission(adaptor.meter_changed)
+            seen["offline"] = window.bar.rtt.text()
+            return seen
 
-    text = run(qloop, scenario())
-    assert text.startswith("RTT ")
-    assert text.endswith(" ms")
-    assert float(text.split()[1]) > 0
+    seen = run(qloop, scenario())
+    assert seen["by call"] == "Round trip of the last call 'echo' (with its run time)"
+    assert "ping" not in seen["kinds before probing"]
+    assert seen["probe types"] == {
+        "ping · ddp-monitor's probe",
+        "pong · ddp-monitor's probe",
+    }
+    assert seen["offline"] == "RTT -"

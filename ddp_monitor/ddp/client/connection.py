@@ -118,7 +118,11 @@ from ddp_monitor.ddp.messages import (
     serialize,
 )
 
-__all__ = ["ClientConnection", "MethodCall"]
+__all__ = ["PROBE_ID_PREFIX", "ClientConnection", "MethodCall"]
+
+#: ``ping()``'s ids start with this; the message log marks such frames as
+#: the monitor's own traffic.
+PROBE_ID_PREFIX = "rtt"
 
 _PING = serialize(Ping())
 _DISCONNECT = serialize(Disconnect())
@@ -181,6 +185,7 @@ class ClientConnection:
         self._handshake_done = False  # DDP `connected` on the current socket
         self._pings_sent = 0
         self._ping_times: dict[str, float] = {}
+        self._heartbeat_ping_at: float | None = None  # Meteor's id-less ping
         self._heartbeat: Heartbeat | None = None
         self._heartbeat_interval = heartbeat_interval
         self._heartbeat_timeout = heartbeat_timeout
@@ -327,7 +332,8 @@ class ClientConnection:
         if heartbeat is not None:
             action = heartbeat.handle_timer(now)
             if action is HeartbeatAction.SEND_PING:
-                self._send(_PING)
+                if self._send(_PING):
+                    self._heartbeat_ping_at = now
             elif action is HeartbeatAction.TIMED_OUT:
                 self._lose(now, "DDP heartbeat timed out")
 
@@ -455,7 +461,7 @@ class ClientConnection:
         if not self._handshake_done or self.version == "pre1":
             return None
         self._pings_sent += 1
-        ping_id = f"rtt{self._pings_sent}"
+        ping_id = f"{PROBE_ID_PREFIX}{self._pings_sent}"
         self._ping_times[ping_id] = now
         self._send(serialize(Ping(ping_id)))
         return ping_id
@@ -467,6 +473,7 @@ class ClientConnection:
             self._transport_open = self._handshake_done = False
             self._heartbeat = None  # LC stops it on the stream's disconnect
             self._ping_times.clear()
+            self._heartbeat_ping_at = None
 
     def _lose(self, now: float, reason: str | None, *, forced: bool = False) -> None:
         self._events.append(TransportLost(reason))
@@ -561,9 +568,14 @@ class ClientConnection:
         self._send(serialize(Pong(msg.id)))
 
     def _on_pong(self, msg: Pong, text: str, now: float) -> None:
-        sent = self._ping_times.pop(msg.id, None) if msg.id is not None else None
+        if msg.id is None:  # the heartbeat's pong: a round trip for free
+            sent, self._heartbeat_ping_at = self._heartbeat_ping_at, None
+            if sent is not None:
+                self._events.append(PongReceived("", now - sent))
+            return
+        sent = self._ping_times.pop(msg.id, None)
         if sent is not None:
-            self._events.append(PongReceived(msg.id or "", now - sent))
+            self._events.append(PongReceived(msg.id, now - sent))
 
     def _on_error(self, msg: ErrorMessage, text: str, now: float) -> None:
         self._events.append(ServerErrorReceived(msg.reason, msg.offending_message))

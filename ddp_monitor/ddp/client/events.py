@@ -64,7 +64,11 @@ class TransportLost:
 
 @dataclass(frozen=True, slots=True)
 class PongReceived:
-    """The server answered ``ping(now)``: ``round_trip`` in seconds."""
+    """A pong answered our ping: ``round_trip`` in seconds.
+
+    ``ping_id`` is ``ping()``'s id, or "" for the heartbeat's own ping (sent
+    after 17.5 s without a message; its round trip costs no extra frame).
+    """
 
     ping_id: str
     round_trip: float

@@ -107,6 +107,20 @@ def test_heartbeat_pings_after_silence_and_times_out() -> None:
     assert pair.client.status == Status(S.WAITING, False, 0, retry_time=32.51)
 
 
+def test_the_heartbeats_pong_gives_a_round_trip_for_free() -> None:
+    """The id-less ping Meteor sends after silence is timed: no extra frame for the RTT."""
+    pair = Pair()
+    pair.handshake()
+    pair.advance(17.5)
+    pair.sent()
+    pair.events()
+    pair.now = 17.53
+    pair.feed(msg="pong")
+    assert pair.take(PongReceived) == [PongReceived("", pytest.approx(0.03))]
+    pair.feed(msg="pong")  # an unasked pong measures nothing
+    assert pair.take(PongReceived) == []
+
+
 def test_any_message_counts_as_pong() -> None:
     """Data arriving after our ping keeps the connection alive."""
     pair = Pair()
