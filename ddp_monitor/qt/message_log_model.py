@@ -305,7 +305,11 @@ class MessageLogModel(QAbstractTableModel):
             return "\u2190 in" if row[_INBOUND] else "out \u2192"
         if column == 2:
             kind = row[_KIND]
-            if kind in ("ping", "pong") and isinstance(data, str) and _PROBE.search(data):
+            if (
+                kind in ("ping", "pong")
+                and isinstance(data, str)
+                and _PROBE.search(data)
+            ):
                 return f"{kind} · ddp-monitor's probe"
             noted = self._notes.get(row[_SEQ]) if self._notes else None
             return f"{kind} · {noted[0]}" if noted else kind

@@ -14,7 +14,14 @@ from PySide6.QtGui import QColor
 from ddp_monitor.ddp.client.events import HandshakeCompleted
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 
-__all__ = ["SessionOutcome", "StatusLook", "look", "session_outcome", "status_words"]
+__all__ = [
+    "SessionOutcome",
+    "StatusLook",
+    "look",
+    "session_outcome",
+    "short_reason",
+    "status_words",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +75,7 @@ def status_words(
     *,
     battery_saving: bool = False,
     outcome: str = "",
+    last_failure: str = "",
 ) -> str:
     """The badge's words, e.g. ``Waiting - retry 3 in 4.2 s`` or ``Failed: reason``.
 
@@ -76,6 +84,8 @@ def status_words(
         remaining: seconds to ``retry_time`` while waiting (from the countdown).
         battery_saving: the user put the connection into battery saving.
         outcome: while connected, what the last reconnect came back to.
+        last_failure: while waiting, why the last attempt (or the link) failed,
+            so a "Reconnect now" that failed at once reads as such.
     """
     kind = status.status
     # Battery saving is a fault (issue 14): the phone sleeps, so the client
@@ -90,14 +100,20 @@ def status_words(
     if kind is _C.WAITING:
         # Meteor counts the retry about to happen as retryCount + 1 (retry.js).
         attempt = status.retry_count + 1
+        why = f" · {short_reason(last_failure)}" if last_failure and not saving else ""
         if remaining is None:
-            return f"Waiting{saving} - retry {attempt}"
-        return f"Waiting{saving} - retry {attempt} in {max(remaining, 0.0):.1f} s"
+            return f"Waiting{saving}{why} - retry {attempt}"
+        return f"Waiting{saving}{why} - retry {attempt} in {max(remaining, 0.0):.1f} s"
     if kind is _C.OFFLINE:
         return "Offline (battery saving)" if battery_saving else "Offline"
     if status.reason:
         return f"Failed: {status.reason}"
     return "Failed: the connection was closed and will not retry"
+
+
+def short_reason(reason: str) -> str:
+    """A failure's first words ("connection refused"), for the badge; the banner has it all."""
+    return reason.split(":", 1)[0].strip()
 
 
 def look(
@@ -106,12 +122,17 @@ def look(
     *,
     battery_saving: bool = False,
     outcome: str = "",
+    last_failure: str = "",
 ) -> StatusLook:
     """Colour, icon name and words for ``status``."""
     return StatusLook(
         colour=QColor(_COLOURS[status.status]),
         icon=f"status-{status.status.value}",
         words=status_words(
-            status, remaining, battery_saving=battery_saving, outcome=outcome
+            status,
+            remaining,
+            battery_saving=battery_saving,
+            outcome=outcome,
+            last_failure=last_failure,
         ),
     )

@@ -183,6 +183,7 @@ class ConnectionPage(QWidget):
     def _transport_lost(self, reason: str) -> None:
         if self.adaptor.battery_saving:
             return
+        self.badge.show_last_failure(reason)
         self._connection_problem = True
         self.banner.show_problem(
             "Cannot reach the server"

@@ -53,6 +53,7 @@ class StatusBadge(QFrame):
         self._battery_saving = False
         self._remaining: float | None = None
         self._outcome: SessionOutcome | None = None
+        self._last_failure = ""
         self._shown_icon = ""
         self._full_words = ""
         self._colour = QColor()
@@ -65,10 +66,11 @@ class StatusBadge(QFrame):
         self._pulse.setEasingCurve(QEasingCurve.Type.InOutSine)
         self._pulse.setLoopCount(-1)
         self._pulse.valueChanged.connect(self._breathe)
-        # Room for the longest waiting text, so the bar does not jump each tick.
+        # Room for a long waiting text, so the countdown's digits never move
+        # the buttons beside the badge.
+        widest = "Waiting · connection attempt timed out - retry 10 in 300.0 s"
         self._words.setMinimumWidth(
-            self._words.fontMetrics().horizontalAdvance("Waiting - retry 10 in 300.0 s")
-            + 24
+            min(_MAX_WORDS, self._words.fontMetrics().horizontalAdvance(widest) + 24)
         )
         self._render()
 
@@ -101,6 +103,13 @@ class StatusBadge(QFrame):
             self._remaining = None
         if status.status is not ConnectionStatus.CONNECTED:
             self._outcome = None  # the next `connected` says anew
+        if status.status in (ConnectionStatus.CONNECTED, ConnectionStatus.OFFLINE):
+            self._last_failure = ""
+        self._render()
+
+    def show_last_failure(self, reason: str) -> None:
+        """Why the last attempt or link failed; the waiting words say it."""
+        self._last_failure = reason
         self._render()
 
     def show_session_outcome(self, outcome: SessionOutcome | None) -> None:
@@ -126,6 +135,7 @@ class StatusBadge(QFrame):
             self._remaining,
             battery_saving=self._battery_saving,
             outcome=outcome.words if outcome else "",
+            last_failure=self._last_failure,
         )
         if self._full_words != shown.words:
             self._full_words = shown.words

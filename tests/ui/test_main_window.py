@@ -88,7 +88,9 @@ def test_badge_follows_every_status(
     assert seen[C.CONNECTING][1].startswith("Connecting")
     assert seen[C.OFFLINE][1] == "Offline"
     assert battery[0].startswith("Waiting (battery saving) - retry")
-    assert seen[C.WAITING][1].startswith("Waiting - retry")
+    assert seen[C.WAITING][1].startswith(
+        "Waiting · server closed the connection - retry"
+    )
     assert seen[C.FAILED][1].startswith("Failed")
 
 
@@ -130,10 +132,40 @@ def test_countdown_runs_while_waiting_and_stops_on_connect(
     ticks, words, waiting, running = run(qloop, scenario())
     assert ticks == sorted(ticks, reverse=True)
     assert ticks[0] > ticks[-1]
-    assert words == status_words(waiting, ticks[-1])
+    assert words == status_words(waiting, ticks[-1], last_failure="connection refused")
     assert " in " in words
     assert words.endswith(" s")
     assert not running
+
+
+def test_reconnect_now_that_fails_says_so_and_nothing_moves(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Reconnect now with the server still down: the badge says the attempt was refused; its countdown never moves the button."""
+
+    async def scenario() -> tuple[str, set[int]]:
+        server = await _start_demo()
+        async with _window(server.url, tmp_path) as session:  # type: ignore[attr-defined]
+            window, countdown = session.window, session.window.countdown
+            await _status(session, C.CONNECTED)
+            await server.stop()  # type: ignore[attr-defined]
+            await until(
+                session.adaptor.status_changed,
+                lambda: (countdown.remaining or 0.0) > 0.5,
+            )
+            window.reconnect_action.trigger()
+            await _status(session, C.CONNECTING)
+            await _status(session, C.WAITING)
+            button = window.bar.reconnect_button
+            places = set()
+            for _ in range(5):
+                await next_emission(countdown.ticked)
+                places.add(button.mapTo(window, button.rect().topLeft()).x())
+            return window.badge.words, places
+
+    words, places = run(qloop, scenario())
+    assert words.startswith("Waiting · connection refused - retry ")
+    assert len(places) == 1
 
 
 def test_battery_saving_queues_a_call_and_sends_it_on_reconnect(
