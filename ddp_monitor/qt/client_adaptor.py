@@ -66,6 +66,8 @@ class ClientAdaptor(QObject):
         events_flushed(list, list): the batch of core ``Event`` values, in
             order, and the monotonic time each one happened.
         frames_flushed(list): the batch of wiretap ``Frame`` values, in order.
+        flushed(list, list, list): the same batch whole (frames, events, their
+            times), after the two above, for what merges them (the log).
         meter_changed(float, object, str): msg/s, the last round trip in
             seconds (None while not connected) and what it was measured on.
         battery_saving_changed(bool)
@@ -78,6 +80,7 @@ class ClientAdaptor(QObject):
     problem = Signal(str, str)
     events_flushed = Signal(list, list)
     frames_flushed = Signal(list)
+    flushed = Signal(list, list, list)
     meter_changed = Signal(float, object, str)
     battery_saving_changed = Signal(bool)
     probing_changed = Signal(bool)
@@ -295,6 +298,8 @@ class ClientAdaptor(QObject):
             self.frames_flushed.emit(frames)
         if events:
             self.events_flushed.emit(events, times)
+        if frames or events:
+            self.flushed.emit(frames, events, times)
 
     @Slot()
     def _read_meter(self) -> None:

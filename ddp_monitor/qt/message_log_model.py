@@ -8,12 +8,16 @@ stops tracking: 50,000 kept frames then add nothing to a full collection's
 pause (a full collection over tracked rows stalled the window ~40 ms). Filtering happens here rather than in a ``QSortFilterProxyModel`` so a
 flush of thousands of frames costs one row insert, not a proxy remap.
 A frame can carry a note (``annotate_last``): after a reconnect the
-``connected`` row says whether the session was resumed or new.
+``connected`` row says whether the session was resumed or new. The
+connection's own events (status changes, drops) are rows too, merged by time
+with the frames (``append(frames, events)``), so the log and its export tell
+the whole story in order.
 """
 
 from __future__ import annotations
 
 import bisect
+import heapq
 import json
 import re
 import time
@@ -36,7 +40,15 @@ from PySide6.QtGui import QColor
 from ddp_monitor.ddp.client.connection import PROBE_ID_PREFIX
 from ddp_monitor.transport.wiretap import Direction, Frame
 
-__all__ = ["DEFAULT_LIMIT", "LogEntry", "MessageLogModel", "frame_kind", "pretty"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "EVENT_KINDS",
+    "LogEntry",
+    "LogEvent",
+    "MessageLogModel",
+    "frame_kind",
+    "pretty",
+]
 
 #: Frames kept in memory; at ~300 bytes a frame this is about 15 MB.
 DEFAULT_LIMIT = 50_000
@@ -50,17 +62,32 @@ _Index = QModelIndex | QPersistentModelIndex
 _PROBE = re.compile(r'"id"\s*:\s*"' + PROBE_ID_PREFIX + r'\d+"')
 
 
+#: The kinds of the connection's own events (never a DDP ``msg``).
+EVENT_KINDS = frozenset({"status", "lost"})
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """One of the connection's own events, for the log: when, kind, fields."""
+
+    time: float
+    kind: str  # in EVENT_KINDS
+    fields: dict[str, Any]
+
+
 @dataclass(frozen=True, slots=True)
 class LogEntry:
-    """A frame with its place in the log and its message type."""
+    """A frame (or an event: ``event`` true, ``frame.data`` its JSON) with its place and type."""
 
     seq: int
     frame: Frame
     kind: str
+    event: bool = False
 
 
 # (seq, inbound, time, data, kind): a tuple of atoms, untracked by the GC.
-_Row = tuple[int, bool, float, str | bytes, str]
+# ``inbound`` is None for an event row.
+_Row = tuple[int, bool | None, float, str | bytes, str]
 _SEQ: Final = 0
 _INBOUND: Final = 1
 _TIME: Final = 2
@@ -70,7 +97,8 @@ _KIND: Final = 4
 
 def _entry(row: _Row) -> LogEntry:
     direction = Direction.IN if row[_INBOUND] else Direction.OUT
-    return LogEntry(row[_SEQ], Frame(direction, row[_TIME], row[_DATA]), row[_KIND])
+    frame = Frame(direction, row[_TIME], row[_DATA])
+    return LogEntry(row[_SEQ], frame, row[_KIND], row[_INBOUND] is None)
 
 
 def frame_kind(data: str | bytes) -> str:
@@ -122,6 +150,7 @@ class MessageLogModel(QAbstractTableModel):
         self.held = 0  # frames that arrived while paused
         self._paused = False
         self._kinds: frozenset[str] | None = None
+        self._hidden: frozenset[str] = frozenset()
         self._text = ""
         self._bad: set[str | bytes] = set()
         self._notes: dict[int, tuple[str, str]] = {}  # seq -> (words, sentence)
@@ -129,22 +158,23 @@ class MessageLogModel(QAbstractTableModel):
         self._wall_offset = time.time() - time.monotonic()
 
     # -- feeding ------------------------------------------------------------
-    def append(self, frames: Iterable[Frame]) -> None:
-        """Add a batch of frames (one model update for the whole batch)."""
-        new: list[_Row] = []
+    def append(self, frames: Iterable[Frame], events: Sequence[LogEvent] = ()) -> None:
+        """Add a batch of frames and events, merged by time (one model update)."""
         inbound = Direction.IN
-        for frame in frames:
-            self._seq += 1
-            data = frame.data
-            new.append(
-                (
-                    self._seq,
-                    frame.direction is inbound,
-                    frame.time,
-                    data,
-                    frame_kind(data),
-                )
+        rows: Iterable[tuple[bool | None, float, str | bytes, str]] = (
+            (frame.direction is inbound, frame.time, frame.data, frame_kind(frame.data))
+            for frame in frames
+        )
+        if events:
+            happened = (
+                (None, e.time, json.dumps(e.fields, ensure_ascii=False), e.kind)
+                for e in events
             )
+            rows = heapq.merge(rows, happened, key=lambda row: row[1])
+        new: list[_Row] = []
+        for inbound_, at, data, kind in rows:
+            self._seq += 1
+            new.append((self._seq, inbound_, at, data, kind))
         if not new:
             return
         overflow = len(self._all) + len(new) - self.limit
@@ -207,11 +237,40 @@ class MessageLogModel(QAbstractTableModel):
     def paused(self) -> bool:
         return self._paused
 
-    def set_filter(self, kinds: Iterable[str] | None = None, text: str = "") -> None:
-        """Show only frames of these types (None: all) containing ``text`` (any case)."""
+    def set_filter(
+        self,
+        kinds: Iterable[str] | None = None,
+        text: str = "",
+        hidden: Iterable[str] = (),
+    ) -> None:
+        """Show only rows of these types (None: all) but ``hidden`` ones, containing ``text`` (any case)."""
         self._kinds = None if kinds is None else frozenset(kinds)
+        self._hidden = frozenset(hidden)
         self._text = text.casefold()
         self._rebuild()
+
+    def answers(self, entry: LogEntry) -> list[LogEntry]:
+        """A ``method`` frame's ``result`` and ``updated`` among the kept frames, in order."""
+        if entry.kind != "method" or entry.event:
+            return []
+        try:
+            method_id = json.loads(entry.frame.data).get("id")
+        except (ValueError, AttributeError):
+            return []
+        found: list[LogEntry] = []
+        start = bisect.bisect_right(self._all, entry.seq, key=lambda row: row[_SEQ])
+        for at in range(start, len(self._all)):
+            row = self._all[at]
+            if row[_KIND] not in ("result", "updated") or not row[_INBOUND]:
+                continue
+            message = _fields(row[_DATA])
+            if (row[_KIND] == "result" and message.get("id") == method_id) or (
+                row[_KIND] == "updated" and method_id in (message.get("methods") or ())
+            ):
+                found.append(_entry(row))
+                if len(found) == 2:
+                    break
+        return found
 
     # -- reading ------------------------------------------------------------
     @property
@@ -234,27 +293,57 @@ class MessageLogModel(QAbstractTableModel):
     def _wall(self, monotonic: float) -> datetime:
         return datetime.fromtimestamp(monotonic + self._wall_offset, UTC)
 
-    def export(self, path: Path) -> int:
-        """Write the shown frames as JSON Lines; returns how many were written.
+    def export(self, path: Path, *, shown: bool = True) -> int:
+        """Write the shown rows (or every kept one) as JSON Lines; returns how many.
 
-        Each line: ``{"time": ISO-8601 UTC, "direction": "in"|"out", "type": msg,
-        "frame": the frame's text}``, and ``"note"`` when the frame has one;
-        the text is kept exactly as on the wire.
+        The first line says what the file holds: ``{"export": "ddp-monitor
+        message log", "rows": "shown" | "all kept", "count", "kept",
+        "filter"}``. Then, in order, a frame as ``{"time": ISO-8601 UTC,
+        "direction": "in" | "out", "type": msg, "frame": the message}``
+        (``"text"`` instead for one that is not JSON, ``"binary"`` as hex),
+        with ``"note"`` when it has one; an event as ``{"time", "event": kind,
+        ...its fields}``.
         """
+        rows = self._rows if shown else list(self._all)
+        header = {
+            "export": "ddp-monitor message log",
+            "rows": "shown" if shown else "all kept",
+            "count": len(rows),
+            "kept": len(self._all),
+            "filter": {
+                "types": None if self._kinds is None else sorted(self._kinds),
+                "hidden": sorted(self._hidden),
+                "text": self._text,
+            }
+            if shown
+            else None,
+        }
         with path.open("w", encoding="utf-8") as out:
-            for row in self._rows:
-                data = row[_DATA]
-                line = {
-                    "time": self._wall(row[_TIME]).isoformat(timespec="milliseconds"),
-                    "direction": "in" if row[_INBOUND] else "out",
-                    "type": row[_KIND],
-                    "frame": data if isinstance(data, str) else data.hex(),
-                }
-                noted = self._notes.get(row[_SEQ])
-                if noted is not None:
-                    line["note"] = noted[1]
-                out.write(json.dumps(line, ensure_ascii=False) + "\n")
-        return len(self._rows)
+            out.write(json.dumps(header, ensure_ascii=False) + "\n")
+            for row in rows:
+                out.write(json.dumps(self._line(row), ensure_ascii=False) + "\n")
+        return len(rows)
+
+    def _line(self, row: _Row) -> dict[str, Any]:
+        data = row[_DATA]
+        line: dict[str, Any] = {
+            "time": self._wall(row[_TIME]).isoformat(timespec="milliseconds")
+        }
+        if row[_INBOUND] is None:
+            return {**line, "event": row[_KIND], **_fields(data)}
+        line["direction"] = "in" if row[_INBOUND] else "out"
+        line["type"] = row[_KIND]
+        if isinstance(data, bytes):
+            line["binary"] = data.hex()
+        else:
+            try:
+                line["frame"] = json.loads(data)
+            except ValueError:
+                line["text"] = data
+        noted = self._notes.get(row[_SEQ])
+        if noted is not None:
+            line["note"] = noted[1]
+        return line
 
     # -- Qt model -----------------------------------------------------------
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
@@ -284,6 +373,8 @@ class MessageLogModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(row, column)
         if role == Qt.ItemDataRole.ForegroundRole:
+            if row[_INBOUND] is None:
+                return QColor("#7a7f87")  # the connection's own events
             if row[_DATA] in self._bad or row[_KIND] in ("invalid", "error"):
                 return QColor("#d2383f")
             if column == 1:
@@ -302,6 +393,8 @@ class MessageLogModel(QAbstractTableModel):
         if column == 0:
             return self._wall(row[_TIME]).astimezone().strftime("%H:%M:%S.%f")[:-3]
         if column == 1:
+            if row[_INBOUND] is None:
+                return "\u2022 event"
             return "\u2190 in" if row[_INBOUND] else "out \u2192"
         if column == 2:
             kind = row[_KIND]
@@ -321,6 +414,8 @@ class MessageLogModel(QAbstractTableModel):
     # -- internals ----------------------------------------------------------
     def _matches(self, row: _Row) -> bool:
         if self._kinds is not None and row[_KIND] not in self._kinds:
+            return False
+        if row[_KIND] in self._hidden:
             return False
         if not self._text:
             return True
@@ -351,3 +446,11 @@ class MessageLogModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = [row for row in self._all if self._matches(row)]
         self.endResetModel()
+
+
+def _fields(data: str | bytes) -> dict[str, Any]:
+    try:
+        message = json.loads(data)
+    except ValueError:
+        return {}
+    return message if isinstance(message, dict) else {}

@@ -27,12 +27,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddp_monitor.ddp.client.events import BadMessageReceived, HandshakeCompleted
-from ddp_monitor.ddp.client.status import ConnectionStatus, Status
+from ddp_monitor.ddp.client.events import (
+    BadMessageReceived,
+    HandshakeCompleted,
+    StatusChanged,
+    TransportLost,
+)
+from ddp_monitor.ddp.client.status import ConnectionStatus, Status, meteor_status
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.countdown import RetryCountdown
-from ddp_monitor.qt.message_log_model import MessageLogModel
+from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
 from ddp_monitor.qt.status_look import session_outcome
 from ddp_monitor.qt.subscription_model import SubscriptionModel
@@ -121,7 +126,7 @@ class ConnectionPage(QWidget):
         self.countdown.ticked.connect(self.badge.show_remaining)
         a.battery_saving_changed.connect(self.badge.show_battery_saving)
         a.events_flushed.connect(self._apply_events)
-        a.frames_flushed.connect(self.log_model.append)
+        a.flushed.connect(self._log_batch)
         a.meter_changed.connect(self.bar.show_meter)
         self.bar.probe.toggled.connect(a.set_probing)
         a.probing_changed.connect(self.bar.probe.setChecked)
@@ -140,10 +145,10 @@ class ConnectionPage(QWidget):
         ):
             model.counts_changed.connect(self._update_titles)
 
-    def _exported(self, path: str, n: int) -> None:
+    def _exported(self, sentence: str) -> None:
         window = self.window()
         if isinstance(window, QMainWindow):
-            window.statusBar().showMessage(f"Exported {n:,} frames to {path}", 8000)
+            window.statusBar().showMessage(sentence, 8000)
 
     # -- reacting ------------------------------------------------------------------
     @Slot(list, list)
@@ -156,12 +161,30 @@ class ConnectionPage(QWidget):
             if isinstance(event, BadMessageReceived) and event.text:
                 self.log_model.mark_bad(event.text)
             elif isinstance(event, HandshakeCompleted):
-                outcome = session_outcome(event)
-                self.badge.show_session_outcome(outcome)
-                if outcome is not None:
-                    self.log_model.annotate_last(
-                        "connected", outcome.words, outcome.detail
-                    )
+                self.badge.show_session_outcome(session_outcome(event))
+
+    @Slot(list, list, list)
+    def _log_batch(
+        self, frames: list[Any], events: list[Any], times: list[float]
+    ) -> None:
+        """Frames and the connection's own events into the log, in time order."""
+        happened: list[LogEvent] = []
+        outcomes = []
+        for event, at in zip(events, times, strict=True):
+            if isinstance(event, StatusChanged):
+                fields = meteor_status(
+                    event.status, time.monotonic(), time.time() * 1000
+                )
+                happened.append(LogEvent(at, "status", fields))
+            elif isinstance(event, TransportLost) and not event.local:
+                reason = event.reason or "the server closed the connection"
+                happened.append(LogEvent(at, "lost", {"reason": reason}))
+            elif isinstance(event, HandshakeCompleted):
+                outcomes.append(session_outcome(event))
+        self.log_model.append(frames, happened)
+        for outcome in outcomes:  # the `connected` frame is in the log now
+            if outcome is not None:
+                self.log_model.annotate_last("connected", outcome.words, outcome.detail)
 
     _connection_problem = False
 

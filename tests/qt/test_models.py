@@ -32,7 +32,7 @@ from ddp_monitor.qt.collection_model import (
     DocumentTableModel,
     DocumentTreeModel,
 )
-from ddp_monitor.qt.message_log_model import MessageLogModel, frame_kind
+from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel, frame_kind
 from ddp_monitor.qt.method_model import MethodQueueModel, MethodState
 from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionState
 from ddp_monitor.transport.wiretap import Direction, Frame
@@ -98,17 +98,44 @@ def test_message_log_pause_holds_new_frames_until_resumed() -> None:
 
 
 def test_message_log_exports_json_lines(tmp_path: Path) -> None:
-    """Export writes one JSON object per shown frame with time, direction, type and the exact text."""
+    """Export says what it holds, then one JSON object per shown row: frames as objects, events in time order."""
     model = MessageLogModel()
     frames = _frames(4)
-    model.append(frames)
+    lost = LogEvent(100.0015, "lost", {"reason": "connection refused"})
+    model.append(frames, [lost])
+    model.append([Frame(Direction.IN, 100.01, "not json")])
+    model.set_filter(None, "", hidden={"ping"})
     path = tmp_path / "log.jsonl"
     assert model.export(path) == 4
-    lines = [json.loads(line) for line in path.read_text().splitlines()]
-    assert [line["frame"] for line in lines] == [f.data for f in frames]
-    assert [line["direction"] for line in lines] == ["out", "in", "out", "in"]
-    assert [line["type"] for line in lines] == ["ping", "added", "ping", "added"]
+    header, *lines = [json.loads(line) for line in path.read_text().splitlines()]
+    assert header["rows"] == "shown"
+    assert (header["count"], header["kept"]) == (4, 6)
+    assert header["filter"]["hidden"] == ["ping"]
+    assert lines[0]["frame"] == json.loads(frames[1].data)  # an object, not a string
+    assert lines[1] == {**lines[1], "event": "lost", "reason": "connection refused"}
+    assert lines[2]["frame"] == json.loads(frames[3].data)
+    assert lines[3]["text"] == "not json"
+    assert [line.get("direction") for line in lines] == ["in", None, "in", "in"]
     assert all(line["time"].endswith("+00:00") for line in lines)
+    assert model.export(path, shown=False) == 6
+    header = json.loads(path.read_text().splitlines()[0])
+    assert (header["rows"], header["count"]) == ("all kept", 6)
+
+
+def test_a_method_frame_finds_its_answers() -> None:
+    """Selecting a call's frame can show its result and updated, whatever came between."""
+    model = MessageLogModel()
+    texts = [
+        (Direction.OUT, '{"msg":"method","id":"7","method":"add","params":[1,2]}'),
+        (Direction.OUT, '{"msg":"method","id":"8","method":"add","params":[3]}'),
+        (Direction.IN, '{"msg":"result","id":"8","result":3}'),
+        (Direction.IN, '{"msg":"updated","methods":["7","8"]}'),
+        (Direction.IN, '{"msg":"result","id":"7","result":3}'),
+    ]
+    model.append([Frame(d, 1.0 + n, t) for n, (d, t) in enumerate(texts)])
+    answers = model.answers(model.entry(0))
+    assert [a.frame.data for a in answers] == [texts[3][1], texts[4][1]]
+    assert model.answers(model.entry(2)) == []  # only a method has answers
 
 
 def test_frame_kind_reads_any_frame() -> None:
