@@ -4,7 +4,8 @@ Owns ``ServerConnectionModel`` and ``ConnectionRecord``; imports QtCore/QtGui,
 ``qt.table_model``, ``ddp.server.forwarding`` and the ``transport.server``
 handle type. Fed by ``ServerAdaptor.connections_flushed``: whole batches are
 inserted with one ``beginInsertRows`` and removed run by run, so 1,000
-clients connecting at once are a single update.
+clients connecting at once are a single update; sorted by a column, rows
+follow their counters (``RowTableModel`` re-sorts by one value per row).
 
 The client address column is recomputed here with ``forwarding.client_address``
 from each row's peer address and ``X-Forwarded-For`` header, for the panel's
@@ -16,11 +17,10 @@ many proxies. (Meteor computes ``clientAddress`` once per connection, in
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QColor
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
@@ -142,39 +142,31 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
         closed: Sequence[str],
     ) -> None:
         """One batch from ``ServerAdaptor.connections_flushed``."""
-        fresh = [ConnectionRecord.of(h) for h in opened if h.id not in self._row_of]
+        fresh = [ConnectionRecord.of(h) for h in opened if self.row(h.id) is None]
         for record in fresh:
             self._address(record)
-        if fresh:
-            self._add_many(fresh)
-        touched: list[int] = []
+        self._add_many([(r.connection_id, r) for r in fresh])
+        touched: list[str] = []
         for handle in changed:
-            at = self._row_of.get(handle.id)
-            if at is not None:
-                self._rows[at].refresh()
-                touched.append(at)
-        if touched:
-            # One span per batch: a fan-out to 1,000 clients changes every
-            # row, and 1,000 separate signals would each cross the proxy.
-            self.dataChanged.emit(
-                self.index(min(touched), 0),
-                self.index(max(touched), len(_COLUMNS) - 1),
-            )
-        if closed:
-            self._remove(closed)
+            known = self.row(handle.id)
+            if known is not None:
+                known.refresh()
+                touched.append(handle.id)
+        # One span per batch: a fan-out to 1,000 clients changes every row.
+        self._touched(touched)
+        self._discard(closed)
         self.counts_changed.emit()
 
     def position(self, connection_id: str) -> int | None:
         """The row number of this connection, or None."""
-        return self._row_of.get(connection_id)
+        return self.row_of(connection_id)
 
     def set_forwarding(self, count: int, rule: ForwardedRule) -> None:
         """Recompute every row's client address for ``count`` proxies by ``rule``."""
         self.forwarded_count, self.forwarded_rule = count, ForwardedRule(rule)
-        for record in self._rows:
+        for record in self._records.values():
             self._address(record)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 1), self.index(len(self._rows) - 1, 1))
+        self._touched(list(self._records))
 
     def _address(self, record: ConnectionRecord) -> None:
         record.client_address = client_address(
@@ -183,30 +175,3 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
             self.forwarded_count,
             self.forwarded_rule,
         )
-
-    # -- bulk row changes -------------------------------------------------------------
-    def _add_many(self, records: Sequence[ConnectionRecord]) -> None:
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
-        for at, record in enumerate(records, first):
-            self._rows.append(record)
-            self._row_of[record.connection_id] = at
-        self.endInsertRows()
-
-    def _remove(self, keys: Iterable[str]) -> None:
-        doomed = sorted(
-            {self._row_of[k] for k in keys if k in self._row_of}, reverse=True
-        )
-        # Contiguous runs from the bottom up: earlier rows keep their numbers.
-        runs: list[tuple[int, int]] = []
-        for at in doomed:
-            if runs and runs[-1][0] == at + 1:
-                runs[-1] = (at, runs[-1][1])
-            else:
-                runs.append((at, at))
-        for first, last in runs:
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            # Views may look rows up by id as soon as they hear of the removal.
-            self._row_of = {r.connection_id: at for at, r in enumerate(self._rows)}
-            self.endRemoveRows()

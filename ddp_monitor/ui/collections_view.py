@@ -47,7 +47,7 @@ class CollectionsPanel(QWidget):
             "No documents yet: subscribe to a publication in the Subscriptions tab "
             "(Ctrl+2).",
         )
-        self.collection_proxy = self.collection_table.show_sorted(collections)
+        self.collection_table.show_sorted(collections)
         single = DenseTable.SelectionMode.SingleSelection
         self.collection_table.setSelectionMode(single)
         # The name takes what the pane leaves the count: no sideways scrolling.
@@ -59,12 +59,9 @@ class CollectionsPanel(QWidget):
             self._collection_selected
         )
         self.document_table = DenseTable("documentTable", _NO_COLLECTION)
-        self.document_proxy = self.document_table.show_sorted(documents)
-        # Rows keep their place as their fields change (a header click sorts
-        # again): re-sorting on every flush of a flooded collection doubled
-        # the window's p99 stall in bench_ui.py (17 -> 30 ms), and rows
-        # jumping under the pointer are no help either.
-        self.document_proxy.setDynamicSortFilter(False)
+        # The model sorts and filters itself; its rows keep their place as
+        # their fields change (a header click sorts again).
+        self.document_table.show_sorted(documents)
         # Fixed widths: sizing to contents would read every one of 100,000 rows.
         self.document_table.horizontalHeader().setDefaultSectionSize(130)
         self.document_table.setColumnWidth(0, 160)
@@ -75,7 +72,7 @@ class CollectionsPanel(QWidget):
         self.filter = FilterField(
             "Filter this collection's documents by any field's text (Ctrl+F)"
         )
-        self.filter.filter_changed.connect(self.document_proxy.set_filter_text)
+        self.filter.filter_changed.connect(documents.set_filter_text)
         self.tree = HintTreeView(_NO_DOCUMENT)
         self.tree.setObjectName("documentTree")
         self.tree.setModel(self.tree_model)
@@ -104,25 +101,18 @@ class CollectionsPanel(QWidget):
         layout.addWidget(self.splitter, 1)
 
     def select_collection(self, name: str) -> None:
-        for row in range(self.collections.rowCount()):
-            if self.collections.name(row) == name:
-                self.collection_table.select_source_row(row)
-                return
+        self.collection_table.select_key(name)
 
     def select_document(self, id_: str) -> bool:
-        """Select this document's row (False: not in the shown collection)."""
-        row = self.documents.row_of(id_)
-        if row is None:
-            return False
-        self.document_table.select_source_row(row)
-        return True
+        """Select this document's row (False: not shown)."""
+        return self.document_table.select_key(id_)
 
     def _select_first_collection(self, *_: object) -> None:
         if self.documents.collection is None and self.collections.rowCount():
             self.collection_table.selectRow(0)
 
     def _collection_selected(self, *_: object) -> None:
-        rows = self.collection_table.selected_source_rows()
+        rows = self.collection_table.selected_rows()
         name = self.collections.name(rows[0]) if rows else None
         self.document_table.empty_text = (
             f"\u201c{name}\u201d has no documents now." if name else _NO_COLLECTION
@@ -138,7 +128,7 @@ class CollectionsPanel(QWidget):
 
     def _select_first_document(self, *_: object) -> None:
         # A new collection: its first row (as sorted) fills the tree at once.
-        if self.document_proxy.rowCount():
+        if self.documents.rowCount():
             self.document_table.selectRow(0)
         else:
             self._show(None)
@@ -151,7 +141,7 @@ class CollectionsPanel(QWidget):
         self._show(self._selected_id())
 
     def _selected_id(self) -> str | None:
-        rows = self.document_table.selected_source_rows()
+        rows = self.document_table.selected_rows()
         return self.documents.document_id(rows[0]) if rows else None
 
     def _documents_changed(self, ids: frozenset[str]) -> None:

@@ -122,7 +122,7 @@ class ServerPanel(QWidget):
         self.close_button.setToolTip("Close the selected connections (Delete)")
         self.close_button.setEnabled(False)
         self.table = DenseTable("serverConnectionTable", _NOT_HOSTING)
-        self.proxy = self.table.show_sorted(self.model)
+        self.table.show_sorted(self.model)
         self.table.set_column_widths(170, 120, 110, 220, 80, 48, 52, 70, 70, 72)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(
@@ -174,7 +174,7 @@ class ServerPanel(QWidget):
         self.hosting.start_requested.connect(self._start)
         self.hosting.stop_requested.connect(lambda: self._spawn(a.stop()))
         self.forwarding.forwarding_chosen.connect(a.set_forwarding)
-        self.filter.filter_changed.connect(self.proxy.set_filter_text)
+        self.filter.filter_changed.connect(self.model.set_filter_text)
         self.close_button.clicked.connect(self.close_selected)
         self.closer.clicked.connect(self._close_row)
         delete = QShortcut(QKeySequence.StandardKey.Delete, self.table)
@@ -189,20 +189,14 @@ class ServerPanel(QWidget):
             self.adaptor.close_connection(connection_id)
 
     def selected_ids(self) -> list[str]:
-        rows = self.table.selected_source_rows()
-        return [self.model.record(row).connection_id for row in rows]
+        return self.table.selected_keys()
 
     def select(self, connection_id: str) -> bool:
         """Select the row of this connection (tests and the keyboard use it)."""
-        at = self.model.position(connection_id)
-        if at is None:
-            return False
-        self.table.select_source_row(at)
-        return True
+        return self.table.select_key(connection_id)
 
-    def _close_row(self, proxy_row: int) -> None:
-        record = self.model.record(self.proxy.source_row(proxy_row))
-        self.adaptor.close_connection(record.connection_id)
+    def _close_row(self, row: int) -> None:
+        self.adaptor.close_connection(self.model.key(row))
 
     def _start(self, host: str, port: int, demo: bool) -> None:
         self._spawn(self.adaptor.start(host, port, demo=demo))
@@ -246,7 +240,7 @@ class ServerPanel(QWidget):
         self._show_detail()
 
     def _show_detail(self) -> None:
-        rows = self.table.selected_source_rows()
+        rows = self.table.selected_rows()
         record: ConnectionRecord | None = (
             self.model.record(rows[0]) if len(rows) == 1 else None
         )
