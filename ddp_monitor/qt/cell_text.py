@@ -17,7 +17,7 @@ the same either way (tests/qt/test_cell_text.py compares them).
 from __future__ import annotations
 
 from json.encoder import encode_basestring  # the C encoder, JSON.stringify's escapes
-from typing import Any
+from typing import Any, cast
 
 from ddp_monitor.ddp import ejson
 
@@ -35,7 +35,12 @@ def short_json(value: Any) -> str:
 
 def cell_text(value: Any) -> str:
     """Strings as they are; everything else as compact EJSON (``short_json``)."""
-    return value if type(value) is str else short_json(value)
+    kind = type(value)
+    if kind is str:
+        return value  # type: ignore[no-any-return]
+    if kind is int and -(10**15) < value < 10**15:  # the common case, in short
+        return str(value)
+    return short_json(value)
 
 
 def _json(value: Any) -> str:
@@ -60,21 +65,18 @@ def _plain(value: Any) -> str | None:
     if value is None:
         return "null"
     if kind is list:
-        parts = []
-        for item in value:
-            text = _plain(item)
-            if text is None:
-                return None
-            parts.append(text)
-        return "[" + ",".join(parts) + "]"
+        items = list(map(_plain, value))
+        if None in items:
+            return None
+        return "[" + ",".join(cast("list[str]", items)) + "]"
     if kind is dict and not _looks_special(value):
-        parts = []
-        for key, item in value.items():
-            text = _plain(item)
-            if text is None or type(key) is not str:
-                return None
-            parts.append(encode_basestring(key) + ":" + text)
-        return "{" + ",".join(parts) + "}"
+        items = list(map(_plain, value.values()))
+        if None in items or not all(type(key) is str for key in value):
+            return None
+        pairs = zip(
+            map(encode_basestring, value), cast("list[str]", items), strict=True
+        )
+        return "{" + ",".join(map(":".join, pairs)) + "}"
     return None  # floats (JavaScript's number format), dates, binary, custom types
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import methodcaller
 from typing import Any
 
 from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
@@ -221,15 +222,22 @@ class DocumentTableModel(OrderedTableModel):
         if column > len(self._fields):  # a column another collection had
             return [None] * len(keys)
         name, docs = self._fields[column - 1], self._docs()
-        return [
-            doc.get(name) if (doc := docs.get(k)) is not None else None for k in keys
-        ]
+        try:  # in C: every held document is in the store, but for a flush away
+            return list(map(methodcaller("get", name), map(docs.__getitem__, keys)))
+        except KeyError:
+            return [
+                doc.get(name) if (doc := docs.get(k)) is not None else None
+                for k in keys
+            ]
 
-    def search_text(self, key: str) -> str:
-        doc = self._docs().get(key)
-        if doc is None:
-            return key
-        return "\n".join([key, *map(cell_text, doc.values())])
+    def search_texts(self, keys: Sequence[str]) -> list[str]:
+        docs, join = self._docs(), "\n".join
+        return [
+            join([key, *map(cell_text, doc.values())])
+            if (doc := docs.get(key)) is not None
+            else key
+            for key in keys
+        ]
 
     # -- Qt model -----------------------------------------------------------
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008

@@ -10,7 +10,7 @@ twice per comparison, so over a Python model sorting 100,000 documents made
 of every row through Python again on each key press. Here a sort asks the
 subclass once for the values of the whole column (``sort_values``), ranks
 each value once (``sort_rank``) and lets ``list.sort`` compare in C; a filter
-matches a prepared, case-folded text per row (``search_text``, kept until the
+matches a prepared, case-folded text per row (``search_texts``, kept until the
 row changes) with ``in``. A header click still sorts: ``QTableView`` calls
 ``sort()`` on its model.
 
@@ -46,6 +46,8 @@ __all__ = ["Index", "OrderedTableModel", "sort_rank"]
 Index = QModelIndex | QPersistentModelIndex
 #: More removal runs than this in one update: reset instead of row removes.
 _FEW_RUNS = 32
+_NUMBERS = frozenset({int, float})
+_TEXT = frozenset({str})
 
 
 def sort_rank(value: Any) -> tuple[int, Any]:
@@ -74,7 +76,7 @@ class OrderedTableModel(QAbstractTableModel):
 
     Subclasses implement ``data``/``columnCount`` as usual, reading the row's
     key with ``key(row)``, and two hooks: ``sort_values(keys, column)`` and
-    ``search_text(key)``; ``arrival_order()`` gives the unsorted order. They
+    ``search_texts(keys)``; ``arrival_order()`` gives the unsorted order. They
     change rows only through ``_append_keys``, ``_remove_keys``,
     ``_keys_changed`` and ``_set_keys`` (inside their own reset).
     """
@@ -89,6 +91,7 @@ class OrderedTableModel(QAbstractTableModel):
         self._texts: dict[str, str] = {}  # case-folded search text, made on demand
         self._sort_column = -1
         self._descending = False
+        self._in_order = True  # no row arrived or changed since the last sort
         self._needle = ""  # case-folded
         self._typed = ""  # as typed
 
@@ -97,8 +100,8 @@ class OrderedTableModel(QAbstractTableModel):
         """The value each of ``keys`` sorts by in ``column`` (ranked by ``sort_rank``)."""
         raise NotImplementedError
 
-    def search_text(self, key: str) -> str:
-        """Every text of this row that the filter may match."""
+    def search_texts(self, keys: Sequence[str]) -> list[str]:
+        """Every text of each of these rows that the filter may match, one string a row."""
         raise NotImplementedError
 
     def arrival_order(self) -> list[str]:
@@ -151,11 +154,13 @@ class OrderedTableModel(QAbstractTableModel):
     ) -> None:
         """Order every row by ``column`` (-1: arrival order); a header click calls this."""
         descending = order == Qt.SortOrder.DescendingOrder
-        if column < 0 and self._sort_column < 0:
-            return  # arrival order already
+        if (column, descending) == (self._sort_column, self._descending) and (
+            self._in_order or column < 0
+        ):
+            return  # QTableView.sortByColumn asks twice; arrival order stays as is
         self._sort_column, self._descending = column, descending
-        keys = self.arrival_order() if column < 0 else self._order
-        self._relayout(self._sorted(keys))
+        self._in_order = True
+        self._relayout(self._sorted(self.arrival_order()))
 
     def set_filter_text(self, text: str) -> None:
         """Show only rows containing ``text`` in any cell, any case ("" shows all)."""
@@ -178,16 +183,16 @@ class OrderedTableModel(QAbstractTableModel):
     def _append_keys(self, keys: Sequence[str]) -> None:
         """New rows at the end, or in place in a dynamic sorted table (held keys are skipped)."""
         held = self._held
-        keys = [k for k in dict.fromkeys(keys) if k not in held]
-        if not keys:
+        fresh = [k for k in dict.fromkeys(keys) if k not in held]
+        if not fresh:
             return
-        held.update(keys)
+        held.update(fresh)
         filtered = self._shown is not self._order
-        new = self._filtered(keys) if filtered else keys
+        new = self._filtered(fresh) if filtered else fresh
         first = len(self._shown)
         if new:
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
-        self._order.extend(keys)  # unfiltered, this is the shown list too
+        self._order.extend(fresh)  # unfiltered, this is the shown list too
         if filtered:
             self._shown.extend(new)
         row_of = self._row_of
@@ -195,8 +200,9 @@ class OrderedTableModel(QAbstractTableModel):
             row_of[key] = at
         if new:
             self.endInsertRows()
+        self._in_order = False
         if self.dynamic and self._sort_column >= 0:
-            self._relayout(self._sorted(self._order))
+            self._relayout(self._sorted(self.arrival_order()))
 
     def _remove_keys(self, keys: Collection[str]) -> None:
         """Rows gone: row removes, or a reset when they are scattered."""
@@ -240,6 +246,7 @@ class OrderedTableModel(QAbstractTableModel):
         rows = [r for k in keys if (r := row_of.get(k)) is not None]
         if rows:
             self._repaint(min(rows), max(rows), roles)
+        self._in_order = False
         if not self.dynamic:
             return
         if self._needle:
@@ -249,7 +256,7 @@ class OrderedTableModel(QAbstractTableModel):
                 self._show(shown)
                 self.endResetModel()
         if self._sort_column >= 0:
-            self._relayout(self._sorted(self._order))
+            self._relayout(self._sorted(self.arrival_order()))
 
     def _repaint(
         self, first: int, last: int, roles: Sequence[int] | None = None
@@ -264,32 +271,24 @@ class OrderedTableModel(QAbstractTableModel):
 
     # -- internals ----------------------------------------------------------------
     def _sorted(self, keys: list[str]) -> list[str]:
+        """``keys`` (in arrival order: ties keep it, and reading the values in
+        the order they were stored is 4x faster than in a sorted order) sorted."""
         if self._sort_column < 0:
             return list(keys)
-        ranks = list(map(sort_rank, self.sort_values(keys, self._sort_column)))
-        # Each rank on its own: values of one type compare fastest in list.sort
-        # (no tuple per comparison), and blanks stay after text after numbers.
-        groups: tuple[list[int], list[int], list[int]] = ([], [], [])
-        for at, (rank, _) in enumerate(ranks):
-            groups[rank].append(at)
-        order: list[str] = []
-        for group in reversed(groups) if self._descending else groups:
-            values = [ranks[at][1] for at in group]
-            # Stable, as Qt's sort: equal values keep their order either way.
-            by = sorted(
-                range(len(group)), key=values.__getitem__, reverse=self._descending
-            )
-            order.extend([keys[group[i]] for i in by])
-        return order
+        values = self.sort_values(keys, self._sort_column)
+        at = _order_of(values, self._descending)
+        return list(map(keys.__getitem__, at))
 
-    def _filtered(self, keys: Sequence[str]) -> list[str]:
+    def _filtered(self, keys: list[str]) -> list[str]:
         needle = self._needle
         if not needle:
-            return keys if isinstance(keys, list) else list(keys)
-        texts, make = self._texts, self.search_text
-        for key in keys:
-            if key not in texts:
-                texts[key] = make(key).casefold()
+            return keys
+        texts = self._texts
+        missing = [k for k in keys if k not in texts]
+        if len(missing) > len(texts):  # most of the table: read it in stored order
+            missing = [k for k in self.arrival_order() if k not in texts]
+        folded = map(str.casefold, self.search_texts(missing))
+        texts.update(zip(missing, folded, strict=True))
         return [k for k in keys if needle in texts[k]]
 
     def _show(self, shown: list[str]) -> None:
@@ -324,6 +323,27 @@ class OrderedTableModel(QAbstractTableModel):
             )
         self.changePersistentIndexList(kept, moved)
         self.layoutChanged.emit()
+
+
+def _order_of(values: list[Any], descending: bool) -> list[int]:
+    """Positions of ``values`` in sorted order (stable, as Qt's sort, either way)."""
+    kinds = set(map(type, values))
+    if kinds <= _NUMBERS and not any(map(math.isnan, values)):
+        plain: list[Any] = values  # one type family: list.sort compares in C
+    elif kinds == _TEXT:
+        plain = list(map(str.casefold, values))
+    else:  # a schemaless mix: rank each value, sort each rank on its own
+        ranks = list(map(sort_rank, values))
+        groups: tuple[list[int], list[int], list[int]] = ([], [], [])
+        for at, (rank, _) in enumerate(ranks):
+            groups[rank].append(at)
+        order: list[int] = []
+        for group in reversed(groups) if descending else groups:
+            ranked = [ranks[at][1] for at in group]
+            by = sorted(range(len(group)), key=ranked.__getitem__, reverse=descending)
+            order.extend(map(group.__getitem__, by))
+        return order
+    return sorted(range(len(values)), key=plain.__getitem__, reverse=descending)
 
 
 def _runs(rows_descending: list[int]) -> list[tuple[int, int]]:

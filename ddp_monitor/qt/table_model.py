@@ -108,9 +108,9 @@ class RowTableModel(OrderedTableModel, Generic[R]):
         by = spec.text if spec.key is None else spec.key
         return [by(records[k]) for k in keys]
 
-    def search_text(self, key: str) -> str:
-        record = self._records[key]
-        return "\n".join(column.text(record) for column in self._columns)
+    def search_texts(self, keys: Sequence[str]) -> list[str]:
+        records, columns = self._records, self._columns
+        return ["\n".join(c.text(records[k]) for c in columns) for k in keys]
 
     # -- Qt model -----------------------------------------------------------
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
