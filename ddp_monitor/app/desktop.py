@@ -3,7 +3,7 @@
 Owns start-up and shut-down of the desktop app and the one catch-all error
 route (``sys.excepthook`` and the loop's exception handler -> the window's
 banner); imports Qt, qasync, ``transport``, ``qt``, ``ui``, ``profiles``,
-``app.workspace``, ``demo.names`` and, only when no URL is given,
+``app.workspace``, ``app.collector``, ``demo.names`` and, only when no URL is given,
 ``demo.server``. qasync runs asyncio on Qt's loop, so the client lives
 on the GUI thread (docs/architecture.md section 3, "Qt adaptor").
 """
@@ -11,7 +11,6 @@ on the GUI thread (docs/architecture.md section 3, "Qt adaptor").
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import sys
 import traceback
@@ -24,6 +23,7 @@ import qasync  # type: ignore[import-untyped]  # qasync ships no type informatio
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ddp_monitor.app.collector import CollectorPlan
 from ddp_monitor.app.workspace import Workspace
 from ddp_monitor.demo import names as demo_names
 from ddp_monitor.profiles import ProfileStore
@@ -52,6 +52,7 @@ class Session:
     adaptor: ClientAdaptor
     closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     workspace: Workspace | None = None
+    collector: CollectorPlan | None = None
 
     async def open_saved(self) -> None:
         """Open the profiles that were open last time, and the auto-connect ones."""
@@ -63,6 +64,8 @@ class Session:
 
     async def close(self) -> None:
         """Close the client, then stop the demo server (in that order)."""
+        if self.collector is not None:
+            self.collector.stop()
         for close in self.closers:
             await close()
 
@@ -99,7 +102,8 @@ async def open_session(
     profiles = ProfileListModel(store)
     window = MainWindow(None, settings, profiles=profiles, server=hosted)
     profiles.load()
-    workspace = Workspace(window)
+    collector = CollectorPlan(window)
+    workspace = Workspace(window, collector.released)
     try:
         first = await workspace.open_url(
             url,
@@ -118,9 +122,9 @@ async def open_session(
     if methods:
         start_demo_traffic(adaptor)
     # Everything made so far (Qt wrappers, modules, the window) lives for the
-    # whole run: freezing it keeps full collections, and their pauses, short.
-    gc.freeze()
-    return Session(window, adaptor, closers, workspace)
+    # whole run; what comes later is frozen as it settles (app.collector).
+    collector.start()
+    return Session(window, adaptor, closers, workspace, collector)
 
 
 def start_demo_traffic(adaptor: ClientAdaptor) -> None:

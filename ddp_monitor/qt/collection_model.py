@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import methodcaller
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from ddp_monitor.ddp.client.events import (
@@ -47,7 +47,6 @@ __all__ = [
 MAX_FIELD_COLUMNS = 24
 _SAMPLE = 500  # documents read to find the first columns of a collection
 _FEW_REMOVALS = 32  # more than this in one flush: reset instead of row removes
-_FADE_MS = 100
 _BACKGROUND = [Qt.ItemDataRole.BackgroundRole]
 
 
@@ -132,9 +131,7 @@ class DocumentTableModel(OrderedTableModel):
         self.collection: str | None = None
         self._fields: list[str] = []
         self._flashes = Flashes()
-        self._fade_timer = QTimer(self)
-        self._fade_timer.setInterval(_FADE_MS)
-        self._fade_timer.timeout.connect(self._fade)
+        self._fading_shown = False  # a shown row was fading at the last fade()
 
     # -- feeding ------------------------------------------------------------
     def set_collection(self, name: str | None, store: Store | None = None) -> None:
@@ -206,6 +203,23 @@ class DocumentTableModel(OrderedTableModel):
     def flashing(self) -> int:
         """Documents whose change still shows."""
         return len(self._flashes)
+
+    def fade(self, first: int, last: int) -> bool:
+        """Move the flashes of rows ``first``..``last`` (the ones in view) on a step.
+
+        The view calls this ~10 times a second while anything flashes; only
+        those rows are repainted (and once more after their flash is over), so
+        a flood's thousands of flashing rows out of view cost nothing. Returns
+        whether anything still flashes.
+        """
+        self._flashes.prune(self._clock())
+        last = min(last, len(self._shown) - 1)
+        flashes, shown = self._flashes, self._shown
+        fading = any(shown[row] in flashes for row in range(max(first, 0), last + 1))
+        if (fading or self._fading_shown) and first <= last:
+            self._repaint(max(first, 0), last, _BACKGROUND)
+        self._fading_shown = fading
+        return bool(flashes)
 
     # -- OrderedTableModel ----------------------------------------------------
     def arrival_order(self) -> list[str]:
@@ -308,16 +322,6 @@ class DocumentTableModel(OrderedTableModel):
                 )
         self._keys_changed(changed.keys())
         self.documents_changed.emit(frozenset(changed))
-        if self._flashes and not self._fade_timer.isActive():
-            self._fade_timer.start()
-
-    def _fade(self) -> None:
-        # One repaint for the whole table: the view asks only its visible cells.
-        self._flashes.prune(self._clock())
-        if self._shown:
-            self._repaint(0, len(self._shown) - 1, _BACKGROUND)
-        if not self._flashes:
-            self._fade_timer.stop()
 
 
 class DocumentTreeModel(QStandardItemModel):

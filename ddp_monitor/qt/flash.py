@@ -36,6 +36,9 @@ class Flashes:
     def __len__(self) -> int:
         return len(self._at)
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._at
+
     def note(self, key: str, fields: frozenset[str] | None, now: float) -> None:
         """``key`` changed at ``now`` (these fields, or the whole row)."""
         self._at.pop(key, None)  # to the end: entries stay in time order

@@ -11,7 +11,7 @@ blank while there is something to show.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QSplitter, QVBoxLayout, QWidget
 
 from ddp_monitor.qt.collection_model import (
@@ -23,7 +23,9 @@ from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.hint_views import HintTreeView
 from ddp_monitor.ui.table_view import DenseTable
 
-__all__ = ["CollectionsPanel"]
+__all__ = ["FADE_MS", "CollectionsPanel"]
+
+FADE_MS = 100  # a flash fades in steps this far apart
 
 _NO_DOCUMENT = "Select a document to see its fields as a tree."
 _NO_COLLECTION = "Choose a collection on the left to see its documents."
@@ -85,6 +87,10 @@ class CollectionsPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.tree.setColumnWidth(0, 120)
         self.tree.setColumnWidth(2, 72)
+        # Flashes fade in the rows in view only (DocumentTableModel.fade).
+        self._fader = QTimer(self)
+        self._fader.setInterval(FADE_MS)
+        self._fader.timeout.connect(self._fade)
         documents.documents_changed.connect(self._documents_changed)
         documents.modelReset.connect(self._reselect)
         documents.rowsInserted.connect(self._first_rows_arrived)
@@ -144,7 +150,17 @@ class CollectionsPanel(QWidget):
         rows = self.document_table.selected_rows()
         return self.documents.document_id(rows[0]) if rows else None
 
+    def _fade(self) -> None:
+        table = self.document_table
+        first = table.rowAt(0)
+        last = table.rowAt(table.viewport().height() - 1)
+        last = self.documents.rowCount() - 1 if last < 0 else last
+        if not self.documents.fade(max(first, 0), last):
+            self._fader.stop()
+
     def _documents_changed(self, ids: frozenset[str]) -> None:
+        if not self._fader.isActive():
+            self._fader.start()
         shown = self.tree_model.document_id
         if shown is not None and shown in ids:
             self._show(shown, flash=True)
