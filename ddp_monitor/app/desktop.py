@@ -3,9 +3,10 @@
 Owns start-up and shut-down of the desktop app and the one catch-all error
 route (``sys.excepthook`` and the loop's exception handler -> the window's
 banner); imports Qt, qasync, ``transport``, ``qt``, ``ui``, ``profiles``,
-``app.workspace``, ``app.collector``, ``demo.names`` and, only when no URL is given,
-``demo.server``. qasync runs asyncio on Qt's loop, so the client lives
-on the GUI thread (docs/architecture.md section 3, "Qt adaptor").
+``app.workspace``, ``app.collector`` and ``demo.names``; the embedded demo
+server runs in the hosted server's own process (``qt.server_adaptor``).
+qasync runs asyncio on Qt's loop, so the client lives on the GUI thread
+(docs/architecture.md section 3, "Qt adaptor").
 """
 
 from __future__ import annotations
@@ -86,18 +87,14 @@ async def open_session(
     label = ""
     methods: tuple[str, ...] = ()
     publications: tuple[str, ...] = ()
-    hosted: ServerAdaptor | None = None
+    hosted = ServerAdaptor()  # the Server tab shows it, close() stops it
     if url is None:
-        # Imported here: opening a real server's URL never loads the demo.
-        from ddp_monitor.demo.server import create_demo_server
-
-        server = create_demo_server(host="127.0.0.1", port=0)
-        await server.start()
-        hosted = ServerAdaptor(server)  # the Server tab shows it, close() stops it
-        url, label = str(server.url), "local demo"
+        # The demo runs in the hosted server's own process (qt.server_adaptor):
+        # its port is bound here, so the client may connect at once.
+        if not hosted.host_now("127.0.0.1", 0, demo=True):
+            raise OSError("cannot host the embedded demo server on 127.0.0.1")
+        url, label = hosted.url, "local demo"
         methods, publications = demo_names.METHODS, demo_names.PUBLICATIONS
-    if hosted is None:
-        hosted = ServerAdaptor()  # nothing hosted until the Server tab starts one
     closers.append(hosted.close)
     profiles = ProfileListModel(store)
     window = MainWindow(None, settings, profiles=profiles, server=hosted)

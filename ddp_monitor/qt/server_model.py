@@ -1,8 +1,8 @@
 """Inbound connections of the hosted server: one row each, as Meteor's ``onConnection`` sees it.
 
-Owns ``ServerConnectionModel`` and ``ConnectionRecord``; imports QtCore/QtGui,
-``qt.table_model``, ``ddp.server.forwarding`` and the ``transport.server``
-handle type. Fed by ``ServerAdaptor.connections_flushed``: whole batches are
+Owns ``ServerConnectionModel`` and ``ConnectionRecord``; imports QtGui,
+``qt.table_model``, ``ddp.server.forwarding`` and ``hosting.views`` (what the
+hosted server's process reports). Fed by ``ServerAdaptor.connections_flushed``: whole batches are
 inserted with one ``beginInsertRows`` and removed run by run, so 1,000
 clients connecting at once are a single update; sorted by a column, rows
 follow their counters (``RowTableModel`` re-sorts by one value per row).
@@ -24,47 +24,61 @@ from typing import Any
 from PySide6.QtGui import QColor
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
+from ddp_monitor.hosting.views import ConnectionState, ConnectionView
 from ddp_monitor.qt.table_model import Column, RowTableModel
-from ddp_monitor.transport.server.ddp_server import ConnectionHandle
+from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["CLOSE_COLUMN", "ConnectionRecord", "ServerConnectionModel"]
 
 
 @dataclass(slots=True)
 class ConnectionRecord:
-    """One inbound connection; counters are copied from its handle at each flush."""
+    """One inbound connection as last reported, and its address by the panel's rule."""
 
-    handle: ConnectionHandle
-    connection_id: str
-    peer_address: str | None
-    forwarded_for: str | None
-    connected_at: float
-    transport: str
-    client_address: str | None = None
-    version: str | None = None
-    subscriptions: int = 0
-    messages_in: int = 0
-    messages_out: int = 0
+    connection: ConnectionView
+    client_address: str | None = None  # by the panel's HTTP_FORWARDED_COUNT and rule
+    recent_frames: tuple[Frame, ...] = ()
 
-    @classmethod
-    def of(cls, handle: ConnectionHandle) -> ConnectionRecord:
-        record = cls(
-            handle,
-            handle.id,
-            handle.peer_address,
-            handle.http_headers.get("x-forwarded-for"),
-            handle.connected_at,
-            handle.transport,
-        )
-        record.refresh()
-        return record
+    @property
+    def connection_id(self) -> str:
+        return self.connection.id
 
-    def refresh(self) -> None:
-        handle = self.handle
-        self.version = handle.version
-        self.subscriptions = len(handle.subscriptions)
-        self.messages_in = handle.messages_in
-        self.messages_out = handle.messages_out
+    @property
+    def peer_address(self) -> str | None:
+        return self.connection.peer_address
+
+    @property
+    def forwarded_for(self) -> str | None:
+        """The ``X-Forwarded-For`` header as received (None: not sent)."""
+        return self.connection.headers.get("x-forwarded-for")
+
+    @property
+    def connected_at(self) -> float:
+        return self.connection.connected_at
+
+    @property
+    def transport(self) -> str:
+        return self.connection.transport
+
+    @property
+    def state(self) -> ConnectionState:
+        return self.connection.state
+
+    @property
+    def version(self) -> str | None:
+        return self.connection.state.version
+
+    @property
+    def subscriptions(self) -> int:
+        return len(self.connection.state.subscriptions)
+
+    @property
+    def messages_in(self) -> int:
+        return self.connection.state.messages_in
+
+    @property
+    def messages_out(self) -> int:
+        return self.connection.state.messages_out
 
 
 def _since(record: ConnectionRecord) -> str:
@@ -137,25 +151,31 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
 
     def apply(
         self,
-        opened: Sequence[ConnectionHandle],
-        changed: Sequence[ConnectionHandle],
+        opened: Sequence[ConnectionView],
+        changed: Sequence[ConnectionView],
         closed: Sequence[str],
     ) -> None:
         """One batch from ``ServerAdaptor.connections_flushed``."""
-        fresh = [ConnectionRecord.of(h) for h in opened if self.row(h.id) is None]
+        fresh = [ConnectionRecord(v) for v in opened if self.row(v.id) is None]
         for record in fresh:
             self._address(record)
         self._add_many([(r.connection_id, r) for r in fresh])
         touched: list[str] = []
-        for handle in changed:
-            known = self.row(handle.id)
+        for view in changed:
+            known = self.row(view.id)
             if known is not None:
-                known.refresh()
-                touched.append(handle.id)
+                known.connection = view
+                touched.append(view.id)
         # One span per batch: a fan-out to 1,000 clients changes every row.
         self._touched(touched)
         self._discard(closed)
         self.counts_changed.emit()
+
+    def set_frames(self, connection_id: str, frames: Sequence[Frame]) -> None:
+        """The last frames of one connection (the one the panel shows)."""
+        record = self.row(connection_id)
+        if record is not None:
+            record.recent_frames = tuple(frames)
 
     def position(self, connection_id: str) -> int | None:
         """The row number of this connection, or None."""

@@ -168,6 +168,7 @@ class ServerPanel(QWidget):
     def _bind(self) -> None:
         a = self.adaptor
         a.connections_flushed.connect(self._flushed)
+        a.frames_changed.connect(self._frames_changed)
         a.hosting_changed.connect(self._hosting_changed)
         a.hosting_failed.connect(self._hosting_failed)
         a.forwarding_changed.connect(self._forwarding_changed)
@@ -239,11 +240,19 @@ class ServerPanel(QWidget):
         self.close_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
         self._show_detail()
 
+    def _frames_changed(self, connection_id: str) -> None:
+        self.model.set_frames(connection_id, self.adaptor.recent_frames(connection_id))
+        if connection_id == self.detail.connection_id:
+            self._show_detail()
+
     def _show_detail(self) -> None:
         rows = self.table.selected_rows()
         record: ConnectionRecord | None = (
             self.model.record(rows[0]) if len(rows) == 1 else None
         )
+        watched = record.connection_id if record is not None else None
+        if watched != self.detail.connection_id:
+            self.adaptor.watch(watched)  # its last frames come with each batch
         self.detail.show_record(
             record, self.model.forwarded_count, self.model.forwarded_rule
         )

@@ -42,16 +42,17 @@ async def _raw(url: str, headers: dict[str, str]) -> tuple[ClientConnection, str
 
 
 @asynccontextmanager
-async def _panel() -> AsyncIterator[tuple[ServerPanel, Any]]:
-    async with demo_server() as server:
-        panel = ServerPanel(ServerAdaptor(server))
-        panel.resize(1100, 700)
-        panel.show()
-        try:
-            yield panel, server
-        finally:
-            await panel.adaptor.close()
-            panel.close()
+async def _panel() -> AsyncIterator[tuple[ServerPanel, str]]:
+    """The panel with the demo app hosted (in its own process): (panel, URL)."""
+    panel = ServerPanel(ServerAdaptor())
+    panel.resize(1100, 700)
+    panel.show()
+    try:
+        assert await panel.adaptor.start("127.0.0.1", 0, demo=True)
+        yield panel, panel.adaptor.url
+    finally:
+        await panel.adaptor.close()
+        panel.close()
 
 
 async def _row_of(panel: ServerPanel, connection_id: str) -> int:
@@ -82,13 +83,13 @@ def test_detail_shows_whitelisted_headers_and_never_the_cookie(
     """Selecting a row shows the headers the client set (user-agent, x-forwarded-for), its subscriptions and frames, not its cookie."""
 
     async def scenario() -> tuple[str, str]:
-        async with _panel() as (panel, server):
+        async with _panel() as (panel, url):
             headers = {
                 "User-Agent": "panel-test/2.0",
                 "X-Forwarded-For": "203.0.113.50",
                 "Cookie": "meteor_login_token=do-not-show",
             }
-            ws, session = await _raw(server.url, headers)
+            ws, session = await _raw(url, headers)
             await ws.send(
                 json.dumps({"msg": "sub", "id": "s1", "name": "items", "params": [1]})
             )
@@ -96,6 +97,12 @@ def test_detail_shows_whitelisted_headers_and_never_the_cookie(
             await until(
                 panel.adaptor.connections_flushed,
                 lambda: "items" in panel.detail.summary.toPlainText(),
+            )
+            # The selected connection's last frames come from the hosted
+            # server's process with its next batch.
+            await until(
+                panel.adaptor.frames_changed,
+                lambda: '"ready"' in panel.detail.frames.toPlainText(),
             )
             shown = panel.detail.text()
             chain = panel.model.index(0, _column(panel, "x-forwarded-for")).data()
@@ -120,8 +127,8 @@ def test_forwarded_count_in_the_panel_shows_the_proxied_address(
     """Setting HTTP_FORWARDED_COUNT to 1 in the panel turns the row's client address into the proxy's entry."""
 
     async def scenario() -> tuple[str, str, str, str]:
-        async with _panel() as (panel, server):
-            ws, session = await _raw(server.url, {"X-Forwarded-For": "198.51.100.23"})
+        async with _panel() as (panel, url):
+            ws, session = await _raw(url, {"X-Forwarded-For": "198.51.100.23"})
             row = await _row_of(panel, session)
             address = panel.model.index(row, _column(panel, "client address"))
             before = address.data()
@@ -283,9 +290,9 @@ def test_npm_ddp_client_appears_as_a_row_and_can_be_closed(
     """The `ddp` client from npm shows up as a row; Close drops it and it reconnects as a new row."""
 
     async def scenario() -> tuple[dict[str, Any], dict[str, Any], str | None, str]:
-        async with _panel() as (panel, server):
+        async with _panel() as (panel, url):
             node = await asyncio.create_subprocess_exec(
-                "node", "-e", NODE_CLIENT, server.url,
+                "node", "-e", NODE_CLIENT, url,
                 cwd=npm_clients,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
