@@ -19,11 +19,11 @@ import contextlib
 import multiprocessing
 import os
 import socket
-from multiprocessing.connection import Connection
 from typing import Any
 
 from ddp_monitor.ddp.server.forwarding import parse_forwarded_count
 from ddp_monitor.hosting.views import Command, HostingPlan, Report
+from ddp_monitor.hosting.wire import Receiver, encode
 
 __all__ = ["BACKLOG", "HostedProcess", "bind", "forwarded_count_from_environment"]
 
@@ -50,7 +50,7 @@ def forwarded_count_from_environment() -> int:
     return parse_forwarded_count(os.environ.get("HTTP_FORWARDED_COUNT"))
 
 
-def _child(pipe: Connection, sock: socket.socket, plan: HostingPlan) -> None:
+def _child(pipe: socket.socket, sock: socket.socket, plan: HostingPlan) -> None:
     # Runs in the child: only there is the server library imported.
     from ddp_monitor.hosting.process import main
 
@@ -58,11 +58,15 @@ def _child(pipe: Connection, sock: socket.socket, plan: HostingPlan) -> None:
 
 
 class HostedProcess:
-    """The child serving ``sock`` as ``plan`` says; reports and commands cross ``pipe``."""
+    """The child serving ``sock`` as ``plan`` says; reports and commands cross ``pipe``.
+
+    ``pipe`` is one end of a socket pair, read without blocking (``wire``).
+    """
 
     def __init__(self, sock: socket.socket, plan: HostingPlan) -> None:
         context = multiprocessing.get_context("spawn")
-        self.pipe, child_end = context.Pipe()
+        self.pipe, child_end = socket.socketpair()
+        self._receiver = Receiver(self.pipe)
         self.process: Any = context.Process(
             target=_child,
             args=(child_end, sock, plan),
@@ -79,19 +83,18 @@ class HostedProcess:
     def send(self, command: Command) -> None:
         if self.ended:
             return
+        # Commands are small: the child's buffer takes them at once.
+        self.pipe.setblocking(True)
         with contextlib.suppress(OSError):  # the child is gone: reports() says so
-            self.pipe.send(command)
+            self.pipe.sendall(encode(command))
+        self.pipe.setblocking(False)
 
     def reports(self) -> list[Report]:
-        """Every report waiting in the pipe; sets ``ended`` when the child is gone."""
-        got: list[Report] = []
+        """Every whole report waiting now; sets ``ended`` when the child is gone."""
         if self.ended:
-            return got
-        try:
-            while self.pipe.poll():
-                got.append(self.pipe.recv())
-        except (EOFError, OSError):
-            self.ended = True
+            return []
+        got: list[Report] = self._receiver.receive()
+        self.ended = self._receiver.ended
         return got
 
     def finish(self, within: float) -> None:

@@ -2,7 +2,8 @@
 
 Owns the values both sides read: ``ConnectionView`` (one connection as the
 Server panel shows it: what never changes, sent once when it opens),
-``ConnectionState`` (what changes: version, subscriptions, counters, user),
+``ConnectionState`` (what changes: version, subscriptions, counters, user; a
+plain tuple, read through the index constants),
 ``Batch`` (one flush of connection news), the reports (``Serving``,
 ``Failed``) and the window's commands (``CloseConnection``, ``SetForwarding``,
 ``Watch``, ``Stop``); imports ``transport.wiretap`` (``Frame``) and
@@ -15,7 +16,7 @@ and mean the same on both sides of the pipe.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule
 from ddp_monitor.transport.wiretap import Frame
@@ -24,6 +25,12 @@ if TYPE_CHECKING:
     from ddp_monitor.transport.server.handle import ConnectionHandle
 
 __all__ = [
+    "CLOSED",
+    "MESSAGES_IN",
+    "MESSAGES_OUT",
+    "SUBSCRIPTIONS",
+    "USER_ID",
+    "VERSION",
     "Batch",
     "CloseConnection",
     "Command",
@@ -36,30 +43,41 @@ __all__ = [
     "SetForwarding",
     "Stop",
     "Watch",
+    "same_but_counters",
+    "state_of",
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class ConnectionState:
-    """What can change on a connection, as of its last report."""
+#: What can change on a connection, as of its last report: (DDP version,
+#: subscriptions as (sub id, publication) pairs, messages in, messages out,
+#: user id, closed). A plain tuple of atoms: a batch of 1,000 of them unpickles
+#: in C in ~0.1 ms, where as many dataclasses took ~4 ms to rebuild.
+ConnectionState = tuple[
+    str | None, tuple[tuple[str, str], ...], int, int, str | None, bool
+]
+VERSION: Final = 0
+SUBSCRIPTIONS: Final = 1
+MESSAGES_IN: Final = 2
+MESSAGES_OUT: Final = 3
+USER_ID: Final = 4
+CLOSED: Final = 5
 
-    version: str | None
-    subscriptions: tuple[tuple[str, str], ...]  # (sub id, publication name)
-    messages_in: int
-    messages_out: int
-    user_id: str | None
-    closed: bool
 
-    @classmethod
-    def of(cls, handle: ConnectionHandle) -> ConnectionState:
-        return cls(
-            handle.version,
-            tuple(handle.subscriptions.items()),
-            handle.messages_in,
-            handle.messages_out,
-            handle.user_id,
-            handle.closed,
-        )
+def state_of(handle: ConnectionHandle) -> ConnectionState:
+    """A connection's state now."""
+    return (
+        handle.version,
+        tuple(handle.subscriptions.items()),
+        handle.messages_in,
+        handle.messages_out,
+        handle.user_id,
+        handle.closed,
+    )
+
+
+def same_but_counters(old: ConnectionState, new: ConnectionState) -> bool:
+    """Only the message counters moved (the panel may hear of it later)."""
+    return old[:MESSAGES_IN] == new[:MESSAGES_IN] and old[USER_ID:] == new[USER_ID:]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +103,7 @@ class ConnectionView:
             tuple(handle.http_headers.items()),
             handle.connected_at,
             handle.transport,
-            ConnectionState.of(handle),
+            state_of(handle),
         )
 
     @property
@@ -116,6 +134,8 @@ class HostingPlan:
     forwarded_count: int
     forwarded_rule: ForwardedRule
     flush_seconds: float = 0.06
+    #: Counters alone change on every frame: the panel hears of them this often.
+    counters_seconds: float = 0.25
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,13 @@ from ddp_monitor.ddp.client.events import (
 from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.qt.cell_text import cell_text
 from ddp_monitor.qt.flash import FLASH_COLOUR, FLASH_SECONDS, Flashes
-from ddp_monitor.qt.ordered_table import Index, OrderedTableModel
+from ddp_monitor.qt.ordered_table import (
+    BACKGROUND,
+    DISPLAY,
+    TOOLTIP,
+    Index,
+    OrderedTableModel,
+)
 from ddp_monitor.qt.params import value_kind
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
@@ -47,7 +53,6 @@ __all__ = [
 MAX_FIELD_COLUMNS = 24
 _SAMPLE = 500  # documents read to find the first columns of a collection
 _FEW_REMOVALS = 32  # more than this in one flush: reset instead of row removes
-_BACKGROUND = [Qt.ItemDataRole.BackgroundRole]
 
 
 class _Collection:
@@ -217,7 +222,7 @@ class DocumentTableModel(OrderedTableModel):
         flashes, shown = self._flashes, self._shown
         fading = any(shown[row] in flashes for row in range(max(first, 0), last + 1))
         if (fading or self._fading_shown) and first <= last:
-            self._repaint(max(first, 0), last, _BACKGROUND)
+            self._repaint(max(first, 0), last, [BACKGROUND])
         self._fading_shown = fading
         return bool(flashes)
 
@@ -270,12 +275,11 @@ class DocumentTableModel(OrderedTableModel):
             return "_id" if section == 0 else self._fields[section - 1]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        id_ = self._shown[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role in (DISPLAY, TOOLTIP):
+            if not index.isValid():
+                return None
+            id_, column = self._shown[index.row()], index.column()
             if column == 0:
                 return id_
             doc = self._docs().get(id_)
@@ -283,9 +287,10 @@ class DocumentTableModel(OrderedTableModel):
             if doc is None or name not in doc:
                 return ""
             return cell_text(doc[name])
-        if role == Qt.ItemDataRole.BackgroundRole and self._flashes:
+        if role == BACKGROUND and self._flashes and index.isValid():
+            column = index.column()
             field = None if column == 0 else self._fields[column - 1]
-            return self._flashes.colour(id_, field, self._clock())
+            return self._flashes.colour(self._shown[index.row()], field, self._clock())
         return None
 
     # -- internals ----------------------------------------------------------

@@ -41,9 +41,23 @@ from PySide6.QtCore import (
 
 from ddp_monitor.qt.cell_text import cell_text
 
-__all__ = ["Index", "OrderedTableModel", "sort_rank"]
+__all__ = [
+    "BACKGROUND",
+    "DISPLAY",
+    "FOREGROUND",
+    "TOOLTIP",
+    "Index",
+    "OrderedTableModel",
+    "sort_rank",
+]
 
 Index = QModelIndex | QPersistentModelIndex
+# A view asks ~7 roles per painted cell; plain ints let data() turn the
+# unused ones away with one comparison each (half a paint was data()).
+DISPLAY = int(Qt.ItemDataRole.DisplayRole.value)
+TOOLTIP = int(Qt.ItemDataRole.ToolTipRole.value)
+BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
+FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 #: More removal runs than this in one update: reset instead of row removes.
 _FEW_RUNS = 32
 _NUMBERS = frozenset({int, float})

@@ -33,8 +33,10 @@ from ddp_monitor.hosting.launch import (
     forwarded_count_from_environment,
 )
 from ddp_monitor.hosting.views import (
+    CLOSED,
     Batch,
     CloseConnection,
+    ConnectionState,
     ConnectionView,
     Failed,
     HostingPlan,
@@ -61,8 +63,8 @@ class ServerAdaptor(QObject):
         hosting_changed(str): the URL clients should use, "" once stopped.
         hosting_failed(str): why hosting could not start (or stopped), in words.
         connections_flushed(list, list, list): a batch, in this order of
-            application: opened ``ConnectionView`` values, changed ones (the
-            view with its new state), and ids of closed connections.
+            application: opened ``ConnectionView`` values, ``(id, state)`` of
+            changed ones (``ConnectionState``), and ids of closed connections.
         frames_changed(str): new last frames of the watched connection.
         forwarding_changed(int, object): ``HTTP_FORWARDED_COUNT`` and the
             ``ForwardedRule`` the panel computes client addresses with.
@@ -82,7 +84,8 @@ class ServerAdaptor(QObject):
         self._url = ""
         self._host = "127.0.0.1"
         self._port = 0
-        self._views: dict[str, ConnectionView] = {}  # shown, with their last state
+        self._views: dict[str, ConnectionView] = {}  # shown, as they opened
+        self._states: dict[str, ConnectionState] = {}  # their last state
         self._frames: tuple[str, tuple[Frame, ...]] | None = None
         self._watched: str | None = None
         self.forwarded_count = forwarded_count_from_environment()
@@ -103,11 +106,15 @@ class ServerAdaptor(QObject):
         return self._port
 
     def shown(self) -> list[ConnectionView]:
-        """The live connections already handed on in a batch, oldest first."""
-        return list(self._views.values())
+        """The live connections already handed on in a batch, oldest first, as they are now."""
+        states = self._states
+        return [dataclasses.replace(v, state=states[k]) for k, v in self._views.items()]
 
     def connection(self, connection_id: str) -> ConnectionView | None:
-        return self._views.get(connection_id)
+        view = self._views.get(connection_id)
+        if view is None:
+            return None
+        return dataclasses.replace(view, state=self._states[connection_id])
 
     def recent_frames(self, connection_id: str) -> tuple[Frame, ...]:
         """The last frames of ``connection_id`` if it is the watched one (else none yet)."""
@@ -183,8 +190,8 @@ class ServerAdaptor(QObject):
     @Slot(str)
     def close_connection(self, connection_id: str) -> bool:
         """Close one client's connection, as the server's ``connection.close()``."""
-        view = self._views.get(connection_id)
-        if self._child is None or view is None or view.state.closed:
+        state = self._states.get(connection_id)
+        if self._child is None or state is None or state[CLOSED]:
             return False
         self._child.send(CloseConnection(connection_id))
         return True
@@ -239,16 +246,16 @@ class ServerAdaptor(QObject):
         self.hosting_changed.emit("")
 
     def _apply(self, batch: Batch) -> None:
-        views = self._views
+        views, states = self._views, self._states
         for view in batch.opened:
             views[view.id] = view
-        changed = []
-        for key, state in batch.changed:
-            if key in views:
-                views[key] = dataclasses.replace(views[key], state=state)
-                changed.append(views[key])
+            states[view.id] = view.state
+        changed = [(k, state) for k, state in batch.changed if k in views]
+        for key, state in changed:
+            states[key] = state
         for key in batch.closed:
             views.pop(key, None)
+            states.pop(key, None)
         if batch.opened or changed or batch.closed:
             self.connections_flushed.emit(
                 list(batch.opened), changed, list(batch.closed)
@@ -267,6 +274,7 @@ class ServerAdaptor(QObject):
 
     def _drop_all(self) -> None:
         self._frames = None
+        self._states = {}
         if self._views:
             closed, self._views = list(self._views), {}
             self.connections_flushed.emit([], [], closed)

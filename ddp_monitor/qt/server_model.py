@@ -24,7 +24,16 @@ from typing import Any
 from PySide6.QtGui import QColor
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
-from ddp_monitor.hosting.views import ConnectionState, ConnectionView
+from ddp_monitor.hosting.views import (
+    CLOSED,
+    MESSAGES_IN,
+    MESSAGES_OUT,
+    SUBSCRIPTIONS,
+    USER_ID,
+    VERSION,
+    ConnectionState,
+    ConnectionView,
+)
 from ddp_monitor.qt.table_model import Column, RowTableModel
 from ddp_monitor.transport.wiretap import Frame
 
@@ -36,8 +45,13 @@ class ConnectionRecord:
     """One inbound connection as last reported, and its address by the panel's rule."""
 
     connection: ConnectionView
+    state: ConnectionState
     client_address: str | None = None  # by the panel's HTTP_FORWARDED_COUNT and rule
     recent_frames: tuple[Frame, ...] = ()
+    since: str = ""  # local time of `connected`, written once (not per paint)
+
+    def __post_init__(self) -> None:
+        self.since = time.strftime("%H:%M:%S", time.localtime(self.connected_at))
 
     @property
     def connection_id(self) -> str:
@@ -61,28 +75,37 @@ class ConnectionRecord:
         return self.connection.transport
 
     @property
-    def state(self) -> ConnectionState:
-        return self.connection.state
-
-    @property
     def version(self) -> str | None:
-        return self.connection.state.version
+        return self.state[VERSION]
 
     @property
     def subscriptions(self) -> int:
-        return len(self.connection.state.subscriptions)
+        return len(self.state[SUBSCRIPTIONS])
 
     @property
     def messages_in(self) -> int:
-        return self.connection.state.messages_in
+        return self.state[MESSAGES_IN]
 
     @property
     def messages_out(self) -> int:
-        return self.connection.state.messages_out
+        return self.state[MESSAGES_OUT]
+
+    @property
+    def user_id(self) -> str | None:
+        return self.state[USER_ID]
+
+    @property
+    def closed(self) -> bool:
+        return self.state[CLOSED]
+
+    @property
+    def subscription_names(self) -> dict[str, str]:
+        """Live subscriptions: sub id -> publication name."""
+        return dict(self.state[SUBSCRIPTIONS])
 
 
 def _since(record: ConnectionRecord) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(record.connected_at))
+    return record.since
 
 
 _MUTED = QColor("#7a7f87")
@@ -152,20 +175,20 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
     def apply(
         self,
         opened: Sequence[ConnectionView],
-        changed: Sequence[ConnectionView],
+        changed: Sequence[tuple[str, ConnectionState]],
         closed: Sequence[str],
     ) -> None:
         """One batch from ``ServerAdaptor.connections_flushed``."""
-        fresh = [ConnectionRecord(v) for v in opened if self.row(v.id) is None]
+        fresh = [ConnectionRecord(v, v.state) for v in opened if self.row(v.id) is None]
         for record in fresh:
             self._address(record)
         self._add_many([(r.connection_id, r) for r in fresh])
         touched: list[str] = []
-        for view in changed:
-            known = self.row(view.id)
+        for key, state in changed:
+            known = self.row(key)
             if known is not None:
-                known.connection = view
-                touched.append(view.id)
+                known.state = state
+                touched.append(key)
         # One span per batch: a fan-out to 1,000 clients changes every row.
         self._touched(touched)
         self._discard(closed)

@@ -14,7 +14,13 @@ from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 
-from ddp_monitor.qt.ordered_table import Index, OrderedTableModel
+from ddp_monitor.qt.ordered_table import (
+    DISPLAY,
+    FOREGROUND,
+    TOOLTIP,
+    Index,
+    OrderedTableModel,
+)
 
 __all__ = ["Column", "Index", "RowTableModel"]
 
@@ -131,13 +137,14 @@ class RowTableModel(OrderedTableModel, Generic[R]):
             return column.tip
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        record = self._records[self.key(index.row())]
-        column = self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return column.text(record)
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            return column.colour(record)
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role in (DISPLAY, TOOLTIP):
+            if not index.isValid():
+                return None
+            column = self._columns[index.column()]
+            return column.text(self._records[self._shown[index.row()]])
+        if role == FOREGROUND and index.isValid():
+            column = self._columns[index.column()]
+            if column.colour is not None:
+                return column.colour(self._records[self._shown[index.row()]])
         return None

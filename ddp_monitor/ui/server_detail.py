@@ -41,12 +41,12 @@ def _age(seconds: float) -> str:
 
 def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
     """The detail text of one connection, for ``count`` proxies by ``rule``."""
-    connection, state = record.connection, record.state
+    connection = record.connection
     chain = connection.forwarded_for
     lines = [
         f"Connection {record.connection_id}  ({record.transport}, DDP "
-        f"{record.version or '-'}, user {state.user_id or '-'})"
-        + ("  CLOSED" if state.closed else ""),
+        f"{record.version or '-'}, user {record.user_id or '-'})"
+        + ("  CLOSED" if record.closed else ""),
         "",
         f"  client address   {record.client_address or '(none)'}",
         f"  peer address     {record.peer_address or '-'}",
@@ -73,7 +73,7 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
     lines += ["", f"HTTP headers ({len(headers)}; sockjs's whitelist, never cookies)"]
     width = max((len(name) for name in headers), default=0)
     lines += [f"  {name:<{width}}  {value}" for name, value in sorted(headers.items())]
-    subscriptions = dict(state.subscriptions)
+    subscriptions = record.subscription_names
     lines += ["", f"Subscriptions ({len(subscriptions)})"]
     lines += [f"  {sub_id}  {name}" for sub_id, name in subscriptions.items()]
     if not subscriptions:

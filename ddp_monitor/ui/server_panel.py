@@ -218,7 +218,7 @@ class ServerPanel(QWidget):
     ) -> None:
         self.model.apply(opened, changed, closed)
         shown = self.detail.connection_id
-        if shown is not None and any(h.id == shown for h in changed):
+        if shown is not None and any(key == shown for key, _ in changed):
             self._show_detail()
         self._update_title()
 
