@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import gc
 
-from PySide6.QtCore import QObject, QTimer
+from PySide6.QtCore import QObject, QTimer, Signal
 
 __all__ = ["RELEASE_MS", "SETTLE_MS", "CollectorPlan"]
 
@@ -38,7 +38,13 @@ RELEASE_MS = 1000
 
 
 class CollectorPlan(QObject):
-    """Freeze what survives, every ``SETTLE_MS``; ``collect_all`` when much goes."""
+    """Freeze what survives, every ``SETTLE_MS``; ``collect_all`` when much goes.
+
+    Signals:
+        collected(int): a full pass ran (``collect_all``) and freed this many objects.
+    """
+
+    collected = Signal(int)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -49,8 +55,12 @@ class CollectorPlan(QObject):
         self._middle = -1  # generation 1 passes counted at the last freeze
 
     def start(self) -> None:
-        """Freeze what exists now (the window, modules, Qt wrappers) and keep freezing."""
-        self.settle()
+        """Freeze what exists (the window, modules, Qt wrappers) from the first step on.
+
+        The first step comes ``SETTLE_MS`` later, after the window's first
+        paint, and turns the collector on if start-up turned it off
+        (``cli.main``): nothing collects or freezes before the window shows.
+        """
         self._timer.start()
 
     def stop(self) -> None:
@@ -58,6 +68,7 @@ class CollectorPlan(QObject):
 
     def settle(self) -> None:
         """Collect the young generations, then freeze what survived (if anything did)."""
+        gc.enable()
         _new, young_passes, middle_passes = gc.get_count()
         if not young_passes and middle_passes == self._middle:
             return  # no pass since the last freeze: nothing outlived generation 0
@@ -75,4 +86,5 @@ class CollectorPlan(QObject):
         gc.unfreeze()
         freed = gc.collect()
         gc.freeze()
+        self.collected.emit(freed)
         return freed

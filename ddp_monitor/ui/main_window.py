@@ -19,8 +19,8 @@ keeps working on the selected one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent
@@ -45,9 +45,11 @@ from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.profile_commands import ProfileCommands
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.server_dock import ServerDock
-from ddp_monitor.ui.server_panel import ServerPanel
 from ddp_monitor.ui.sidebar import Sidebar
 from ddp_monitor.ui.window_chrome import WindowChrome
+
+if TYPE_CHECKING:
+    from ddp_monitor.ui.server_panel import ServerPanel
 
 __all__ = ["MainWindow"]
 
@@ -95,6 +97,7 @@ class MainWindow(WindowChrome):
         self.profiles = profiles if profiles is not None else ProfileListModel()
         self.profiles.setParent(self)
         self.pages: dict[str, ConnectionPage] = {}
+        self._hooks: dict[str, list[tuple[Any, Callable[..., None]]]] = {}
         self.setWindowTitle("ddp-monitor")
         self.setWindowIcon(icon("app"))
         self.window_banner = ErrorBanner()
@@ -110,10 +113,13 @@ class MainWindow(WindowChrome):
         self.stack.addWidget(self.empty)
         self.sidebar = Sidebar(self.profiles, self.new_action)
         self.commands = ProfileCommands(self, self.profiles, lambda: self.banner)
-        # The Server panel (issue 5): the embedded demo server, or one hosted here.
-        self.server_panel = ServerPanel(server or ServerAdaptor(parent=self))
+        # The Server panel (issue 5): the embedded demo server, or one hosted
+        # here; built when its dock is first shown.
+        self.server_adaptor = server or ServerAdaptor(parent=self)
         self._build_layout()
-        self.server_dock = ServerDock(self.server_panel, self.server_action, self)
+        self.server_dock = ServerDock(
+            self.server_adaptor, self._build_server_panel, self.server_action, self
+        )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.server_dock)
         self._build_menus()
         self._build_status_bar()
@@ -180,11 +186,20 @@ class MainWindow(WindowChrome):
             if page is self._current:
                 self._sync_actions()
 
-        adaptor.status_changed.connect(show_look)
-        adaptor.battery_saving_changed.connect(show_look)
-        page.facts_changed.connect(
-            lambda: self._update_status_bar() if page is self._current else None
-        )
+        def show_facts() -> None:
+            if page is self._current:
+                self._update_status_bar()
+
+        # Undone in remove_connection: Qt holds these closures, and a closure
+        # holding the adaptor that holds the closure is a cycle Python's
+        # collector cannot see, so a closed connection's store never went.
+        self._hooks[key] = [
+            (adaptor.status_changed, show_look),
+            (adaptor.battery_saving_changed, show_look),
+            (page.facts_changed, show_facts),
+        ]
+        for signal, hook in self._hooks[key]:
+            signal.connect(hook)
         show_look()
         self.select(key)
         return page
@@ -194,6 +209,8 @@ class MainWindow(WindowChrome):
         page = self.pages.pop(key, None)
         if page is None:
             return
+        for signal, hook in self._hooks.pop(key, []):
+            signal.disconnect(hook)
         page.save(self.settings)
         self.sidebar.remove_connection(key)
         self.stack.removeWidget(page)
@@ -271,6 +288,25 @@ class MainWindow(WindowChrome):
         self.splitter.setSizes([_SIDEBAR_WIDTH, 1280 - _SIDEBAR_WIDTH])
         self.setCentralWidget(self.splitter)
 
+    @property
+    def server_panel(self) -> ServerPanel:
+        """The Server panel (built now if its dock was never shown)."""
+        return self.server_dock.panel
+
+    def _build_server_panel(self) -> ServerPanel:
+        # Imported here: its modules load only when the dock first shows.
+        from ddp_monitor.ui.server_panel import ServerPanel
+
+        panel = ServerPanel(self.server_adaptor)
+        self._restore_splitter(panel.splitter)
+        panel.table.restore_state(self.settings)
+        return panel
+
+    def _restore_splitter(self, splitter: QSplitter) -> None:
+        state = self.settings.value(f"splitters/{splitter.objectName()}")
+        if isinstance(state, QByteArray):
+            splitter.restoreState(state)
+
     def show_server(self, on: bool = True) -> None:
         """Show (and focus the filter of) or hide the Server dock."""
         self.server_dock.show_panel(on)
@@ -339,11 +375,7 @@ class MainWindow(WindowChrome):
             # First run: the dock waits for Ctrl+5 or the status bar's Server
             # button (at 1280x800 it would take half the connection's page).
             self.server_dock.hide()
-        for splitter in (self.splitter, self.server_panel.splitter):
-            state = self.settings.value(f"splitters/{splitter.objectName()}")
-            if isinstance(state, QByteArray):
-                splitter.restoreState(state)
-        self.server_panel.table.restore_state(self.settings)
+        self._restore_splitter(self.splitter)
 
     def remembered_connections(self) -> list[str]:
         """The keys that were open when the window last closed."""
@@ -356,9 +388,12 @@ class MainWindow(WindowChrome):
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        for splitter in (self.splitter, self.server_panel.splitter):
+        splitters = [self.splitter]
+        if self.server_dock.built:  # else the saved state stays as it was
+            splitters.append(self.server_panel.splitter)
+            self.server_panel.table.save_state(s)
+        for splitter in splitters:
             s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
-        self.server_panel.table.save_state(s)
         s.setValue("connections/open", self.sidebar.connection_keys())
         # The current page last: its layout becomes the one new pages start from.
         for page in sorted(self.pages.values(), key=lambda p: p is self._current):
