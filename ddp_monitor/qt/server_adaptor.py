@@ -105,6 +105,11 @@ class ServerAdaptor(QObject):
     def port(self) -> int:
         return self._port
 
+    @property
+    def count(self) -> int:
+        """Live connections already handed on in a batch."""
+        return len(self._views)
+
     def shown(self) -> list[ConnectionView]:
         """The live connections already handed on in a batch, oldest first, as they are now."""
         states = self._states

@@ -1,6 +1,10 @@
 """The Server dock: the hosted server's panel, a window-level place of its own.
 
-Owns ``ServerDock``; imports QtWidgets/QtGui/QtCore and ``ui.server_panel``.
+Owns ``ServerDock``; imports QtWidgets/QtGui/QtCore, ``qt.server_adaptor``
+and ``ui.server_controls`` (the title); the panel comes from a factory the
+first time the dock is shown: at first run the dock is hidden, and building
+the panel (and importing its modules) cost the first paint ~75 ms for
+nothing (issue 12); until then its table is not fed either.
 The panel used to ride in the selected connection page's tabs, so with no
 connection open it had nowhere to show while a server was still hosted
 (docs/ux.md: "Server tab (or a dock when hosting)"). As a dock it sits
@@ -13,11 +17,18 @@ and hides it, and follows it when its own title bar closes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from ddp_monitor.ui.server_panel import ServerPanel
+from ddp_monitor.qt.server_adaptor import ServerAdaptor
+from ddp_monitor.ui.server_controls import server_title
+
+if TYPE_CHECKING:
+    from ddp_monitor.ui.server_panel import ServerPanel
 
 __all__ = ["ServerDock"]
 
@@ -26,17 +37,23 @@ _SHARE = 0.5  # of the window's height, the first time the dock is shown
 
 
 class ServerDock(QDockWidget):
-    """Holds ``panel``; ``action`` (checkable) shows and hides it."""
+    """Holds the panel ``build`` makes when first shown; ``action`` (checkable) shows and hides it."""
 
     def __init__(
-        self, panel: ServerPanel, action: QAction, parent: QWidget | None = None
+        self,
+        adaptor: ServerAdaptor,
+        build: Callable[[], ServerPanel],
+        action: QAction,
+        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(panel.title(), parent)
+        super().__init__("", parent)
         self.setObjectName("serverDock")  # saveState/restoreState find it by name
-        self.panel = panel
+        self.adaptor = adaptor
         self.action = action
+        self._build = build
+        self._panel: ServerPanel | None = None
         self._sized = False  # given a height yet (restoreState gives one too)
-        self.setWidget(panel)
+        self.setWidget(QWidget())  # until the panel is built
         self.setFeatures(
             _Feature.DockWidgetClosable
             | _Feature.DockWidgetMovable
@@ -48,9 +65,26 @@ class ServerDock(QDockWidget):
             | Qt.DockWidgetArea.TopDockWidgetArea
         )
         self.visibilityChanged.connect(self._follow)
-        panel.title_changed.connect(self._show_title)
+        adaptor.hosting_changed.connect(self._retitle)
+        adaptor.connections_flushed.connect(self._retitle)
         action.toggled.connect(self.show_panel)
-        self._show_title(panel.title())
+        self._retitle()
+
+    @property
+    def panel(self) -> ServerPanel:
+        """The Server panel (built now if it was not yet)."""
+        if self._panel is None:
+            self._panel = self._build()
+            self.setWidget(self._panel)
+        return self._panel
+
+    @property
+    def built(self) -> bool:
+        return self._panel is not None
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.panel  # noqa: B018  (shown: the panel must be there)
+        super().showEvent(event)
 
     @Slot(bool)
     def show_panel(self, on: bool = True) -> None:
@@ -79,6 +113,7 @@ class ServerDock(QDockWidget):
             self.action.setChecked(shown)
             self.action.blockSignals(False)
 
-    def _show_title(self, title: str) -> None:
+    def _retitle(self, *_: Any) -> None:
+        title = server_title(self.adaptor.url, self.adaptor.count)
         self.setWindowTitle(title)
         self.action.setText(title)

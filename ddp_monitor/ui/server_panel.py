@@ -46,7 +46,7 @@ from ddp_monitor.qt.server_model import (
     ServerConnectionModel,
 )
 from ddp_monitor.ui.filter_field import FilterField
-from ddp_monitor.ui.server_controls import ForwardingBar, HostingBar
+from ddp_monitor.ui.server_controls import ForwardingBar, HostingBar, server_title
 from ddp_monitor.ui.server_detail import ConnectionDetail
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -262,5 +262,4 @@ class ServerPanel(QWidget):
 
     def title(self) -> str:
         """The tab's title: how many connections, or that nothing is hosted."""
-        count = self.model.rowCount()
-        return f"Server ({count:,})" if self.adaptor.url else "Server (off)"
+        return server_title(self.adaptor.url, self.model.total)

@@ -142,6 +142,7 @@ def _run_ours(name: str, url: str, plan: dict[str, Any]) -> None:
 
 # -- start to first paint (fresh processes) ----------------------------------------------
 _FIRST_PAINT = """
+import gc; gc.disable()  # as ddp-monitor's command line starts the window
 import asyncio, json, time
 import qasync
 from PySide6.QtCore import QEvent, QObject

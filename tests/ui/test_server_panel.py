@@ -369,3 +369,45 @@ def test_server_dock_outlives_the_last_client_connection(
     assert shown
     assert still_shown
     assert in_tabs == -1
+
+
+def test_the_server_panel_opened_later_shows_the_connections_made_meanwhile(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Until Ctrl+5 the dock only counts connections; opened, its table lists the app's own connection."""
+
+    async def scenario() -> tuple[bool, str, bool, list[str], str, str]:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        session = await open_session(None, settings)
+        window, client = session.window, session.adaptor
+        window.show()
+        try:
+            hosted = window.server_adaptor
+            await until(hosted.connections_flushed, lambda: hosted.count == 1)
+            await until(client.handshake_completed, lambda: client.session is not None)
+            built_before = window.server_dock.built
+            title_before = window.server_action.text()
+            QTest.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+            panel = window.server_dock.panel
+            ids = [
+                panel.model.record(r).connection_id
+                for r in range(panel.model.rowCount())
+            ]
+            return (
+                built_before,
+                title_before,
+                window.server_dock.built and panel.isVisible(),
+                ids,
+                client.session or "",
+                panel.title(),
+            )
+        finally:
+            window.close()
+            await session.close()
+
+    built_before, title_before, shown, ids, session_id, title = run(qloop, scenario())
+    assert not built_before
+    assert title_before == "Server (1)"
+    assert shown
+    assert ids == [session_id]
+    assert title == "Server (1)"
