@@ -227,22 +227,19 @@ class DocumentTableModel(OrderedTableModel):
         return bool(flashes)
 
     # -- OrderedTableModel ----------------------------------------------------
-    def arrival_order(self) -> list[str]:
-        held = self._held
-        ordered = [i for i in self._store.ordered(self.collection or "") if i in held]
-        if len(ordered) < len(held):  # gone from the store, not yet from here
-            seen = set(ordered)
-            ordered += [i for i in self._order if i not in seen]
-        return ordered
-
     def sort_values(self, keys: Sequence[str], column: int) -> list[Any]:
         if column == 0:
             return list(keys)
         if column > len(self._fields):  # a column another collection had
             return [None] * len(keys)
         name, docs = self._fields[column - 1], self._docs()
-        try:  # in C: every held document is in the store, but for a flush away
-            return list(map(methodcaller("get", name), map(docs.__getitem__, keys)))
+        get = methodcaller("get", name)
+        if len(keys) == len(docs) and keys == list(docs):
+            # In step with the store (the usual case): read its documents in
+            # the order they are stored, not through a million lookups.
+            return list(map(get, docs.values()))
+        try:  # every held document is in the store, but for a flush away
+            return list(map(get, map(docs.__getitem__, keys)))
         except KeyError:
             return [
                 doc.get(name) if (doc := docs.get(k)) is not None else None

@@ -89,10 +89,10 @@ class OrderedTableModel(QAbstractTableModel):
     """Rows are keys in display order; subclasses say what a key's cells hold.
 
     Subclasses implement ``data``/``columnCount`` as usual, reading the row's
-    key with ``key(row)``, and two hooks: ``sort_values(keys, column)`` and
-    ``search_texts(keys)``; ``arrival_order()`` gives the unsorted order. They
-    change rows only through ``_append_keys``, ``_remove_keys``,
-    ``_keys_changed`` and ``_set_keys`` (inside their own reset).
+    key with ``key(row)``, and two hooks: ``sort_values(keys, column)`` (keys
+    come in arrival order) and ``search_texts(keys)``. They change rows only
+    through ``_append_keys``, ``_remove_keys``, ``_keys_changed`` and
+    ``_set_keys`` (inside their own reset).
     """
 
     def __init__(self, parent: QObject | None = None, *, dynamic: bool) -> None:
@@ -100,8 +100,11 @@ class OrderedTableModel(QAbstractTableModel):
         self.dynamic = dynamic
         self._order: list[str] = []  # every key, sorted (arrival order unsorted)
         self._shown: list[str] = self._order  # the keys matching the filter
-        self._row_of: dict[str, int] = {}  # row of each shown key
-        self._held: set[str] = set()  # every key, shown or not
+        # Row of each shown key, made when first needed after a sort or a
+        # filter (None until then): at a million rows building it touches
+        # every key in a scattered order, ~1.5 s, often for nothing.
+        self._row_of: dict[str, int] | None = {}
+        self._held: dict[str, None] = {}  # every key, shown or not, in arrival order
         self._texts: dict[str, str] = {}  # case-folded search text, made on demand
         self._sort_column = -1
         self._descending = False
@@ -120,7 +123,7 @@ class OrderedTableModel(QAbstractTableModel):
 
     def arrival_order(self) -> list[str]:
         """Every key in the order the rows arrived (the unsorted order)."""
-        raise NotImplementedError
+        return list(self._held)
 
     # -- reading ------------------------------------------------------------------
     def key(self, row: int) -> str:
@@ -133,7 +136,7 @@ class OrderedTableModel(QAbstractTableModel):
 
     def row_of(self, key: str) -> int | None:
         """Where ``key`` is shown (None: not in the table, or filtered out)."""
-        return self._row_of.get(key)
+        return self._rows().get(key)
 
     def shown_keys(self) -> Sequence[str]:
         """The keys shown, top to bottom."""
@@ -190,7 +193,7 @@ class OrderedTableModel(QAbstractTableModel):
     def _set_keys(self, keys: list[str]) -> None:
         """Hold exactly ``keys`` (arrival order); call between begin/endResetModel."""
         self._texts.clear()
-        self._held = set(keys)
+        self._held = dict.fromkeys(keys)
         self._order = self._sorted(keys)
         self._show(self._filtered(self._order))
 
@@ -200,7 +203,7 @@ class OrderedTableModel(QAbstractTableModel):
         fresh = [k for k in dict.fromkeys(keys) if k not in held]
         if not fresh:
             return
-        held.update(fresh)
+        held.update(dict.fromkeys(fresh))
         filtered = self._shown is not self._order
         new = self._filtered(fresh) if filtered else fresh
         first = len(self._shown)
@@ -210,8 +213,9 @@ class OrderedTableModel(QAbstractTableModel):
         if filtered:
             self._shown.extend(new)
         row_of = self._row_of
-        for at, key in enumerate(new, first):
-            row_of[key] = at
+        if row_of is not None:
+            for at, key in enumerate(new, first):
+                row_of[key] = at
         if new:
             self.endInsertRows()
         self._in_order = False
@@ -226,8 +230,8 @@ class OrderedTableModel(QAbstractTableModel):
             return
         for key in keys:
             self._texts.pop(key, None)
-            held.discard(key)
-        row_of = self._row_of
+            del held[key]
+        row_of = self._rows()
         runs = _runs(sorted((row_of[k] for k in keys if k in row_of), reverse=True))
         filtered = self._shown is not self._order
         if filtered or len(runs) > _FEW_RUNS:
@@ -257,8 +261,10 @@ class OrderedTableModel(QAbstractTableModel):
         texts, row_of = self._texts, self._row_of
         for key in keys:
             texts.pop(key, None)
-        rows = [r for k in keys if (r := row_of.get(k)) is not None]
-        if rows:
+        if row_of is None:  # not worth making for a repaint: views paint what they show
+            if self._shown:
+                self._repaint(0, len(self._shown) - 1, roles)
+        elif rows := [r for k in keys if (r := row_of.get(k)) is not None]:
             self._repaint(min(rows), max(rows), roles)
         self._in_order = False
         if not self.dynamic:
@@ -308,10 +314,16 @@ class OrderedTableModel(QAbstractTableModel):
     def _show(self, shown: list[str]) -> None:
         # Unfiltered, the shown list is the order itself: appends touch one list.
         self._shown = self._order if not self._needle else shown
-        self._row_of = dict(zip(self._shown, range(len(self._shown)), strict=True))
+        self._row_of = None
+
+    def _rows(self) -> dict[str, int]:
+        if self._row_of is None:
+            shown = self._shown
+            self._row_of = dict(zip(shown, range(len(shown)), strict=True))
+        return self._row_of
 
     def _renumber(self, first: int) -> None:
-        shown, row_of = self._shown, self._row_of
+        shown, row_of = self._shown, self._rows()
         for at in range(first, len(shown)):
             row_of[shown[at]] = at
 
@@ -329,7 +341,7 @@ class OrderedTableModel(QAbstractTableModel):
         self._show(self._filtered(order))
         moved = []
         for spot in keys:
-            row = None if spot is None else self._row_of.get(spot[0])
+            row = None if spot is None else self._row_after_change(spot[0], len(keys))
             moved.append(
                 QModelIndex()
                 if row is None or spot is None
@@ -337,6 +349,16 @@ class OrderedTableModel(QAbstractTableModel):
             )
         self.changePersistentIndexList(kept, moved)
         self.layoutChanged.emit()
+
+    def _row_after_change(self, key: str, asked: int) -> int | None:
+        # The few rows Qt keeps (selection, current) are looked up one by one;
+        # many of them are worth the whole map.
+        if self._row_of is not None or asked > 8:
+            return self._rows().get(key)
+        try:
+            return self._shown.index(key)
+        except ValueError:
+            return None
 
 
 def _order_of(values: list[Any], descending: bool) -> list[int]:

@@ -106,9 +106,6 @@ class RowTableModel(OrderedTableModel, Generic[R]):
         self._keys_changed(keys)
 
     # -- OrderedTableModel ----------------------------------------------------
-    def arrival_order(self) -> list[str]:
-        return list(self._records)
-
     def sort_values(self, keys: Sequence[str], column: int) -> list[Any]:
         spec, records = self._columns[column], self._records
         by = spec.text if spec.key is None else spec.key
