@@ -6,7 +6,7 @@ parsed frames and json-decoded them, so timing "every subscriber has the
 change" measured mostly the receivers (bench_server's fan-out reference and
 our server came out alike). These do the WebSocket handshake by hand, send
 masked text frames, and on reading only look for a marker such as
-``"msg":"added"`` in the bytes: a few microseconds per socket, so what is
+``"added"`` in the bytes: a few microseconds per socket, so what is
 left to time is the server.
 """
 
