@@ -55,6 +55,11 @@ _SAMPLE = 500  # documents read to find the first columns of a collection
 _FEW_REMOVALS = 32  # more than this in one flush: reset instead of row removes
 
 
+_DOCUMENT_EVENTS = frozenset(
+    {DocumentAdded, DocumentChanged, DocumentRemoved, DocumentMoved}
+)
+
+
 class _Collection:
     __slots__ = ("count", "name")
 
@@ -162,8 +167,11 @@ class DocumentTableModel(OrderedTableModel):
         removed: set[str] = set()
         changed: dict[str, set[str] | None] = {}
         moved = False
+        name = self.collection
         for event in events:
-            if getattr(event, "collection", None) != self.collection:
+            if type(event) not in _DOCUMENT_EVENTS:
+                continue  # one test for every other kind of event
+            if getattr(event, "collection", None) != name:
                 continue
             if isinstance(event, DocumentAdded):
                 removed.discard(event.id)
@@ -214,15 +222,19 @@ class DocumentTableModel(OrderedTableModel):
 
         The view calls this ~10 times a second while anything flashes; only
         those rows are repainted (and once more after their flash is over), so
-        a flood's thousands of flashing rows out of view cost nothing. Returns
-        whether anything still flashes.
+        a flood's thousands of flashing rows out of view cost nothing; nor
+        does a step whose rows a flush repainted since (a flood of changes
+        in view repaints them anyway). Returns whether anything still flashes.
         """
         self._flashes.prune(self._clock())
-        last = min(last, len(self._shown) - 1)
+        first, last = max(first, 0), min(last, len(self._shown) - 1)
         flashes, shown = self._flashes, self._shown
-        fading = any(shown[row] in flashes for row in range(max(first, 0), last + 1))
-        if (fading or self._fading_shown) and first <= last:
-            self._repaint(max(first, 0), last, [BACKGROUND])
+        fading = any(shown[row] in flashes for row in range(first, last + 1))
+        done = self._repainted
+        fresh = done is not None and done[0] <= first and last <= done[1]
+        if (fading or self._fading_shown) and first <= last and not fresh:
+            self._repaint(first, last, [BACKGROUND])
+        self._repainted = None
         self._fading_shown = fading
         return bool(flashes)
 

@@ -109,6 +109,7 @@ class OrderedTableModel(QAbstractTableModel):
         self._sort_column = -1
         self._descending = False
         self._in_order = True  # no row arrived or changed since the last sort
+        self._repainted: tuple[int, int] | None = None  # the last rows repainted
         self._needle = ""  # case-folded
         self._typed = ""  # as typed
 
@@ -282,6 +283,7 @@ class OrderedTableModel(QAbstractTableModel):
         self, first: int, last: int, roles: Sequence[int] | None = None
     ) -> None:
         """One ``dataChanged`` for rows ``first``..``last`` (a view repaints what it shows)."""
+        self._repainted = (first, last)
         right = max(self.columnCount() - 1, 0)
         top, bottom = self.index(first, 0), self.index(last, right)
         if roles is None:

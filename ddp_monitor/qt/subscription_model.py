@@ -97,6 +97,17 @@ _COLUMNS: list[Column[SubscriptionRecord]] = [
 ]
 
 
+_SUBSCRIPTION_EVENTS = frozenset(
+    {
+        SubscriptionRequested,
+        DocumentAdded,
+        DocumentRemoved,
+        SubscriptionReady,
+        SubscriptionStopped,
+    }
+)
+
+
 class SubscriptionModel(RowTableModel[SubscriptionRecord]):
     """Subscriptions in the order they were made."""
 
@@ -128,6 +139,8 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         touched: set[str] = set()
         stamps = times or [time.monotonic()] * len(events)
         for event, at in zip(events, stamps, strict=True):
+            if type(event) not in _SUBSCRIPTION_EVENTS:
+                continue  # changed documents pass through here: one test each
             if isinstance(event, SubscriptionRequested):
                 if event.sub_id not in self._records:
                     self._add(

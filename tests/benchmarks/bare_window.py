@@ -83,9 +83,7 @@ class BareWindow(QMainWindow):
         changed, self._changed = self._changed, {}
         for id_ in new:
             fields = self.docs[id_]
-            row = [QStandardItem(id_)] + [
-                QStandardItem(_text(fields.get(c))) for c in COLUMNS[1:]
-            ]
+            row = [QStandardItem(id_)] + [_item(fields.get(c)) for c in COLUMNS[1:]]
             self.rows[id_] = self.model.rowCount()
             self.model.appendRow(row)
         for id_, fields in changed.items():
@@ -93,15 +91,24 @@ class BareWindow(QMainWindow):
             for name, value in fields.items():
                 if at is not None and name in COLUMNS:
                     item = self.model.item(at, COLUMNS.index(name))
-                    item.setText(_text(value))
+                    item.setData(_value(value), Qt.ItemDataRole.DisplayRole)
         if new or changed:
             self.flushed.set()
 
 
-def _text(value: Any) -> str:
+def _value(value: Any) -> Any:
+    """Numbers stay numbers (Qt's proxy then compares them in C++), the rest text."""
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value
     return value if isinstance(value, str) else json.dumps(value)
+
+
+def _item(value: Any) -> QStandardItem:
+    item = QStandardItem()
+    item.setData(_value(value), Qt.ItemDataRole.DisplayRole)
+    return item
 
 
 async def _scenario(

@@ -127,6 +127,9 @@ async def _ours(name: str, url: str, plan: dict[str, Any]) -> dict[str, Any]:
 
 
 def _run_ours(name: str, url: str, plan: dict[str, Any]) -> None:
+    import gc
+
+    gc.disable()  # as ddp-monitor's command line starts the window (app.collector)
     import qasync  # type: ignore[import-untyped]
     from PySide6.QtWidgets import QApplication
 
