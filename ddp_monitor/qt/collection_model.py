@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from operator import methodcaller
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from ddp_monitor.ddp.client.events import (
@@ -45,12 +45,14 @@ from ddp_monitor.qt.table_model import Column, RowTableModel
 
 __all__ = [
     "FLASH_SECONDS",
+    "REPAINT_MS",
     "CollectionListModel",
     "DocumentTableModel",
     "DocumentTreeModel",
 ]
 
 MAX_FIELD_COLUMNS = 24
+REPAINT_MS = 100  # changed cells are repainted at most this often
 _SAMPLE = 500  # documents read to find the first columns of a collection
 _FEW_REMOVALS = 32  # more than this in one flush: reset instead of row removes
 
@@ -142,6 +144,14 @@ class DocumentTableModel(OrderedTableModel):
         self._fields: list[str] = []
         self._flashes = Flashes()
         self._fading_shown = False  # a shown row was fading at the last fade()
+        # Changed cells are repainted at most every REPAINT_MS: a flood
+        # changing rows in view on every 60 ms flush repainted the table 16
+        # times a second, each paint right after its flush (one long stall).
+        self._pending: tuple[int, int] | None = None
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setSingleShot(True)
+        self._repaint_timer.setInterval(REPAINT_MS)
+        self._repaint_timer.timeout.connect(self._repaint_pending)
 
     # -- feeding ------------------------------------------------------------
     def set_collection(self, name: str | None, store: Store | None = None) -> None:
@@ -151,6 +161,7 @@ class DocumentTableModel(OrderedTableModel):
             self._store = store
         self.collection = name
         self._flashes.clear()
+        self._pending = None
         docs = self._docs()
         ids = self._store.ordered(name) if name else []
         self._fields = []
@@ -226,6 +237,7 @@ class DocumentTableModel(OrderedTableModel):
         does a step whose rows a flush repainted since (a flood of changes
         in view repaints them anyway). Returns whether anything still flashes.
         """
+        self._repaint_pending()
         self._flashes.prune(self._clock())
         first, last = max(first, 0), min(last, len(self._shown) - 1)
         flashes, shown = self._flashes, self._shown
@@ -303,6 +315,30 @@ class DocumentTableModel(OrderedTableModel):
         return None
 
     # -- internals ----------------------------------------------------------
+    def _repaint(
+        self, first: int, last: int, roles: Sequence[int] | None = None
+    ) -> None:
+        if roles is not None:  # a fade step: now
+            super()._repaint(first, last, roles)
+            return
+        if self._pending is not None:  # changed cells: with the next step
+            first, last = min(first, self._pending[0]), max(last, self._pending[1])
+        self._pending = (first, last)
+        if not self._repaint_timer.isActive():
+            self._repaint_timer.start()
+
+    def _relayout(self, order: list[str]) -> None:
+        self._pending = None  # a layout change repaints every row in view
+        super()._relayout(order)
+
+    def _repaint_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        self._repaint_timer.stop()
+        if pending is not None:
+            last = min(pending[1], len(self._shown) - 1)
+            if pending[0] <= last:
+                super()._repaint(pending[0], last)
+
     def _docs(self) -> Mapping[str, dict[str, Any]]:
         return self._store.collection(self.collection) if self.collection else {}
 

@@ -60,6 +60,8 @@ BACKGROUND = int(Qt.ItemDataRole.BackgroundRole.value)
 FOREGROUND = int(Qt.ItemDataRole.ForegroundRole.value)
 #: More removal runs than this in one update: reset instead of row removes.
 _FEW_RUNS = 32
+#: From this many rows on, a repaint does not wait for the row map to be made.
+_HUGE = 250_000
 _NUMBERS = frozenset({int, float})
 _TEXT = frozenset({str})
 
@@ -259,14 +261,16 @@ class OrderedTableModel(QAbstractTableModel):
         """These rows' cells changed: forget their search text, repaint, re-sort if dynamic."""
         if not keys:
             return
-        texts, row_of = self._texts, self._row_of
+        texts = self._texts
         for key in keys:
             texts.pop(key, None)
-        if row_of is None:  # not worth making for a repaint: views paint what they show
-            if self._shown:
-                self._repaint(0, len(self._shown) - 1, roles)
-        elif rows := [r for k in keys if (r := row_of.get(k)) is not None]:
-            self._repaint(min(rows), max(rows), roles)
+        if self._row_of is None and len(self._shown) > _HUGE:
+            # Not worth making for a repaint: views paint only what they show.
+            self._repaint(0, len(self._shown) - 1, roles)
+        else:
+            row_of = self._rows()
+            if rows := [r for k in keys if (r := row_of.get(k)) is not None]:
+                self._repaint(min(rows), max(rows), roles)
         self._in_order = False
         if not self.dynamic:
             return
