@@ -4,8 +4,9 @@ Owns ``Profile`` (and its parts), ``ProfileStore`` (one human-readable JSON file
 ``{"version": N, "profiles": [...]}`` in platformdirs' user config directory,
 written atomically, migrated from older versions), ``SecretStore`` (passwords
 and resume tokens in the OS keyring through ``keyring``, never in that file)
-and ``ProfileError``. Imports the standard library, platformdirs, keyring and
-``ddp`` values (EJSON for subscription params, ids).
+and ``ProfileError``. Imports the standard library, platformdirs, keyring (when
+a secret is first read or written) and ``ddp`` values (EJSON for subscription
+params, ids).
 
 Failure rules (issue 6): a file that cannot be parsed is moved aside under a
 new backup name (never overwritten) and reported; a file that cannot be read,
@@ -33,13 +34,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
-import keyring
-import keyring.backends.chainer
-import keyring.backends.fail
-import keyring.backends.null
-import keyring.errors
 import platformdirs
 
 from ddp_monitor.ddp.ejson import from_json_value, to_json_value
@@ -325,6 +322,18 @@ def _aside(path: Path, tag: str) -> Path:
 # -- secrets --------------------------------------------------------------------------
 
 
+def _keyring() -> ModuleType:
+    """``keyring``, imported when a secret is first needed: it takes ~50 ms to
+    load, and the window's first paint needs no secret (issue 12)."""
+    import keyring
+    import keyring.backends.chainer
+    import keyring.backends.fail
+    import keyring.backends.null
+    import keyring.errors
+
+    return keyring
+
+
 class SecretStore:
     """Passwords and resume tokens, by profile id and login kind, in the OS keyring.
 
@@ -341,6 +350,7 @@ class SecretStore:
 
     @property
     def keyring_available(self) -> bool:
+        keyring = _keyring()
         backend = keyring.get_keyring()
         if isinstance(
             backend, keyring.backends.fail.Keyring | keyring.backends.null.Keyring
@@ -355,14 +365,16 @@ class SecretStore:
         return f"{profile.id}/{profile.login.kind}"
 
     def get(self, key: str) -> str | None:
+        keyring = _keyring()
         if self.keyring_available:
             try:
-                return keyring.get_password(self.SERVICE, key)
+                return keyring.get_password(self.SERVICE, key)  # type: ignore[no-any-return]
             except keyring.errors.KeyringError as exc:
                 raise SecretsUnavailable(f"the keyring refused: {exc}") from exc
         return self._plain().get(key)
 
     def set(self, key: str, secret: str) -> None:
+        keyring = _keyring()
         if self.keyring_available:
             try:
                 keyring.set_password(self.SERVICE, key, secret)
@@ -378,6 +390,7 @@ class SecretStore:
         atomic_write(self.plain_path, [json.dumps(secrets, indent=2)], mode=0o600)
 
     def delete(self, key: str) -> None:
+        keyring = _keyring()
         if self.keyring_available:
             with contextlib.suppress(keyring.errors.PasswordDeleteError):
                 keyring.delete_password(self.SERVICE, key)

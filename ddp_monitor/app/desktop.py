@@ -3,15 +3,15 @@
 Owns start-up and shut-down of the desktop app and the one catch-all error
 route (``sys.excepthook`` and the loop's exception handler -> the window's
 banner); imports Qt, qasync, ``transport``, ``qt``, ``ui``, ``profiles``,
-``app.workspace``, ``demo.names`` and, only when no URL is given,
-``demo.server``. qasync runs asyncio on Qt's loop, so the client lives
-on the GUI thread (docs/architecture.md section 3, "Qt adaptor").
+``app.workspace``, ``app.collector`` and ``demo.names``; the embedded demo
+server runs in the hosted server's own process (``qt.server_adaptor``).
+qasync runs asyncio on Qt's loop, so the client lives on the GUI thread
+(docs/architecture.md section 3, "Qt adaptor").
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import sys
 import traceback
@@ -24,6 +24,7 @@ import qasync  # type: ignore[import-untyped]  # qasync ships no type informatio
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from ddp_monitor.app.collector import CollectorPlan
 from ddp_monitor.app.workspace import Workspace
 from ddp_monitor.demo import names as demo_names
 from ddp_monitor.profiles import ProfileStore
@@ -52,6 +53,7 @@ class Session:
     adaptor: ClientAdaptor
     closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     workspace: Workspace | None = None
+    collector: CollectorPlan | None = None
 
     async def open_saved(self) -> None:
         """Open the profiles that were open last time, and the auto-connect ones."""
@@ -63,6 +65,8 @@ class Session:
 
     async def close(self) -> None:
         """Close the client, then stop the demo server (in that order)."""
+        if self.collector is not None:
+            self.collector.stop()
         for close in self.closers:
             await close()
 
@@ -83,24 +87,21 @@ async def open_session(
     label = ""
     methods: tuple[str, ...] = ()
     publications: tuple[str, ...] = ()
-    hosted: ServerAdaptor | None = None
+    hosted = ServerAdaptor()  # the Server tab shows it, close() stops it
     if url is None:
-        # Imported here: opening a real server's URL never loads the demo.
-        from ddp_monitor.demo.server import create_demo_server
-
-        server = create_demo_server(host="127.0.0.1", port=0)
-        await server.start()
-        hosted = ServerAdaptor(server)  # the Server tab shows it, close() stops it
-        url, label = str(server.url), "local demo"
+        # The demo runs in the hosted server's own process (qt.server_adaptor):
+        # its port is bound here, so the client may connect at once.
+        if not hosted.host_now("127.0.0.1", 0, demo=True):
+            raise OSError("cannot host the embedded demo server on 127.0.0.1")
+        url, label = hosted.url, "local demo"
         methods, publications = demo_names.METHODS, demo_names.PUBLICATIONS
-    if hosted is None:
-        hosted = ServerAdaptor()  # nothing hosted until the Server tab starts one
     closers.append(hosted.close)
     profiles = ProfileListModel(store)
     window = MainWindow(None, settings, profiles=profiles, server=hosted)
-    closers.append(window.proxy_panel.adaptor.stop)  # a proxy started in the window
+    closers.append(window.stop_proxy)  # a proxy started in the window
     profiles.load()
-    workspace = Workspace(window)
+    collector = CollectorPlan(window)
+    workspace = Workspace(window, collector.released)
     try:
         first = await workspace.open_url(
             url,
@@ -119,9 +120,9 @@ async def open_session(
     if methods:
         start_demo_traffic(adaptor)
     # Everything made so far (Qt wrappers, modules, the window) lives for the
-    # whole run: freezing it keeps full collections, and their pauses, short.
-    gc.freeze()
-    return Session(window, adaptor, closers, workspace)
+    # whole run; what comes later is frozen as it settles (app.collector).
+    collector.start()
+    return Session(window, adaptor, closers, workspace, collector)
 
 
 def start_demo_traffic(adaptor: ClientAdaptor) -> None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -79,10 +79,17 @@ def client_options(profile: Profile) -> dict[str, Any]:
 
 
 class Workspace:
-    """Open and close connections in ``window``; ``profiles`` come from its model."""
+    """Open and close connections in ``window``; ``profiles`` come from its model.
 
-    def __init__(self, window: MainWindow) -> None:
+    ``released`` is called after a connection closed (the app's collector
+    plan looks for the cycles it left: ``app.collector``).
+    """
+
+    def __init__(
+        self, window: MainWindow, released: Callable[[], object] = lambda: None
+    ) -> None:
         self.window = window
+        self._released = released
         self.connections: dict[str, OpenConnection] = {}
         window.open_requested.connect(self._open_requested)
         window.close_requested.connect(self._close_requested)
@@ -209,6 +216,7 @@ class Workspace:
             opened.scheduler.stop()
         await opened.adaptor.close()
         self.window.remove_connection(key)
+        self._released()
 
     async def close(self) -> None:
         for key in list(self.connections):

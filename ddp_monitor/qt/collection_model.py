@@ -1,30 +1,27 @@
 """Collections: their document counts, one collection's documents, one document's fields.
 
 Owns ``CollectionListModel``, ``DocumentTableModel`` and ``DocumentTreeModel``;
-imports QtCore/QtGui, ``ddp.client.store`` (read API only) and ``ddp.client.events``. The
+imports QtCore/QtGui, ``ddp.client.store`` (read API only), ``ddp.client.events``
+and the table parts in ``qt`` (``ordered_table``, ``cell_text``, ``flash``). The
 models read documents from the client's ``Store`` at flush time (its documents
 are copy-on-write, so nothing is copied here) and use the batch's events only
-to learn what changed. Changed cells flash for ``FLASH_SECONDS``. Over 400
-lines: the three models read one ``Store`` the same way (``cell_text``,
-``sort_key``) and are one unit for the Collections tab.
+to learn what changed. Changed cells flash for ``FLASH_SECONDS``.
+
+The document table sorts and filters itself (``OrderedTableModel``): 100,000
+documents sort by one value per document and filter over one prepared text
+per document, and keep their place as they change (a header click sorts
+again), so a flood costs what its new and changed documents cost.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from operator import methodcaller
 from typing import Any
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QObject,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QStandardItem, QStandardItemModel
 
 from ddp_monitor.ddp.client.events import (
     DocumentAdded,
@@ -34,45 +31,35 @@ from ddp_monitor.ddp.client.events import (
     Event,
 )
 from ddp_monitor.ddp.client.store import Store
-from ddp_monitor.qt.method_model import short_json
+from ddp_monitor.qt.cell_text import cell_text
+from ddp_monitor.qt.flash import FLASH_COLOUR, FLASH_SECONDS, Flashes
+from ddp_monitor.qt.ordered_table import (
+    BACKGROUND,
+    DISPLAY,
+    TOOLTIP,
+    Index,
+    OrderedTableModel,
+)
 from ddp_monitor.qt.params import value_kind
-from ddp_monitor.qt.sort_proxy import SORT_ROLE
-from ddp_monitor.qt.table_model import Column, Index, RowTableModel
+from ddp_monitor.qt.table_model import Column, RowTableModel
 
 __all__ = [
     "FLASH_SECONDS",
+    "REPAINT_MS",
     "CollectionListModel",
     "DocumentTableModel",
     "DocumentTreeModel",
-    "cell_text",
-    "sort_key",
 ]
 
-FLASH_SECONDS = 1.5
 MAX_FIELD_COLUMNS = 24
+REPAINT_MS = 100  # changed cells are repainted at most this often
 _SAMPLE = 500  # documents read to find the first columns of a collection
 _FEW_REMOVALS = 32  # more than this in one flush: reset instead of row removes
-_FLASH = QColor(255, 196, 0)
 
 
-def cell_text(value: Any) -> str:
-    """Strings as they are; everything else as compact EJSON."""
-    return value if isinstance(value, str) else short_json(value)
-
-
-def sort_key(value: Any) -> float | str:
-    """What a document cell sorts by: numbers and dates as numbers, the rest as text.
-
-    Qt compares by the left value's type, so a column mixing numbers and text
-    (schemaless documents) still sorts without error, numbers among themselves.
-    """
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, datetime):
-        return value.timestamp()
-    return "" if value is None else cell_text(value)
+_DOCUMENT_EVENTS = frozenset(
+    {DocumentAdded, DocumentChanged, DocumentRemoved, DocumentMoved}
+)
 
 
 class _Collection:
@@ -103,14 +90,11 @@ class CollectionListModel(RowTableModel[_Collection]):
 
     @property
     def documents(self) -> int:
-        return sum(c.count for c in self._rows)
+        return sum(c.count for c in self._records.values())
 
     def set_store(self, store: Store) -> None:
-        self.beginResetModel()
         self._store = store
-        self._rows.clear()
-        self._row_of.clear()
-        self.endResetModel()
+        self._clear()
         self.refresh(store.names())
 
     def refresh(self, names: Iterable[str]) -> None:
@@ -138,7 +122,7 @@ class CollectionListModel(RowTableModel[_Collection]):
         )
 
 
-class DocumentTableModel(QAbstractTableModel):
+class DocumentTableModel(OrderedTableModel):
     """The documents of one collection: ``_id`` then the fields seen so far.
 
     Signals:
@@ -153,32 +137,37 @@ class DocumentTableModel(QAbstractTableModel):
         clock: Callable[[], float] = time.monotonic,
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
+        super().__init__(parent, dynamic=False)
         self._store = store
         self._clock = clock
         self.collection: str | None = None
-        self._ids: list[str] = []
-        self._row_of: dict[str, int] = {}
         self._fields: list[str] = []
-        self._flash: dict[str, tuple[float, frozenset[str] | None]] = {}
-        self._flash_timer = QTimer(self)
-        self._flash_timer.setInterval(100)
-        self._flash_timer.timeout.connect(self._fade)
+        self._flashes = Flashes()
+        self._fading_shown = False  # a shown row was fading at the last fade()
+        # Changed cells are repainted at most every REPAINT_MS: a flood
+        # changing rows in view on every 60 ms flush repainted the table 16
+        # times a second, each paint right after its flush (one long stall).
+        self._pending: tuple[int, int] | None = None
+        self._repaint_timer = QTimer(self)
+        self._repaint_timer.setSingleShot(True)
+        self._repaint_timer.setInterval(REPAINT_MS)
+        self._repaint_timer.timeout.connect(self._repaint_pending)
 
     # -- feeding ------------------------------------------------------------
     def set_collection(self, name: str | None, store: Store | None = None) -> None:
-        """Show another collection (or none)."""
+        """Show another collection (or none), sorted and filtered as before."""
         self.beginResetModel()
         if store is not None:
             self._store = store
         self.collection = name
-        self._flash.clear()
+        self._flashes.clear()
+        self._pending = None
         docs = self._docs()
-        self._ids = self._store.ordered(name) if name else []
-        self._row_of = {id_: row for row, id_ in enumerate(self._ids)}
+        ids = self._store.ordered(name) if name else []
         self._fields = []
-        for id_ in self._ids[:_SAMPLE]:
+        for id_ in ids[:_SAMPLE]:
             self._learn_fields(docs[id_])
+        self._set_keys(ids)
         self.endResetModel()
 
     def apply_events(self, events: Iterable[Event]) -> None:
@@ -189,13 +178,15 @@ class DocumentTableModel(QAbstractTableModel):
         removed: set[str] = set()
         changed: dict[str, set[str] | None] = {}
         moved = False
+        name = self.collection
         for event in events:
-            if getattr(event, "collection", None) != self.collection:
+            if type(event) not in _DOCUMENT_EVENTS:
+                continue  # one test for every other kind of event
+            if getattr(event, "collection", None) != name:
                 continue
             if isinstance(event, DocumentAdded):
                 removed.discard(event.id)
-                if event.id not in self._row_of:
-                    added.append(event.id)
+                added.append(event.id)
                 changed[event.id] = None  # the whole row flashes
             elif isinstance(event, DocumentChanged):
                 fields = changed.setdefault(event.id, set())
@@ -209,16 +200,17 @@ class DocumentTableModel(QAbstractTableModel):
         if moved or len(removed) > _FEW_REMOVALS:
             self.set_collection(self.collection)
             return
-        self._remove_rows(removed)
-        self._append_rows([i for i in dict.fromkeys(added) if i not in removed])
+        for id_ in removed:
+            self._flashes.forget(id_)
+        self._remove_keys(removed)
+        new = [i for i in dict.fromkeys(added) if i not in removed]
+        self._learn_columns(new)
+        self._append_keys(new)  # ids already held (read at set_collection) are skipped
         self._flash_rows(changed)
 
     # -- reading ------------------------------------------------------------
     def document_id(self, row: int) -> str:
-        return self._ids[row]
-
-    def row_of(self, id_: str) -> int | None:
-        return self._row_of.get(id_)
+        return self.key(row)
 
     def fields(self) -> list[str]:
         return list(self._fields)
@@ -229,13 +221,65 @@ class DocumentTableModel(QAbstractTableModel):
 
     def changed_fields(self, id_: str) -> frozenset[str]:
         """Fields of ``id_`` that changed in the last flash (empty: all or none)."""
-        flash = self._flash.get(id_)
-        return frozenset() if flash is None or flash[1] is None else flash[1]
+        return self._flashes.fields(id_)
+
+    @property
+    def flashing(self) -> int:
+        """Documents whose change still shows."""
+        return len(self._flashes)
+
+    def fade(self, first: int, last: int) -> bool:
+        """Move the flashes of rows ``first``..``last`` (the ones in view) on a step.
+
+        The view calls this ~10 times a second while anything flashes; only
+        those rows are repainted (and once more after their flash is over), so
+        a flood's thousands of flashing rows out of view cost nothing; nor
+        does a step whose rows a flush repainted since (a flood of changes
+        in view repaints them anyway). Returns whether anything still flashes.
+        """
+        self._repaint_pending()
+        self._flashes.prune(self._clock())
+        first, last = max(first, 0), min(last, len(self._shown) - 1)
+        flashes, shown = self._flashes, self._shown
+        fading = any(shown[row] in flashes for row in range(first, last + 1))
+        done = self._repainted
+        fresh = done is not None and done[0] <= first and last <= done[1]
+        if (fading or self._fading_shown) and first <= last and not fresh:
+            self._repaint(first, last, [BACKGROUND])
+        self._repainted = None
+        self._fading_shown = fading
+        return bool(flashes)
+
+    # -- OrderedTableModel ----------------------------------------------------
+    def sort_values(self, keys: Sequence[str], column: int) -> list[Any]:
+        if column == 0:
+            return list(keys)
+        if column > len(self._fields):  # a column another collection had
+            return [None] * len(keys)
+        name, docs = self._fields[column - 1], self._docs()
+        get = methodcaller("get", name)
+        if len(keys) == len(docs) and keys == list(docs):
+            # In step with the store (the usual case): read its documents in
+            # the order they are stored, not through a million lookups.
+            return list(map(get, docs.values()))
+        try:  # every held document is in the store, but for a flush away
+            return list(map(get, map(docs.__getitem__, keys)))
+        except KeyError:
+            return [
+                doc.get(name) if (doc := docs.get(k)) is not None else None
+                for k in keys
+            ]
+
+    def search_texts(self, keys: Sequence[str]) -> list[str]:
+        docs, join = self._docs(), "\n".join
+        return [
+            join([key, *map(cell_text, doc.values())])
+            if (doc := docs.get(key)) is not None
+            else key
+            for key in keys
+        ]
 
     # -- Qt model -----------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._ids)
-
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else 1 + len(self._fields)
 
@@ -252,12 +296,11 @@ class DocumentTableModel(QAbstractTableModel):
             return "_id" if section == 0 else self._fields[section - 1]
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        id_ = self._ids[index.row()]
-        column = index.column()
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role in (DISPLAY, TOOLTIP):
+            if not index.isValid():
+                return None
+            id_, column = self._shown[index.row()], index.column()
             if column == 0:
                 return id_
             doc = self._docs().get(id_)
@@ -265,17 +308,37 @@ class DocumentTableModel(QAbstractTableModel):
             if doc is None or name not in doc:
                 return ""
             return cell_text(doc[name])
-        if role == Qt.ItemDataRole.BackgroundRole and id_ in self._flash:
-            return self._flash_colour(id_, column)
-        if role == SORT_ROLE:
-            if column == 0:
-                return id_
-            doc = self._docs().get(id_)
-            name = self._fields[column - 1]
-            return sort_key(doc.get(name) if doc is not None else None)
+        if role == BACKGROUND and self._flashes and index.isValid():
+            column = index.column()
+            field = None if column == 0 else self._fields[column - 1]
+            return self._flashes.colour(self._shown[index.row()], field, self._clock())
         return None
 
     # -- internals ----------------------------------------------------------
+    def _repaint(
+        self, first: int, last: int, roles: Sequence[int] | None = None
+    ) -> None:
+        if roles is not None:  # a fade step: now
+            super()._repaint(first, last, roles)
+            return
+        if self._pending is not None:  # changed cells: with the next step
+            first, last = min(first, self._pending[0]), max(last, self._pending[1])
+        self._pending = (first, last)
+        if not self._repaint_timer.isActive():
+            self._repaint_timer.start()
+
+    def _relayout(self, order: list[str]) -> None:
+        self._pending = None  # a layout change repaints every row in view
+        super()._relayout(order)
+
+    def _repaint_pending(self) -> None:
+        pending, self._pending = self._pending, None
+        self._repaint_timer.stop()
+        if pending is not None:
+            last = min(pending[1], len(self._shown) - 1)
+            if pending[0] <= last:
+                super()._repaint(pending[0], last)
+
     def _docs(self) -> Mapping[str, dict[str, Any]]:
         return self._store.collection(self.collection) if self.collection else {}
 
@@ -283,93 +346,32 @@ class DocumentTableModel(QAbstractTableModel):
         room = MAX_FIELD_COLUMNS - len(self._fields)
         self._fields.extend([k for k in doc if k not in self._fields][: max(room, 0)])
 
-    def _append_rows(self, ids: list[str]) -> None:
-        if not ids:
-            return
+    def _learn_columns(self, ids: list[str]) -> None:
+        """Fields the new documents bring become columns (up to MAX_FIELD_COLUMNS)."""
         docs = self._docs()
         for id_ in ids:
+            if len(self._fields) >= MAX_FIELD_COLUMNS:
+                return
             doc = docs.get(id_)
-            if doc is None or len(self._fields) >= MAX_FIELD_COLUMNS:
-                continue
-            new = [k for k in doc if k not in self._fields]
+            new = [k for k in doc if k not in self._fields] if doc else []
             if new:
                 first = 1 + len(self._fields)
                 new = new[: MAX_FIELD_COLUMNS - len(self._fields)]
                 self.beginInsertColumns(QModelIndex(), first, first + len(new) - 1)
                 self._fields.extend(new)
                 self.endInsertColumns()
-        first = len(self._ids)
-        self.beginInsertRows(QModelIndex(), first, first + len(ids) - 1)
-        for id_ in ids:
-            self._row_of[id_] = len(self._ids)
-            self._ids.append(id_)
-        self.endInsertRows()
-
-    def _remove_rows(self, removed: set[str]) -> None:
-        rows = sorted(
-            (self._row_of[i] for i in removed if i in self._row_of), reverse=True
-        )
-        for row in rows:
-            self.beginRemoveRows(QModelIndex(), row, row)
-            id_ = self._ids.pop(row)
-            del self._row_of[id_]
-            self._flash.pop(id_, None)
-            self.endRemoveRows()
-        if rows:
-            for row in range(rows[-1], len(self._ids)):
-                self._row_of[self._ids[row]] = row
 
     def _flash_rows(self, changed: dict[str, set[str] | None]) -> None:
         if not changed:
             return
-        now = self._clock()
-        rows = []
+        now, held = self._clock(), self._held
         for id_, fields in changed.items():
-            row = self._row_of.get(id_)
-            if row is not None:
-                self._flash[id_] = (now, None if fields is None else frozenset(fields))
-                rows.append(row)
-        if rows:
-            # One signal for the whole span: the view repaints only what it shows.
-            self._repaint_rows(min(rows), max(rows))
-            self.documents_changed.emit(frozenset(changed))
-        if not self._flash_timer.isActive():
-            self._flash_timer.start()
-
-    def _repaint_rows(
-        self, first: int, last: int, roles: list[int] | None = None
-    ) -> None:
-        right = len(self._fields)
-        if roles is None:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, right))
-        else:
-            self.dataChanged.emit(self.index(first, 0), self.index(last, right), roles)
-
-    def _flash_colour(self, id_: str, column: int) -> QColor | None:
-        at, fields = self._flash[id_]
-        if fields is not None and (
-            column == 0 or self._fields[column - 1] not in fields
-        ):
-            return None
-        fade = 1.0 - (self._clock() - at) / FLASH_SECONDS
-        if fade <= 0:
-            return None
-        colour = QColor(_FLASH)
-        colour.setAlphaF(0.55 * fade)
-        return colour
-
-    def _fade(self) -> None:
-        now = self._clock()
-        rows = [
-            row for id_ in self._flash if (row := self._row_of.get(id_)) is not None
-        ]
-        for id_, (at, _) in list(self._flash.items()):
-            if now - at > FLASH_SECONDS:
-                del self._flash[id_]
-        if rows:
-            self._repaint_rows(min(rows), max(rows), [Qt.ItemDataRole.BackgroundRole])
-        if not self._flash:
-            self._flash_timer.stop()
+            if id_ in held:
+                self._flashes.note(
+                    id_, None if fields is None else frozenset(fields), now
+                )
+        self._keys_changed(changed.keys())
+        self.documents_changed.emit(frozenset(changed))
 
 
 class DocumentTreeModel(QStandardItemModel):
@@ -398,7 +400,7 @@ class DocumentTreeModel(QStandardItemModel):
             items = _row(key, value)
             if key in flash:
                 for item in items:
-                    item.setBackground(_FLASH)
+                    item.setBackground(FLASH_COLOUR)
             root.appendRow(items)
 
 

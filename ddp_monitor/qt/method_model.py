@@ -1,7 +1,7 @@
 """The method queue: every call with its state, timing and result or error.
 
 Owns ``MethodQueueModel`` and the ``MethodRecord`` it keeps per call; imports
-QtCore/QtGui, ``ddp.client.events`` and ``ddp.ejson``. States follow Meteor's method
+QtGui, ``ddp.client.events``, ``qt.cell_text`` and ``qt.table_model``. States follow Meteor's method
 life (``livedata_connection.js`` MethodInvoker): queued while offline, sent,
 result received, data updated (``updated`` came too: the callback fires), or
 failed. A sent call whose connection drops goes back to queued: Meteor sends
@@ -18,7 +18,6 @@ from typing import Any
 
 from PySide6.QtGui import QColor
 
-from ddp_monitor.ddp import ejson
 from ddp_monitor.ddp.client.events import (
     Event,
     MethodCalled,
@@ -27,11 +26,10 @@ from ddp_monitor.ddp.client.events import (
     MethodSent,
     StatusChanged,
 )
+from ddp_monitor.qt.cell_text import short_json
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
-__all__ = ["MethodQueueModel", "MethodRecord", "MethodState", "short_json"]
-
-_PREVIEW = 200
+__all__ = ["MethodQueueModel", "MethodRecord", "MethodState"]
 
 
 class MethodState(enum.StrEnum):
@@ -56,15 +54,6 @@ class MethodRecord:
     result: Any = None
     error: str | None = None
     sends: int = 0
-
-
-def short_json(value: Any) -> str:
-    """Compact EJSON text for a table cell, cut at a readable length."""
-    try:
-        text = ejson.stringify(value)
-    except TypeError:
-        text = repr(value)
-    return text if len(text) <= _PREVIEW else text[:_PREVIEW] + "\u2026"
 
 
 def _clock(at: float | None) -> str:
@@ -133,6 +122,11 @@ _COLUMNS: list[Column[MethodRecord]] = [
 ]
 
 
+_METHOD_EVENTS = frozenset(
+    {MethodCalled, StatusChanged, MethodSent, MethodResultReceived, MethodCompleted}
+)
+
+
 class MethodQueueModel(RowTableModel[MethodRecord]):
     """Calls in the order they were made, newest last."""
 
@@ -142,7 +136,7 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
     @property
     def queued(self) -> int:
         """Calls waiting for a connection (the tab title shows it)."""
-        return sum(1 for r in self._rows if r.state is MethodState.QUEUED)
+        return sum(1 for r in self._records.values() if r.state is MethodState.QUEUED)
 
     def apply_events(
         self, events: Sequence[Event], times: Sequence[float] | None = None
@@ -156,11 +150,13 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
         offset = time.time() - time.monotonic()
         stamps = times or [time.monotonic()] * len(events)
         for event, at in zip(events, stamps, strict=True):
+            if type(event) not in _METHOD_EVENTS:
+                continue  # a flood of documents passes through here: one test each
             now = at + offset
             if isinstance(event, MethodCalled):
                 # Queued until its MethodSent, which follows at once when the
                 # connection can take it.
-                if event.method_id not in self._row_of:
+                if event.method_id not in self._records:
                     self._add(
                         event.method_id,
                         MethodRecord(
@@ -210,7 +206,7 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
     def _requeue(self) -> set[str]:
         """Sent calls without a result go back to the queue (Meteor re-sends them)."""
         touched = set()
-        for record in self._rows:
+        for record in self._records.values():
             if record.state is MethodState.SENT:
                 record.state = MethodState.QUEUED
                 touched.add(record.method_id)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from PySide6.QtCore import QModelIndex
-
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
 __all__ = [
@@ -135,24 +133,17 @@ class ProxyConnectionModel(RowTableModel[Row]):
     def apply(self, changed: Sequence[Row], gone: Sequence[str]) -> None:
         """One batch from ``ProxyAdaptor.rows_flushed``."""
         touched: set[str] = set()
+        fresh_rows: list[tuple[str, Row]] = []
         for fresh in changed:
             key = fresh["_id"]
-            at = self._row_of.get(key)
-            if at is None:
-                self._add(key, dict(fresh))
+            record = self.row(key)
+            if record is None:
+                fresh_rows.append((key, dict(fresh)))
             else:
-                self._rows[at] = dict(fresh)
+                record.clear()
+                record.update(fresh)
                 touched.add(key)
+        self._add_many(fresh_rows)
         self._touched(touched)
-        for key in gone:
-            at = self._row_of.get(key)
-            if at is None:
-                continue
-            self.beginRemoveRows(QModelIndex(), at, at)
-            del self._rows[at]
-            self._row_of = {r["_id"]: i for i, r in enumerate(self._rows)}
-            self.endRemoveRows()
+        self._discard(gone)
         self.counts_changed.emit()
-
-    def position(self, connection_id: str) -> int | None:
-        return self._row_of.get(connection_id)

@@ -1,52 +1,71 @@
-"""The Qt face of the hosted ``DDPServer``: its connections as batched signals, hosting as actions.
+"""The Qt face of the hosted server: its process's reports as signals, hosting as actions.
 
-Owns ``ServerAdaptor``; imports QtCore, ``transport.server``,
-``ddp.server.forwarding`` and (only when asked to host the demo) ``demo``. Under qasync the server runs
-on the GUI thread, so this is just a listener on ``DDPServer.add_listener``
-(docs/architecture.md section 3): no threads, no locks.
+Owns ``ServerAdaptor``; imports QtCore, ``hosting.launch`` and
+``hosting.views`` (the server library itself loads only in the child) and
+``ddp.server.forwarding``. The hosted server runs in a process of its own
+(``hosting``): with 1,000 subscribers its merge boxes, encoding and writes
+stalled the window's loop for 150-330 ms when it shared it (issue 12), and
+its objects lengthened the window's garbage collections. This adaptor binds
+the port (so the URL is known at once and a taken port is reported in
+words), starts the child, and turns what it reports into signals; the window
+pays only for reading those reports.
 
-Batching, as ``ClientAdaptor`` does: opened, changed and closed connections
-are collected and handed on every ``FLUSH_MS`` in one ``connections_flushed``
-emission, so 1,000 clients connecting (or one chatty client changing its
-counters on every frame) cost a few model updates, not thousands. A
-connection that opens and closes inside one batch is never shown.
+The child batches the news every ``FLUSH_MS`` (a connection that opens and
+closes inside one batch is never shown); a pipe notifier hands each batch on
+as one ``connections_flushed`` emission, so 1,000 clients connecting are a
+few model updates. The last frames of one connection (the one the panel
+shows, ``watch``) come with every batch it changes in.
 """
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import errno
-from typing import Any
+import socket
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule
-from ddp_monitor.qt.client_adaptor import FLUSH_MS
-from ddp_monitor.transport.server import (
-    ConnectionChanged,
-    ConnectionClosed,
-    ConnectionHandle,
-    ConnectionOpened,
-    DDPServer,
-    Hook,
+from ddp_monitor.hosting.launch import (
+    HostedProcess,
+    bind,
     forwarded_count_from_environment,
 )
+from ddp_monitor.hosting.views import (
+    CLOSED,
+    Batch,
+    CloseConnection,
+    ConnectionState,
+    ConnectionView,
+    Failed,
+    HostingPlan,
+    SetForwarding,
+    Stop,
+    Watch,
+)
+from ddp_monitor.qt.client_adaptor import FLUSH_MS
+from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["ServerAdaptor", "forwarded_count_from_environment"]
+
+#: How long a stopping server may take to close its connections and exit.
+_STOP_SECONDS = 5.0
 
 
 class ServerAdaptor(QObject):
     """Signals for the hosted server's connections; hosting actions for the panel.
 
-    Args:
-        server: a server that is already running (the app's embedded demo), or
-            None to start without one. ``close()`` stops whatever runs.
+    Starts with nothing hosted; ``host`` or ``start`` hosts the demo app (or
+    an empty server); ``close()`` stops whatever runs.
 
     Signals:
         hosting_changed(str): the URL clients should use, "" once stopped.
-        hosting_failed(str): why hosting could not start, in words.
+        hosting_failed(str): why hosting could not start (or stopped), in words.
         connections_flushed(list, list, list): a batch, in this order of
-            application: opened ``ConnectionHandle`` values, changed ones
-            (counters or subscriptions moved), and ids of closed connections.
+            application: opened ``ConnectionView`` values, ``(id, state)`` of
+            changed ones (``ConnectionState``), and ids of closed connections.
+        frames_changed(str): new last frames of the watched connection.
         forwarding_changed(int, object): ``HTTP_FORWARDED_COUNT`` and the
             ``ForwardedRule`` the panel computes client addresses with.
     """
@@ -54,108 +73,141 @@ class ServerAdaptor(QObject):
     hosting_changed = Signal(str)
     hosting_failed = Signal(str)
     connections_flushed = Signal(list, list, list)
+    frames_changed = Signal(str)
     forwarding_changed = Signal(int, object)
 
-    def __init__(
-        self, server: DDPServer | None = None, parent: QObject | None = None
-    ) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._server: DDPServer | None = None
-        self._hook: Hook | None = None
-        self._opened: dict[str, ConnectionHandle] = {}
-        self._changed: dict[str, ConnectionHandle] = {}
-        self._closed: list[str] = []
-        self._shown: set[str] = set()
-        self.forwarded_count = (
-            server.forwarded_count
-            if server is not None
-            else forwarded_count_from_environment()
-        )
-        self.forwarded_rule = (
-            server.forwarded_rule if server is not None else ForwardedRule.CURRENT
-        )
-        self._flush_timer = QTimer(self)
-        self._flush_timer.setSingleShot(True)
-        self._flush_timer.setInterval(FLUSH_MS)
-        self._flush_timer.timeout.connect(self.flush)
-        if server is not None:
-            self._attach(server)
+        self._child: HostedProcess | None = None
+        self._notifier: QSocketNotifier | None = None
+        self._ended: asyncio.Future[None] | None = None
+        self._url = ""
+        self._host = "127.0.0.1"
+        self._port = 0
+        self._views: dict[str, ConnectionView] = {}  # shown, as they opened
+        self._states: dict[str, ConnectionState] = {}  # their last state
+        self._frames: tuple[str, tuple[Frame, ...]] | None = None
+        self._watched: str | None = None
+        self.forwarded_count = forwarded_count_from_environment()
+        self.forwarded_rule = ForwardedRule.CURRENT
 
     # -- state -----------------------------------------------------------------
     @property
-    def server(self) -> DDPServer | None:
-        return self._server
-
-    @property
     def url(self) -> str:
         """The URL other clients should use ("" when not hosting)."""
-        return str(self._server.url) if self._server is not None else ""
+        return self._url
 
     @property
     def host(self) -> str:
-        return self._server.host if self._server is not None else "127.0.0.1"
+        return self._host
 
     @property
     def port(self) -> int:
-        return self._server.port if self._server is not None else 0
+        return self._port
 
-    def shown(self) -> list[ConnectionHandle]:
-        """The live connections already handed on in a batch."""
-        if self._server is None:
-            return []
-        return [c for c in self._server.connections if c.id in self._shown]
+    @property
+    def count(self) -> int:
+        """Live connections already handed on in a batch."""
+        return len(self._views)
 
-    def connection(self, connection_id: str) -> ConnectionHandle | None:
-        if self._server is None:
+    def shown(self) -> list[ConnectionView]:
+        """The live connections already handed on in a batch, oldest first, as they are now."""
+        states = self._states
+        return [dataclasses.replace(v, state=states[k]) for k, v in self._views.items()]
+
+    def connection(self, connection_id: str) -> ConnectionView | None:
+        view = self._views.get(connection_id)
+        if view is None:
             return None
-        return next(
-            (c for c in self._server.connections if c.id == connection_id), None
-        )
+        return dataclasses.replace(view, state=self._states[connection_id])
+
+    def recent_frames(self, connection_id: str) -> tuple[Frame, ...]:
+        """The last frames of ``connection_id`` if it is the watched one (else none yet)."""
+        if self._frames is None or self._frames[0] != connection_id:
+            return ()
+        return self._frames[1]
 
     # -- actions -----------------------------------------------------------------
-    async def start(self, host: str, port: int, *, demo: bool = True) -> bool:
-        """Host a server on ``host:port`` (0: a free port), with the demo app or empty.
+    def host_now(self, host: str, port: int, *, demo: bool = True) -> bool:
+        """Bind ``host:port`` (0: a free port) and start serving it in the child.
 
-        Stops the one hosted before. A port that is taken (or any other socket
-        error) becomes ``hosting_failed`` with the reason; nothing is raised.
+        The URL is known on return and clients may connect at once (they wait
+        in the listen queue until the child serves). A taken port (or any
+        other socket error) becomes ``hosting_failed``; nothing is raised.
+        Something must already be stopped (``stop``).
         """
-        await self.stop()
-        server = self._make_server(host.strip() or "127.0.0.1", port, demo)
+        assert self._child is None, "stop() the hosted server first"
+        host = host.strip() or "127.0.0.1"
         try:
-            await server.start()
+            sock = bind(host, port)
         except OSError as exc:
             self.hosting_failed.emit(_why(exc, host, port))
             return False
-        self._attach(server)
+        plan = HostingPlan(
+            host,
+            "demo" if demo else "empty",
+            self.forwarded_count,
+            self.forwarded_rule,
+            FLUSH_MS / 1000,
+        )
+        with sock:  # the child has its own copy once started
+            self._port = int(sock.getsockname()[1])
+            self._child = HostedProcess(sock, plan)
+        self._host = host
+        shown = f"[{host}]" if ":" in host else host
+        self._url = f"ws://{shown}:{self._port}/websocket"
+        self._notifier = QSocketNotifier(
+            self._child.fileno(), QSocketNotifier.Type.Read, self
+        )
+        self._notifier.activated.connect(self._read)
+        if self._watched is not None:
+            self._child.send(Watch(self._watched))
+        self.hosting_changed.emit(self._url)
         return True
+
+    async def start(self, host: str, port: int, *, demo: bool = True) -> bool:
+        """Stop what is hosted, then ``host_now``: True when the port is ours."""
+        await self.stop()
+        return self.host_now(host, port, demo=demo)
 
     async def stop(self) -> None:
         """Stop hosting: every connection closes (their rows go), the port is freed."""
-        server, self._server = self._server, None
-        if server is None:
+        child = self._child
+        if child is None:
             return
-        await server.stop()
-        # Connections close while the server stops; take their news, then detach.
-        self.flush()
-        if self._hook is not None:
-            self._hook.stop()
-            self._hook = None
+        self._ended = asyncio.get_running_loop().create_future()
+        child.send(Stop())
+        try:
+            async with asyncio.timeout(_STOP_SECONDS):
+                while not child.ended:  # the child's last batch, then its exit
+                    await asyncio.shield(self._ended)
+        except TimeoutError:
+            pass
+        self._detach()
+        child.finish(_STOP_SECONDS)
         self._drop_all()
         self.hosting_changed.emit("")
 
     async def close(self) -> None:
-        """Stop the server (if any) and the timer: the app is closing."""
+        """Stop the server (if any): the app is closing."""
         await self.stop()
-        self._flush_timer.stop()
 
     @Slot(str)
     def close_connection(self, connection_id: str) -> bool:
         """Close one client's connection, as the server's ``connection.close()``."""
-        handle = self.connection(connection_id)
-        if handle is None or handle.closed:
+        state = self._states.get(connection_id)
+        if self._child is None or state is None or state[CLOSED]:
             return False
-        handle.close()
+        self._child.send(CloseConnection(connection_id))
         return True
+
+    def watch(self, connection_id: str | None) -> None:
+        """Ask for the last frames of this connection (the one the panel shows)."""
+        self._watched = connection_id
+        if self._frames is not None and self._frames[0] != connection_id:
+            self._frames = None
+        if self._child is not None:
+            self._child.send(Watch(connection_id))
 
     def set_forwarding(self, count: int, rule: ForwardedRule) -> None:
         """Proxies in front (``HTTP_FORWARDED_COUNT``) and which rule applies.
@@ -167,74 +219,70 @@ class ServerAdaptor(QObject):
         if (count, rule) == (self.forwarded_count, self.forwarded_rule):
             return
         self.forwarded_count, self.forwarded_rule = count, rule
-        if self._server is not None:
-            self._server.forwarded_count = count
-            self._server.forwarded_rule = rule
+        if self._child is not None:
+            self._child.send(SetForwarding(count, rule))
         self.forwarding_changed.emit(count, rule)
 
-    # -- listening -----------------------------------------------------------------
-    def _make_server(self, host: str, port: int, demo: bool) -> DDPServer:
-        options: dict[str, Any] = {
-            "host": host,
-            "port": port,
-            "forwarded_count": self.forwarded_count,
-            "forwarded_rule": self.forwarded_rule,
-        }
-        if not demo:
-            return DDPServer(**options)
-        # Imported here, as app.desktop does: an empty server never loads the demo.
-        from ddp_monitor.demo.server import create_demo_server
+    # -- the child's reports ---------------------------------------------------------
+    @Slot()
+    def _read(self) -> None:
+        child = self._child
+        if child is None:
+            return
+        for report in child.reports():
+            if isinstance(report, Batch):
+                self._apply(report)
+            elif isinstance(report, Failed):
+                self.hosting_failed.emit(report.why)
+        if not child.ended:
+            return
+        if self._ended is not None:
+            if not self._ended.done():
+                self._ended.set_result(None)
+            return
+        # Ended without being asked: it failed to start, or died.
+        self._detach()
+        child.finish(_STOP_SECONDS)
+        self._drop_all()
+        if child.process.exitcode not in (0, None):
+            self.hosting_failed.emit(
+                f"The hosted server stopped (exit status {child.process.exitcode})."
+            )
+        self.hosting_changed.emit("")
 
-        return create_demo_server(**options)
+    def _apply(self, batch: Batch) -> None:
+        views, states = self._views, self._states
+        for view in batch.opened:
+            views[view.id] = view
+            states[view.id] = view.state
+        changed = [(k, state) for k, state in batch.changed if k in views]
+        for key, state in changed:
+            states[key] = state
+        for key in batch.closed:
+            views.pop(key, None)
+            states.pop(key, None)
+        if batch.opened or changed or batch.closed:
+            self.connections_flushed.emit(
+                list(batch.opened), changed, list(batch.closed)
+            )
+        if batch.frames is not None and batch.frames[0] == self._watched:
+            self._frames = batch.frames
+            self.frames_changed.emit(batch.frames[0])
 
-    def _attach(self, server: DDPServer) -> None:
-        self._server = server
-        self._hook = server.add_listener(self._on_event)
-        for handle in server.connections:
-            self._opened[handle.id] = handle
-        self._schedule()
-        self.hosting_changed.emit(self.url)
-
-    def _on_event(
-        self, event: ConnectionOpened | ConnectionClosed | ConnectionChanged
-    ) -> None:
-        handle = event.connection
-        key = handle.id
-        if isinstance(event, ConnectionChanged):
-            if key in self._shown:
-                self._changed[key] = handle
-            # An unshown one is still in _opened and will be read fresh.
-        elif isinstance(event, ConnectionOpened):
-            self._opened[key] = handle
-        elif self._opened.pop(key, None) is None:
-            self._changed.pop(key, None)
-            if key in self._shown:
-                self._closed.append(key)
-        self._schedule()
-
-    def _schedule(self) -> None:
-        if not self._flush_timer.isActive():
-            self._flush_timer.start()
+    def _detach(self) -> None:
+        if self._notifier is not None:
+            self._notifier.setEnabled(False)
+            self._notifier.deleteLater()
+            self._notifier = None
+        self._child, self._ended = None, None
+        self._url = ""
 
     def _drop_all(self) -> None:
-        self._opened.clear()
-        self._changed.clear()
-        if self._shown:
-            closed, self._shown = sorted(self._shown), set()
+        self._frames = None
+        self._states = {}
+        if self._views:
+            closed, self._views = list(self._views), {}
             self.connections_flushed.emit([], [], closed)
-
-    @Slot()
-    def flush(self) -> None:
-        """Hand the collected connection news on (the timer calls this)."""
-        opened = list(self._opened.values())
-        changed = list(self._changed.values())
-        closed = self._closed
-        self._opened, self._changed, self._closed = {}, {}, []
-        if not (opened or changed or closed):
-            return
-        self._shown.difference_update(closed)
-        self._shown.update(h.id for h in opened)
-        self.connections_flushed.emit(opened, changed, closed)
 
 
 def _why(exc: OSError, host: str, port: int) -> str:
@@ -248,4 +296,6 @@ def _why(exc: OSError, host: str, port: int) -> str:
         return f"Cannot host on {where}: this machine has no address {host}."
     if exc.errno == errno.EACCES:
         return f"Cannot host on {where}: ports below 1024 need administrator rights."
+    if isinstance(exc, socket.gaierror):
+        return f"Cannot host on {where}: {host} is not an address of this machine."
     return f"Cannot host on {where}: {exc.strerror or exc}."

@@ -1,10 +1,11 @@
 """Inbound connections of the hosted server: one row each, as Meteor's ``onConnection`` sees it.
 
-Owns ``ServerConnectionModel`` and ``ConnectionRecord``; imports QtCore/QtGui,
-``qt.table_model``, ``ddp.server.forwarding`` and the ``transport.server``
-handle type. Fed by ``ServerAdaptor.connections_flushed``: whole batches are
+Owns ``ServerConnectionModel`` and ``ConnectionRecord``; imports QtGui,
+``qt.table_model``, ``ddp.server.forwarding`` and ``hosting.views`` (what the
+hosted server's process reports). Fed by ``ServerAdaptor.connections_flushed``: whole batches are
 inserted with one ``beginInsertRows`` and removed run by run, so 1,000
-clients connecting at once are a single update.
+clients connecting at once are a single update; sorted by a column, rows
+follow their counters (``RowTableModel`` re-sorts by one value per row).
 
 The client address column is recomputed here with ``forwarding.client_address``
 from each row's peer address and ``X-Forwarded-For`` header, for the panel's
@@ -16,59 +17,95 @@ many proxies. (Meteor computes ``clientAddress`` once per connection, in
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QModelIndex
 from PySide6.QtGui import QColor
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
+from ddp_monitor.hosting.views import (
+    CLOSED,
+    MESSAGES_IN,
+    MESSAGES_OUT,
+    SUBSCRIPTIONS,
+    USER_ID,
+    VERSION,
+    ConnectionState,
+    ConnectionView,
+)
 from ddp_monitor.qt.table_model import Column, RowTableModel
-from ddp_monitor.transport.server.ddp_server import ConnectionHandle
+from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["CLOSE_COLUMN", "ConnectionRecord", "ServerConnectionModel"]
 
 
 @dataclass(slots=True)
 class ConnectionRecord:
-    """One inbound connection; counters are copied from its handle at each flush."""
+    """One inbound connection as last reported, and its address by the panel's rule."""
 
-    handle: ConnectionHandle
-    connection_id: str
-    peer_address: str | None
-    forwarded_for: str | None
-    connected_at: float
-    transport: str
-    client_address: str | None = None
-    version: str | None = None
-    subscriptions: int = 0
-    messages_in: int = 0
-    messages_out: int = 0
+    connection: ConnectionView
+    state: ConnectionState
+    client_address: str | None = None  # by the panel's HTTP_FORWARDED_COUNT and rule
+    recent_frames: tuple[Frame, ...] = ()
+    since: str = ""  # local time of `connected`, written once (not per paint)
 
-    @classmethod
-    def of(cls, handle: ConnectionHandle) -> ConnectionRecord:
-        record = cls(
-            handle,
-            handle.id,
-            handle.peer_address,
-            handle.http_headers.get("x-forwarded-for"),
-            handle.connected_at,
-            handle.transport,
-        )
-        record.refresh()
-        return record
+    def __post_init__(self) -> None:
+        self.since = time.strftime("%H:%M:%S", time.localtime(self.connected_at))
 
-    def refresh(self) -> None:
-        handle = self.handle
-        self.version = handle.version
-        self.subscriptions = len(handle.subscriptions)
-        self.messages_in = handle.messages_in
-        self.messages_out = handle.messages_out
+    @property
+    def connection_id(self) -> str:
+        return self.connection.id
+
+    @property
+    def peer_address(self) -> str | None:
+        return self.connection.peer_address
+
+    @property
+    def forwarded_for(self) -> str | None:
+        """The ``X-Forwarded-For`` header as received (None: not sent)."""
+        return self.connection.headers.get("x-forwarded-for")
+
+    @property
+    def connected_at(self) -> float:
+        return self.connection.connected_at
+
+    @property
+    def transport(self) -> str:
+        return self.connection.transport
+
+    @property
+    def version(self) -> str | None:
+        return self.state[VERSION]
+
+    @property
+    def subscriptions(self) -> int:
+        return len(self.state[SUBSCRIPTIONS])
+
+    @property
+    def messages_in(self) -> int:
+        return self.state[MESSAGES_IN]
+
+    @property
+    def messages_out(self) -> int:
+        return self.state[MESSAGES_OUT]
+
+    @property
+    def user_id(self) -> str | None:
+        return self.state[USER_ID]
+
+    @property
+    def closed(self) -> bool:
+        return self.state[CLOSED]
+
+    @property
+    def subscription_names(self) -> dict[str, str]:
+        """Live subscriptions: sub id -> publication name."""
+        return dict(self.state[SUBSCRIPTIONS])
 
 
 def _since(record: ConnectionRecord) -> str:
-    return time.strftime("%H:%M:%S", time.localtime(record.connected_at))
+    return record.since
 
 
 _MUTED = QColor("#7a7f87")
@@ -137,44 +174,42 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
 
     def apply(
         self,
-        opened: Sequence[ConnectionHandle],
-        changed: Sequence[ConnectionHandle],
+        opened: Sequence[ConnectionView],
+        changed: Sequence[tuple[str, ConnectionState]],
         closed: Sequence[str],
     ) -> None:
         """One batch from ``ServerAdaptor.connections_flushed``."""
-        fresh = [ConnectionRecord.of(h) for h in opened if h.id not in self._row_of]
+        fresh = [ConnectionRecord(v, v.state) for v in opened if self.row(v.id) is None]
         for record in fresh:
             self._address(record)
-        if fresh:
-            self._add_many(fresh)
-        touched: list[int] = []
-        for handle in changed:
-            at = self._row_of.get(handle.id)
-            if at is not None:
-                self._rows[at].refresh()
-                touched.append(at)
-        if touched:
-            # One span per batch: a fan-out to 1,000 clients changes every
-            # row, and 1,000 separate signals would each cross the proxy.
-            self.dataChanged.emit(
-                self.index(min(touched), 0),
-                self.index(max(touched), len(_COLUMNS) - 1),
-            )
-        if closed:
-            self._remove(closed)
+        self._add_many([(r.connection_id, r) for r in fresh])
+        touched: list[str] = []
+        for key, state in changed:
+            known = self.row(key)
+            if known is not None:
+                known.state = state
+                touched.append(key)
+        # One span per batch: a fan-out to 1,000 clients changes every row.
+        self._touched(touched)
+        self._discard(closed)
         self.counts_changed.emit()
+
+    def set_frames(self, connection_id: str, frames: Sequence[Frame]) -> None:
+        """The last frames of one connection (the one the panel shows)."""
+        record = self.row(connection_id)
+        if record is not None:
+            record.recent_frames = tuple(frames)
 
     def position(self, connection_id: str) -> int | None:
         """The row number of this connection, or None."""
-        return self._row_of.get(connection_id)
+        return self.row_of(connection_id)
 
     def set_forwarding(self, count: int, rule: ForwardedRule) -> None:
         """Recompute every row's client address for ``count`` proxies by ``rule``."""
         self.forwarded_count, self.forwarded_rule = count, ForwardedRule(rule)
-        for record in self._rows:
+        for record in self._records.values():
             self._address(record)
-        if self._rows:
-            self.dataChanged.emit(self.index(0, 1), self.index(len(self._rows) - 1, 1))
+        self._touched(list(self._records))
 
     def _address(self, record: ConnectionRecord) -> None:
         record.client_address = client_address(
@@ -183,30 +218,3 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
             self.forwarded_count,
             self.forwarded_rule,
         )
-
-    # -- bulk row changes -------------------------------------------------------------
-    def _add_many(self, records: Sequence[ConnectionRecord]) -> None:
-        first = len(self._rows)
-        self.beginInsertRows(QModelIndex(), first, first + len(records) - 1)
-        for at, record in enumerate(records, first):
-            self._rows.append(record)
-            self._row_of[record.connection_id] = at
-        self.endInsertRows()
-
-    def _remove(self, keys: Iterable[str]) -> None:
-        doomed = sorted(
-            {self._row_of[k] for k in keys if k in self._row_of}, reverse=True
-        )
-        # Contiguous runs from the bottom up: earlier rows keep their numbers.
-        runs: list[tuple[int, int]] = []
-        for at in doomed:
-            if runs and runs[-1][0] == at + 1:
-                runs[-1] = (at, runs[-1][1])
-            else:
-                runs.append((at, at))
-        for first, last in runs:
-            self.beginRemoveRows(QModelIndex(), first, last)
-            del self._rows[first : last + 1]
-            # Views may look rows up by id as soon as they hear of the removal.
-            self._row_of = {r.connection_id: at for at, r in enumerate(self._rows)}
-            self.endRemoveRows()

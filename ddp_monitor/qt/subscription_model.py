@@ -1,7 +1,7 @@
 """Subscriptions: name, parameters, id, state, time to ready and documents.
 
 Owns ``SubscriptionModel`` and ``SubscriptionRecord``; imports QtCore/QtGui,
-``ddp.client.events`` and ``qt.method_model.short_json``. DDP does not say which
+``ddp.client.events`` and ``qt.cell_text.short_json``. DDP does not say which
 subscription sent a document (Meteor's merge box shares documents), so the
 document count is the documents added or removed in the collections a
 subscription was fed while it waited for ``ready`` (a publication's initial
@@ -26,7 +26,7 @@ from ddp_monitor.ddp.client.events import (
     SubscriptionRequested,
     SubscriptionStopped,
 )
-from ddp_monitor.qt.method_model import short_json
+from ddp_monitor.qt.cell_text import short_json
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
 __all__ = ["SubscriptionModel", "SubscriptionRecord", "SubscriptionState"]
@@ -97,6 +97,17 @@ _COLUMNS: list[Column[SubscriptionRecord]] = [
 ]
 
 
+_SUBSCRIPTION_EVENTS = frozenset(
+    {
+        SubscriptionRequested,
+        DocumentAdded,
+        DocumentRemoved,
+        SubscriptionReady,
+        SubscriptionStopped,
+    }
+)
+
+
 class SubscriptionModel(RowTableModel[SubscriptionRecord]):
     """Subscriptions in the order they were made."""
 
@@ -105,14 +116,16 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
 
     @property
     def ready(self) -> int:
-        return sum(1 for r in self._rows if r.state is SubscriptionState.READY)
+        return sum(
+            1 for r in self._records.values() if r.state is SubscriptionState.READY
+        )
 
     @property
     def live(self) -> int:
         """Subscriptions not stopped or failed (the tab title shows it)."""
         return sum(
             1
-            for r in self._rows
+            for r in self._records.values()
             if r.state in (SubscriptionState.WAITING, SubscriptionState.READY)
         )
 
@@ -126,15 +139,17 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         touched: set[str] = set()
         stamps = times or [time.monotonic()] * len(events)
         for event, at in zip(events, stamps, strict=True):
+            if type(event) not in _SUBSCRIPTION_EVENTS:
+                continue  # changed documents pass through here: one test each
             if isinstance(event, SubscriptionRequested):
-                if event.sub_id not in self._row_of:
+                if event.sub_id not in self._records:
                     self._add(
                         event.sub_id,
                         SubscriptionRecord(event.sub_id, event.name, event.params, at),
                     )
             elif isinstance(event, DocumentAdded | DocumentRemoved):
                 step = 1 if isinstance(event, DocumentAdded) else -1
-                for sub in self._rows:
+                for sub in self._records.values():
                     if sub.state is SubscriptionState.WAITING and step > 0:
                         sub.collections.add(event.collection)
                     elif event.collection not in sub.collections:

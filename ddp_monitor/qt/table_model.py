@@ -1,37 +1,37 @@
-"""The shared base of the small live tables (methods, subscriptions, collections).
+"""The shared base of the small live tables (methods, subscriptions, collections, connections).
 
-Owns ``RowTableModel``: rows are mutable records keyed by id, kept in arrival
-order, with one ``dataChanged`` per flush and per row; imports QtCore and
-``qt.sort_proxy``'s role.
-The big tables (message log, documents) keep their own storage for speed.
+Owns ``RowTableModel``: rows are mutable records keyed by id, held in arrival
+order and shown sorted and filtered by ``OrderedTableModel`` (one sort value
+per row per sort, dynamically: a count going up moves its row), with one
+``dataChanged`` per flush; imports QtCore and ``qt.ordered_table``.
+The document table keeps its own storage for speed (``qt.collection_model``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QModelIndex,
-    QPersistentModelIndex,
-    Qt,
-    Signal,
-)
+from PySide6.QtCore import QModelIndex, Qt, Signal
 
-from ddp_monitor.qt.sort_proxy import SORT_ROLE
+from ddp_monitor.qt.ordered_table import (
+    DISPLAY,
+    FOREGROUND,
+    TOOLTIP,
+    Index,
+    OrderedTableModel,
+)
 
 __all__ = ["Column", "Index", "RowTableModel"]
 
-Index = QModelIndex | QPersistentModelIndex
 R = TypeVar("R")
 
 
 class Column(Generic[R]):
     """A column: header, the text of a row, and optional tooltip, colour and sort key.
 
-    ``key`` gives what the column sorts by (``sort_proxy.SORT_ROLE``): a number
-    for counts and times, so "10" sorts after "9"; without it, the text.
+    ``key`` gives what the column sorts by: a number for counts and times, so
+    "10" sorts after "9"; without it, the text.
     """
 
     __slots__ = ("colour", "header", "key", "text", "tip")
@@ -52,8 +52,8 @@ class Column(Generic[R]):
         self.key = key
 
 
-class RowTableModel(QAbstractTableModel, Generic[R]):
-    """Rows of records keyed by id; subclasses say what the columns show.
+class RowTableModel(OrderedTableModel, Generic[R]):
+    """Records keyed by id; subclasses say what the columns show.
 
     Signals:
         counts_changed(): a row was added or changed state (tab titles follow).
@@ -62,41 +62,60 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
     counts_changed = Signal()
 
     def __init__(self, columns: Sequence[Column[R]], parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(parent, dynamic=True)
         self._columns = list(columns)
-        self._rows: list[R] = []
-        self._row_of: dict[str, int] = {}
+        self._records: dict[str, R] = {}  # arrival order
 
     # -- rows ---------------------------------------------------------------
     def row(self, key: str) -> R | None:
-        at = self._row_of.get(key)
-        return None if at is None else self._rows[at]
+        """The record of ``key`` (shown or filtered out), or None."""
+        return self._records.get(key)
 
     def rows(self) -> Sequence[R]:
-        return self._rows
+        """Every record, in arrival order."""
+        return list(self._records.values())
 
     def record(self, row: int) -> R:
-        return self._rows[row]
+        """The record shown at ``row``."""
+        return self._records[self.key(row)]
 
     def _add(self, key: str, record: R) -> None:
-        at = len(self._rows)
-        self.beginInsertRows(QModelIndex(), at, at)
-        self._rows.append(record)
-        self._row_of[key] = at
-        self.endInsertRows()
+        self._add_many([(key, record)])
 
-    def _touched(self, keys: set[str]) -> None:
-        """Repaint these rows (one ``dataChanged`` per row, after a whole flush)."""
-        last = len(self._columns) - 1
-        for key in keys:
-            at = self._row_of.get(key)
-            if at is not None:
-                self.dataChanged.emit(self.index(at, 0), self.index(at, last))
+    def _add_many(self, records: Sequence[tuple[str, R]]) -> None:
+        """New records at once (one row insert for the batch)."""
+        fresh = [(k, r) for k, r in records if k not in self._records]
+        self._records.update(fresh)
+        self._append_keys([k for k, _ in fresh])
+
+    def _discard(self, keys: Collection[str]) -> None:
+        """Forget these records (their rows go)."""
+        gone = [k for k in keys if k in self._records]
+        self._remove_keys(gone)  # views may read the rows while they go
+        for key in gone:
+            del self._records[key]
+
+    def _clear(self) -> None:
+        self.beginResetModel()
+        self._records.clear()
+        self._set_keys([])
+        self.endResetModel()
+
+    def _touched(self, keys: Collection[str]) -> None:
+        """Repaint these rows (one ``dataChanged`` for the flush), re-sort if sorted."""
+        self._keys_changed(keys)
+
+    # -- OrderedTableModel ----------------------------------------------------
+    def sort_values(self, keys: Sequence[str], column: int) -> list[Any]:
+        spec, records = self._columns[column], self._records
+        by = spec.text if spec.key is None else spec.key
+        return [by(records[k]) for k in keys]
+
+    def search_texts(self, keys: Sequence[str]) -> list[str]:
+        records, columns = self._records, self._columns
+        return ["\n".join(c.text(records[k]) for c in columns) for k in keys]
 
     # -- Qt model -----------------------------------------------------------
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._columns)
 
@@ -115,15 +134,14 @@ class RowTableModel(QAbstractTableModel, Generic[R]):
             return column.tip
         return None
 
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        record = self._rows[index.row()]
-        column = self._columns[index.column()]
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
-            return column.text(record)
-        if role == Qt.ItemDataRole.ForegroundRole and column.colour is not None:
-            return column.colour(record)
-        if role == SORT_ROLE:
-            return column.text(record) if column.key is None else column.key(record)
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role in (DISPLAY, TOOLTIP):
+            if not index.isValid():
+                return None
+            column = self._columns[index.column()]
+            return column.text(self._records[self._shown[index.row()]])
+        if role == FOREGROUND and index.isValid():
+            column = self._columns[index.column()]
+            if column.colour is not None:
+                return column.colour(self._records[self._shown[index.row()]])
         return None

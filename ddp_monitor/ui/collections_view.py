@@ -11,7 +11,7 @@ blank while there is something to show.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelection, Qt
+from PySide6.QtCore import QItemSelection, Qt, QTimer
 from PySide6.QtWidgets import QHeaderView, QSplitter, QVBoxLayout, QWidget
 
 from ddp_monitor.qt.collection_model import (
@@ -23,7 +23,9 @@ from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.hint_views import HintTreeView
 from ddp_monitor.ui.table_view import DenseTable
 
-__all__ = ["CollectionsPanel"]
+__all__ = ["FADE_MS", "CollectionsPanel"]
+
+FADE_MS = 100  # a flash fades in steps this far apart
 
 _NO_DOCUMENT = "Select a document to see its fields as a tree."
 _NO_COLLECTION = "Choose a collection on the left to see its documents."
@@ -47,7 +49,7 @@ class CollectionsPanel(QWidget):
             "No documents yet: subscribe to a publication in the Subscriptions tab "
             "(Ctrl+2).",
         )
-        self.collection_proxy = self.collection_table.show_sorted(collections)
+        self.collection_table.show_sorted(collections)
         single = DenseTable.SelectionMode.SingleSelection
         self.collection_table.setSelectionMode(single)
         # The name takes what the pane leaves the count: no sideways scrolling.
@@ -59,12 +61,9 @@ class CollectionsPanel(QWidget):
             self._collection_selected
         )
         self.document_table = DenseTable("documentTable", _NO_COLLECTION)
-        self.document_proxy = self.document_table.show_sorted(documents)
-        # Rows keep their place as their fields change (a header click sorts
-        # again): re-sorting on every flush of a flooded collection doubled
-        # the window's p99 stall in bench_ui.py (17 -> 30 ms), and rows
-        # jumping under the pointer are no help either.
-        self.document_proxy.setDynamicSortFilter(False)
+        # The model sorts and filters itself; its rows keep their place as
+        # their fields change (a header click sorts again).
+        self.document_table.show_sorted(documents)
         # Fixed widths: sizing to contents would read every one of 100,000 rows.
         self.document_table.horizontalHeader().setDefaultSectionSize(130)
         self.document_table.setColumnWidth(0, 160)
@@ -75,7 +74,7 @@ class CollectionsPanel(QWidget):
         self.filter = FilterField(
             "Filter this collection's documents by any field's text (Ctrl+F)"
         )
-        self.filter.filter_changed.connect(self.document_proxy.set_filter_text)
+        self.filter.filter_changed.connect(documents.set_filter_text)
         self.tree = HintTreeView(_NO_DOCUMENT)
         self.tree.setObjectName("documentTree")
         self.tree.setModel(self.tree_model)
@@ -88,6 +87,10 @@ class CollectionsPanel(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.tree.setColumnWidth(0, 120)
         self.tree.setColumnWidth(2, 72)
+        # Flashes fade in the rows in view only (DocumentTableModel.fade).
+        self._fader = QTimer(self)
+        self._fader.setInterval(FADE_MS)
+        self._fader.timeout.connect(self._fade)
         documents.documents_changed.connect(self._documents_changed)
         documents.modelReset.connect(self._reselect)
         documents.rowsInserted.connect(self._first_rows_arrived)
@@ -104,25 +107,18 @@ class CollectionsPanel(QWidget):
         layout.addWidget(self.splitter, 1)
 
     def select_collection(self, name: str) -> None:
-        for row in range(self.collections.rowCount()):
-            if self.collections.name(row) == name:
-                self.collection_table.select_source_row(row)
-                return
+        self.collection_table.select_key(name)
 
     def select_document(self, id_: str) -> bool:
-        """Select this document's row (False: not in the shown collection)."""
-        row = self.documents.row_of(id_)
-        if row is None:
-            return False
-        self.document_table.select_source_row(row)
-        return True
+        """Select this document's row (False: not shown)."""
+        return self.document_table.select_key(id_)
 
     def _select_first_collection(self, *_: object) -> None:
         if self.documents.collection is None and self.collections.rowCount():
             self.collection_table.selectRow(0)
 
     def _collection_selected(self, *_: object) -> None:
-        rows = self.collection_table.selected_source_rows()
+        rows = self.collection_table.selected_rows()
         name = self.collections.name(rows[0]) if rows else None
         self.document_table.empty_text = (
             f"\u201c{name}\u201d has no documents now." if name else _NO_COLLECTION
@@ -138,7 +134,7 @@ class CollectionsPanel(QWidget):
 
     def _select_first_document(self, *_: object) -> None:
         # A new collection: its first row (as sorted) fills the tree at once.
-        if self.document_proxy.rowCount():
+        if self.documents.rowCount():
             self.document_table.selectRow(0)
         else:
             self._show(None)
@@ -151,10 +147,20 @@ class CollectionsPanel(QWidget):
         self._show(self._selected_id())
 
     def _selected_id(self) -> str | None:
-        rows = self.document_table.selected_source_rows()
+        rows = self.document_table.selected_rows()
         return self.documents.document_id(rows[0]) if rows else None
 
+    def _fade(self) -> None:
+        table = self.document_table
+        first = table.rowAt(0)
+        last = table.rowAt(table.viewport().height() - 1)
+        last = self.documents.rowCount() - 1 if last < 0 else last
+        if not self.documents.fade(max(first, 0), last):
+            self._fader.stop()
+
     def _documents_changed(self, ids: frozenset[str]) -> None:
+        if not self._fader.isActive():
+            self._fader.start()
         shown = self.tree_model.document_id
         if shown is not None and shown in ids:
             self._show(shown, flash=True)

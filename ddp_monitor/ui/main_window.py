@@ -19,8 +19,8 @@ keeps working on the selected one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, Signal, Slot
 from PySide6.QtGui import QCloseEvent
@@ -37,20 +37,21 @@ from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.profiles import Profile
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.profile_model import ProfileListModel
-from ddp_monitor.qt.proxy_adaptor import ProxyAdaptor
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.status_look import look
 from ddp_monitor.ui.connection_page import ConnectionPage, PageActions
 from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.profile_commands import ProfileCommands
-from ddp_monitor.ui.proxy_panel import ProxyPanel
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.server_dock import ServerDock
-from ddp_monitor.ui.server_panel import ServerPanel
-from ddp_monitor.ui.server_tab import ServerTab
 from ddp_monitor.ui.sidebar import Sidebar
 from ddp_monitor.ui.window_chrome import WindowChrome
+
+if TYPE_CHECKING:
+    from ddp_monitor.ui.proxy_panel import ProxyPanel
+    from ddp_monitor.ui.server_panel import ServerPanel
+    from ddp_monitor.ui.server_tab import ServerTab
 
 __all__ = ["MainWindow"]
 
@@ -98,6 +99,7 @@ class MainWindow(WindowChrome):
         self.profiles = profiles if profiles is not None else ProfileListModel()
         self.profiles.setParent(self)
         self.pages: dict[str, ConnectionPage] = {}
+        self._hooks: dict[str, list[tuple[Any, Callable[..., None]]]] = {}
         self.setWindowTitle("ddp-monitor")
         self.setWindowIcon(icon("app"))
         self.window_banner = ErrorBanner()
@@ -113,13 +115,13 @@ class MainWindow(WindowChrome):
         self.stack.addWidget(self.empty)
         self.sidebar = Sidebar(self.profiles, self.new_action)
         self.commands = ProfileCommands(self, self.profiles, lambda: self.banner)
-        # The Server panel (issue 5): the embedded demo server, or one hosted here.
-        self.server_panel = ServerPanel(server or ServerAdaptor(parent=self))
-        # Its second mode (issue 14): a Meteor app's clients through a proxy.
-        self.proxy_panel = ProxyPanel(ProxyAdaptor(parent=self))
-        self.server_tab = ServerTab(self.server_panel, self.proxy_panel)
+        # The Server panel (issue 5): the embedded demo server, or one hosted
+        # here; built when its dock is first shown.
+        self.server_adaptor = server or ServerAdaptor(parent=self)
         self._build_layout()
-        self.server_dock = ServerDock(self.server_tab, self.server_action, self)
+        self.server_dock = ServerDock(
+            self.server_adaptor, self._build_server_panel, self.server_action, self
+        )
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.server_dock)
         self._build_menus()
         self._build_status_bar()
@@ -186,11 +188,20 @@ class MainWindow(WindowChrome):
             if page is self._current:
                 self._sync_actions()
 
-        adaptor.status_changed.connect(show_look)
-        adaptor.battery_saving_changed.connect(show_look)
-        page.facts_changed.connect(
-            lambda: self._update_status_bar() if page is self._current else None
-        )
+        def show_facts() -> None:
+            if page is self._current:
+                self._update_status_bar()
+
+        # Undone in remove_connection: Qt holds these closures, and a closure
+        # holding the adaptor that holds the closure is a cycle Python's
+        # collector cannot see, so a closed connection's store never went.
+        self._hooks[key] = [
+            (adaptor.status_changed, show_look),
+            (adaptor.battery_saving_changed, show_look),
+            (page.facts_changed, show_facts),
+        ]
+        for signal, hook in self._hooks[key]:
+            signal.connect(hook)
         show_look()
         self.select(key)
         return page
@@ -200,6 +211,8 @@ class MainWindow(WindowChrome):
         page = self.pages.pop(key, None)
         if page is None:
             return
+        for signal, hook in self._hooks.pop(key, []):
+            signal.disconnect(hook)
         page.save(self.settings)
         self.sidebar.remove_connection(key)
         self.stack.removeWidget(page)
@@ -277,6 +290,43 @@ class MainWindow(WindowChrome):
         self.splitter.setSizes([_SIDEBAR_WIDTH, 1280 - _SIDEBAR_WIDTH])
         self.setCentralWidget(self.splitter)
 
+    @property
+    def server_tab(self) -> ServerTab:
+        """The Server dock's panel, both modes (built now if the dock was never shown)."""
+        return self.server_dock.panel
+
+    @property
+    def server_panel(self) -> ServerPanel:
+        """The hosted server's panel (the dock's first mode)."""
+        return self.server_tab.host_panel
+
+    @property
+    def proxy_panel(self) -> ProxyPanel:
+        """The proxy's panel (the dock's second mode, issue 14)."""
+        return self.server_tab.proxy_panel
+
+    async def stop_proxy(self) -> None:
+        """Stop a proxy started from the Server dock (if the dock was ever built)."""
+        if self.server_dock.built:
+            await self.proxy_panel.adaptor.stop()
+
+    def _build_server_panel(self) -> ServerTab:
+        # Imported here: their modules load only when the dock first shows.
+        from ddp_monitor.qt.proxy_adaptor import ProxyAdaptor
+        from ddp_monitor.ui.proxy_panel import ProxyPanel
+        from ddp_monitor.ui.server_panel import ServerPanel
+        from ddp_monitor.ui.server_tab import ServerTab
+
+        panel = ServerPanel(self.server_adaptor)
+        self._restore_splitter(panel.splitter)
+        panel.table.restore_state(self.settings)
+        return ServerTab(panel, ProxyPanel(ProxyAdaptor(parent=self)))
+
+    def _restore_splitter(self, splitter: QSplitter) -> None:
+        state = self.settings.value(f"splitters/{splitter.objectName()}")
+        if isinstance(state, QByteArray):
+            splitter.restoreState(state)
+
     def show_server(self, on: bool = True) -> None:
         """Show (and focus the filter of) or hide the Server dock."""
         self.server_dock.show_panel(on)
@@ -345,11 +395,7 @@ class MainWindow(WindowChrome):
             # First run: the dock waits for Ctrl+5 or the status bar's Server
             # button (at 1280x800 it would take half the connection's page).
             self.server_dock.hide()
-        for splitter in (self.splitter, self.server_panel.splitter):
-            state = self.settings.value(f"splitters/{splitter.objectName()}")
-            if isinstance(state, QByteArray):
-                splitter.restoreState(state)
-        self.server_panel.table.restore_state(self.settings)
+        self._restore_splitter(self.splitter)
 
     def remembered_connections(self) -> list[str]:
         """The keys that were open when the window last closed."""
@@ -362,9 +408,12 @@ class MainWindow(WindowChrome):
         s = self.settings
         s.setValue("window/geometry", self.saveGeometry())
         s.setValue("window/state", self.saveState())
-        for splitter in (self.splitter, self.server_panel.splitter):
+        splitters = [self.splitter]
+        if self.server_dock.built:  # else the saved state stays as it was
+            splitters.append(self.server_panel.splitter)
+            self.server_panel.table.save_state(s)
+        for splitter in splitters:
             s.setValue(f"splitters/{splitter.objectName()}", splitter.saveState())
-        self.server_panel.table.save_state(s)
         s.setValue("connections/open", self.sidebar.connection_keys())
         # The current page last: its layout becomes the one new pages start from.
         for page in sorted(self.pages.values(), key=lambda p: p is self._current):

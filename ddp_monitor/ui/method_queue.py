@@ -3,8 +3,8 @@
 Owns ``MethodQueuePanel``; imports QtWidgets/QtCore, ``qt.method_model`` and
 the panel parts in ``ui``. The console checks the EJSON parameters as they are
 typed and refuses to send until they are valid (issue 4 item 4). The table
-sorts by any column and filters; the detail pane follows the selected call
-through the proxy.
+sorts by any column and filters (the model does both); the detail pane
+follows the selected call wherever it is shown.
 """
 
 from __future__ import annotations
@@ -55,12 +55,12 @@ class MethodQueuePanel(QWidget):
             "No calls yet: type a method name and its parameters below and press Call.",
             follow_tail=True,
         )
-        self.proxy = self.table.show_sorted(model)
+        self.table.show_sorted(model)
         self.table.set_column_widths(44, 120, 170, 130, 70, 70)
         self.filter = FilterField(
             "Filter calls by method, parameters, state or result (Ctrl+F)"
         )
-        self.filter.filter_changed.connect(self.proxy.set_filter_text)
+        self.filter.filter_changed.connect(model.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.detail = JsonView("Select a call to see its parameters and result.")
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -110,7 +110,7 @@ class MethodQueuePanel(QWidget):
         self._call(name, self.params.params)
 
     def _selected(self, _new: QItemSelection, _old: QItemSelection) -> None:
-        rows = self.table.selected_source_rows()
+        rows = self.table.selected_rows()
         if not rows:
             self.detail.clear()
             return

@@ -164,7 +164,7 @@ class ProxyPanel(QWidget):
         self.faults = FaultBar()
         self.filter = FilterField("Filter by session, address or browser (Ctrl+F)")
         self.table = DenseTable("proxyConnectionTable", _NOT_PROXYING)
-        self.sorted = self.table.show_sorted(self.model)
+        self.table.show_sorted(self.model)
         self.table.set_column_widths(
             150, 90, 90, 100, 90, 40, 40, 70, 70, 80, 80, 160, 70, 110
         )
@@ -226,7 +226,7 @@ class ProxyPanel(QWidget):
         self.attach.clicked.connect(
             lambda: self._spawn(a.attach(self.control_url.text().strip()))
         )
-        self.filter.filter_changed.connect(self.sorted.set_filter_text)
+        self.filter.filter_changed.connect(self.model.set_filter_text)
         self.closer.clicked.connect(lambda row: self._act_on_row("proxy.close", row))
         self.upstream_closer.clicked.connect(
             lambda row: self._act_on_row("proxy.closeUpstream", row)
@@ -239,18 +239,13 @@ class ProxyPanel(QWidget):
 
     # -- actions ---------------------------------------------------------------------
     def selected_ids(self) -> list[str]:
-        return [self.model.record(r)["_id"] for r in self.table.selected_source_rows()]
+        return self.table.selected_keys()
 
     def select(self, connection_id: str) -> bool:
-        at = self.model.position(connection_id)
-        if at is None:
-            return False
-        self.table.select_source_row(at)
-        return True
+        return self.table.select_key(connection_id)
 
-    def _act_on_row(self, method: str, proxy_row: int) -> None:
-        record = self.model.record(self.sorted.source_row(proxy_row))
-        self.adaptor.act(method, record["_id"])
+    def _act_on_row(self, method: str, row: int) -> None:
+        self.adaptor.act(method, self.model.key(row))
 
     def _apply_faults(self, faults: dict[str, Any], to_all: bool) -> None:
         for target in [None] if to_all else self.selected_ids():
@@ -304,8 +299,7 @@ class ProxyPanel(QWidget):
         if shown is None:
             self.detail.show_text("")
             return
-        at = self.model.position(shown)
-        record = self.model.record(at) if at is not None else {}
+        record = self.model.row(shown) or {}
         self.detail.show_text(json.dumps(record, indent=2, default=str))
         self._spawn(self._show_frames(shown))
 

@@ -1,6 +1,7 @@
 """The Server tab's two bars: where to host (and the URL to copy), and ``HTTP_FORWARDED_COUNT``.
 
-Owns ``HostingBar`` and ``ForwardingBar``; imports QtWidgets/QtGui/QtCore and
+Owns ``HostingBar``, ``ForwardingBar`` and ``server_title`` (the panel's
+title, also the dock's and its button's); imports QtWidgets/QtGui/QtCore and
 the ``ddp.server.forwarding`` rule values. They hold no server: they emit what the
 user asked for, and show what the ``ServerAdaptor`` reports back.
 """
@@ -22,7 +23,13 @@ from PySide6.QtWidgets import (
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule
 
-__all__ = ["ForwardingBar", "HostingBar"]
+__all__ = ["ForwardingBar", "HostingBar", "server_title"]
+
+
+def server_title(url: str, connections: int) -> str:
+    """The Server panel's title: how many connections, or that nothing is hosted."""
+    return f"Server ({connections:,})" if url else "Server (off)"
+
 
 #: What the rule box offers (forwarding.py's docstring tells them apart).
 RULE_NAMES = {

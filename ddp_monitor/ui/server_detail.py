@@ -1,9 +1,9 @@
 """The Server tab's detail pane: one connection's addresses, headers, subscriptions and last frames.
 
 Owns ``ConnectionDetail``, ``describe`` and ``describe_frames``; imports QtWidgets/QtCore,
-``ddp.server.forwarding`` and the ``qt.server_model`` record (the handle it carries is
-read, never imported: ``ui`` stays off ``transport``). Plain monospace text, so
-any part copies with the mouse or Ctrl+C.
+``ddp.server.forwarding`` and the ``qt.server_model`` record (the connection it
+carries, as the hosted server's process reported it, is read, never imported).
+Plain monospace text, so any part copies with the mouse or Ctrl+C.
 """
 
 from __future__ import annotations
@@ -41,12 +41,12 @@ def _age(seconds: float) -> str:
 
 def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
     """The detail text of one connection, for ``count`` proxies by ``rule``."""
-    handle = record.handle
-    chain = handle.forwarded_for
+    connection = record.connection
+    chain = connection.forwarded_for
     lines = [
         f"Connection {record.connection_id}  ({record.transport}, DDP "
-        f"{record.version or '-'}, user {handle.user_id or '-'})"
-        + ("  CLOSED" if handle.closed else ""),
+        f"{record.version or '-'}, user {record.user_id or '-'})"
+        + ("  CLOSED" if record.closed else ""),
         "",
         f"  client address   {record.client_address or '(none)'}",
         f"  peer address     {record.peer_address or '-'}",
@@ -69,11 +69,11 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
         f"  connected        {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(record.connected_at))}"
         f" ({_age(time.time() - record.connected_at)} ago)"
     )
-    headers = handle.http_headers
+    headers = connection.headers
     lines += ["", f"HTTP headers ({len(headers)}; sockjs's whitelist, never cookies)"]
     width = max((len(name) for name in headers), default=0)
     lines += [f"  {name:<{width}}  {value}" for name, value in sorted(headers.items())]
-    subscriptions = handle.subscriptions
+    subscriptions = record.subscription_names
     lines += ["", f"Subscriptions ({len(subscriptions)})"]
     lines += [f"  {sub_id}  {name}" for sub_id, name in subscriptions.items()]
     if not subscriptions:
@@ -83,7 +83,7 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
 
 def describe_frames(record: ConnectionRecord) -> str:
     """The connection's last frames, oldest first, one line each."""
-    frames = record.handle.recent_frames
+    frames = record.recent_frames
     lines = [
         f"Recent frames (last {len(frames)}; {record.messages_in:,} in and "
         f"{record.messages_out:,} out so far)"
@@ -95,7 +95,7 @@ def describe_frames(record: ConnectionRecord) -> str:
             text = text[:_FRAME_CHARS] + "\u2026"
         lines.append(f"  {_wall(frame.time)} {arrow} {text}")
     if not frames:
-        lines.append("  none kept (the server keeps no frames)")
+        lines.append("  none yet")
     return "\n".join(lines)
 
 

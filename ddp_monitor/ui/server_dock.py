@@ -1,7 +1,11 @@
-"""The Server dock: the hosted server's panel, a window-level place of its own.
+"""The Server dock: the hosted server's panel and the proxy's, a window-level place of its own.
 
-Owns ``ServerDock``; imports QtWidgets/QtGui/QtCore and ``ui.server_tab`` (the
-panel's two modes: host a server, proxy an app).
+Owns ``ServerDock``; imports QtWidgets/QtGui/QtCore, ``qt.server_adaptor``
+and ``ui.server_controls`` (the title until the panel exists); the panel (a
+``ui.server_tab.ServerTab``: host a server, or proxy an app) comes from a
+factory the first time the dock is shown: at first run the dock is hidden,
+and building the panel (and importing its modules) cost the first paint
+~75 ms for nothing (issue 12); until then its table is not fed either.
 The panel used to ride in the selected connection page's tabs, so with no
 connection open it had nowhere to show while a server was still hosted
 (docs/ux.md: "Server tab (or a dock when hosting)"). As a dock it sits
@@ -14,11 +18,18 @@ and hides it, and follows it when its own title bar closes it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from PySide6.QtCore import Qt, Slot
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QShowEvent
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QWidget
 
-from ddp_monitor.ui.server_tab import ServerTab
+from ddp_monitor.qt.server_adaptor import ServerAdaptor
+from ddp_monitor.ui.server_controls import server_title
+
+if TYPE_CHECKING:
+    from ddp_monitor.ui.server_tab import ServerTab
 
 __all__ = ["ServerDock"]
 
@@ -27,17 +38,23 @@ _SHARE = 0.5  # of the window's height, the first time the dock is shown
 
 
 class ServerDock(QDockWidget):
-    """Holds ``panel``; ``action`` (checkable) shows and hides it."""
+    """Holds the panel ``build`` makes when first shown; ``action`` (checkable) shows and hides it."""
 
     def __init__(
-        self, panel: ServerTab, action: QAction, parent: QWidget | None = None
+        self,
+        adaptor: ServerAdaptor,
+        build: Callable[[], ServerTab],
+        action: QAction,
+        parent: QWidget | None = None,
     ) -> None:
-        super().__init__(panel.title(), parent)
+        super().__init__("", parent)
         self.setObjectName("serverDock")  # saveState/restoreState find it by name
-        self.panel = panel
+        self.adaptor = adaptor
         self.action = action
+        self._build = build
+        self._panel: ServerTab | None = None
         self._sized = False  # given a height yet (restoreState gives one too)
-        self.setWidget(panel)
+        self.setWidget(QWidget())  # until the panel is built
         self.setFeatures(
             _Feature.DockWidgetClosable
             | _Feature.DockWidgetMovable
@@ -49,9 +66,28 @@ class ServerDock(QDockWidget):
             | Qt.DockWidgetArea.TopDockWidgetArea
         )
         self.visibilityChanged.connect(self._follow)
-        panel.title_changed.connect(self._show_title)
+        adaptor.hosting_changed.connect(self._retitle)
+        adaptor.connections_flushed.connect(self._retitle)
         action.toggled.connect(self.show_panel)
-        self._show_title(panel.title())
+        self._retitle()
+
+    @property
+    def panel(self) -> ServerTab:
+        """The Server panel (built now if it was not yet)."""
+        if self._panel is None:
+            panel = self._panel = self._build()
+            self.setWidget(panel)
+            panel.title_changed.connect(self._retitle)
+            self._retitle()
+        return self._panel
+
+    @property
+    def built(self) -> bool:
+        return self._panel is not None
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self.panel  # noqa: B018  (shown: the panel must be there)
+        super().showEvent(event)
 
     @Slot(bool)
     def show_panel(self, on: bool = True) -> None:
@@ -80,6 +116,10 @@ class ServerDock(QDockWidget):
             self.action.setChecked(shown)
             self.action.blockSignals(False)
 
-    def _show_title(self, title: str) -> None:
+    def _retitle(self, *_: Any) -> None:
+        if self._panel is not None:  # either mode's own title
+            title = self._panel.title()
+        else:
+            title = server_title(self.adaptor.url, self.adaptor.count)
         self.setWindowTitle(title)
         self.action.setText(title)

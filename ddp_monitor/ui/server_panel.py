@@ -46,7 +46,7 @@ from ddp_monitor.qt.server_model import (
     ServerConnectionModel,
 )
 from ddp_monitor.ui.filter_field import FilterField
-from ddp_monitor.ui.server_controls import ForwardingBar, HostingBar
+from ddp_monitor.ui.server_controls import ForwardingBar, HostingBar, server_title
 from ddp_monitor.ui.server_detail import ConnectionDetail
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -122,7 +122,7 @@ class ServerPanel(QWidget):
         self.close_button.setToolTip("Close the selected connections (Delete)")
         self.close_button.setEnabled(False)
         self.table = DenseTable("serverConnectionTable", _NOT_HOSTING)
-        self.proxy = self.table.show_sorted(self.model)
+        self.table.show_sorted(self.model)
         self.table.set_column_widths(170, 120, 110, 220, 80, 48, 52, 70, 70, 72)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(
@@ -168,13 +168,14 @@ class ServerPanel(QWidget):
     def _bind(self) -> None:
         a = self.adaptor
         a.connections_flushed.connect(self._flushed)
+        a.frames_changed.connect(self._frames_changed)
         a.hosting_changed.connect(self._hosting_changed)
         a.hosting_failed.connect(self._hosting_failed)
         a.forwarding_changed.connect(self._forwarding_changed)
         self.hosting.start_requested.connect(self._start)
         self.hosting.stop_requested.connect(lambda: self._spawn(a.stop()))
         self.forwarding.forwarding_chosen.connect(a.set_forwarding)
-        self.filter.filter_changed.connect(self.proxy.set_filter_text)
+        self.filter.filter_changed.connect(self.model.set_filter_text)
         self.close_button.clicked.connect(self.close_selected)
         self.closer.clicked.connect(self._close_row)
         delete = QShortcut(QKeySequence.StandardKey.Delete, self.table)
@@ -189,20 +190,14 @@ class ServerPanel(QWidget):
             self.adaptor.close_connection(connection_id)
 
     def selected_ids(self) -> list[str]:
-        rows = self.table.selected_source_rows()
-        return [self.model.record(row).connection_id for row in rows]
+        return self.table.selected_keys()
 
     def select(self, connection_id: str) -> bool:
         """Select the row of this connection (tests and the keyboard use it)."""
-        at = self.model.position(connection_id)
-        if at is None:
-            return False
-        self.table.select_source_row(at)
-        return True
+        return self.table.select_key(connection_id)
 
-    def _close_row(self, proxy_row: int) -> None:
-        record = self.model.record(self.proxy.source_row(proxy_row))
-        self.adaptor.close_connection(record.connection_id)
+    def _close_row(self, row: int) -> None:
+        self.adaptor.close_connection(self.model.key(row))
 
     def _start(self, host: str, port: int, demo: bool) -> None:
         self._spawn(self.adaptor.start(host, port, demo=demo))
@@ -223,7 +218,7 @@ class ServerPanel(QWidget):
     ) -> None:
         self.model.apply(opened, changed, closed)
         shown = self.detail.connection_id
-        if shown is not None and any(h.id == shown for h in changed):
+        if shown is not None and any(key == shown for key, _ in changed):
             self._show_detail()
         self._update_title()
 
@@ -245,11 +240,19 @@ class ServerPanel(QWidget):
         self.close_button.setEnabled(bool(self.table.selectionModel().selectedRows()))
         self._show_detail()
 
+    def _frames_changed(self, connection_id: str) -> None:
+        self.model.set_frames(connection_id, self.adaptor.recent_frames(connection_id))
+        if connection_id == self.detail.connection_id:
+            self._show_detail()
+
     def _show_detail(self) -> None:
-        rows = self.table.selected_source_rows()
+        rows = self.table.selected_rows()
         record: ConnectionRecord | None = (
             self.model.record(rows[0]) if len(rows) == 1 else None
         )
+        watched = record.connection_id if record is not None else None
+        if watched != self.detail.connection_id:
+            self.adaptor.watch(watched)  # its last frames come with each batch
         self.detail.show_record(
             record, self.model.forwarded_count, self.model.forwarded_rule
         )
@@ -259,5 +262,4 @@ class ServerPanel(QWidget):
 
     def title(self) -> str:
         """The tab's title: how many connections, or that nothing is hosted."""
-        count = self.model.rowCount()
-        return f"Server ({count:,})" if self.adaptor.url else "Server (off)"
+        return server_title(self.adaptor.url, self.model.total)

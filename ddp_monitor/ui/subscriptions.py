@@ -1,8 +1,8 @@
 """The Subscriptions tab: subscribe to any publication, watch it get ready, stop it.
 
 Owns ``SubscriptionsPanel``; imports QtWidgets/QtCore, ``qt.subscription_model``
-and the panel parts in ``ui``. The table sorts and filters through a proxy;
-Stop acts on the selected rows mapped back to the model.
+and the panel parts in ``ui``. The model sorts and filters its own rows; Stop
+acts on the records of the selected rows.
 """
 
 from __future__ import annotations
@@ -72,12 +72,12 @@ class SubscriptionsPanel(QWidget):
             "subscriptionTable",
             "No subscriptions yet: type a publication name and press Subscribe.",
         )
-        self.proxy = self.table.show_sorted(model)
+        self.table.show_sorted(model)
         self.table.set_column_widths(140, 200, 170, 170, 110)
         self.filter = FilterField(
             "Filter subscriptions by name, parameters, id or state (Ctrl+F)"
         )
-        self.filter.filter_changed.connect(self.proxy.set_filter_text)
+        self.filter.filter_changed.connect(model.set_filter_text)
         self.table.selectionModel().selectionChanged.connect(self._selection)
         model.dataChanged.connect(self._selection)
         layout = QVBoxLayout(self)
@@ -101,7 +101,7 @@ class SubscriptionsPanel(QWidget):
 
     def _selected_live(self) -> list[str]:
         live = (SubscriptionState.WAITING, SubscriptionState.READY)
-        records = [self.model.record(row) for row in self.table.selected_source_rows()]
+        records = [self.model.record(row) for row in self.table.selected_rows()]
         return [r.sub_id for r in records if r.state in live]
 
     def _selection(self, *_: object) -> None:

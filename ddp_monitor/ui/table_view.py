@@ -1,12 +1,12 @@
 """The dense table every panel uses: fixed row height, copy, remembered columns, empty text.
 
 Owns ``DenseTable`` and ``paint_empty_text``; imports QtWidgets/QtGui/QtCore
-and ``qt.sort_proxy``. Fixed row heights keep a 50,000-row log cheap to
+and ``qt.ordered_table``. Fixed row heights keep a 50,000-row log cheap to
 scroll (no per-row size hints); the view follows the newest row only while it
 is scrolled to the bottom, as a browser's network panel does. A sortable
-table shows its model through a ``TableProxy``; ``selected_source_rows``
-maps the selection back, so detail panes read the right record whatever the
-order.
+table shows an ``OrderedTableModel``, which sorts (a header click calls its
+``sort``) and filters itself, with no proxy in between; the selection is
+kept by key when a new filter resets the model.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
-from ddp_monitor.qt.sort_proxy import TableProxy
+from ddp_monitor.qt.ordered_table import OrderedTableModel
 
 __all__ = ["DenseTable", "paint_empty_text"]
 
@@ -66,8 +66,8 @@ class DenseTable(QTableView):
         super().__init__(parent)
         self.setObjectName(name)
         self.empty_text = empty_text
-        self.proxy: TableProxy | None = None
         self._follow_tail = follow_tail
+        self._kept: list[str] = []  # selected keys across a model reset
         self._at_bottom = True
         vertical = self.verticalHeader()
         vertical.setVisible(False)
@@ -95,28 +95,36 @@ class DenseTable(QTableView):
     def setModel(self, model: QAbstractItemModel | None) -> None:
         super().setModel(model)
         if model is not None and self._follow_tail:
-            self.model().rowsInserted.connect(self._rows_inserted)
+            model.rowsInserted.connect(self._rows_inserted)
+        if isinstance(model, OrderedTableModel):
+            model.modelAboutToBeReset.connect(self._keep_selection)
+            model.modelReset.connect(self._restore_selection)
 
-    def show_sorted(self, model: QAbstractItemModel) -> TableProxy:
-        """Show ``model`` through a sorting, filtering proxy (unsorted until a header click)."""
-        self.proxy = TableProxy(model, self)
-        self.setModel(self.proxy)
+    def show_sorted(self, model: OrderedTableModel) -> None:
+        """Show ``model``, sorted by a header click (unsorted until then)."""
+        self.setModel(model)
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.setSortingEnabled(True)
-        return self.proxy
 
-    def selected_source_rows(self) -> list[int]:
-        """The selected rows as the source model numbers them, top to bottom."""
-        rows = sorted(index.row() for index in self.selectionModel().selectedRows())
-        if self.proxy is None:
-            return rows
-        return [self.proxy.source_row(row) for row in rows]
+    def selected_rows(self) -> list[int]:
+        """The selected rows, top to bottom."""
+        return sorted(index.row() for index in self.selectionModel().selectedRows())
 
-    def select_source_row(self, row: int) -> None:
-        """Select the source model's ``row`` wherever the proxy shows it."""
-        at = self.proxy.proxy_row(row) if self.proxy is not None else row
-        if at >= 0:
-            self.selectRow(at)
+    def selected_keys(self) -> list[str]:
+        """The keys of the selected rows of an ``OrderedTableModel``, top to bottom."""
+        model = self.model()
+        if not isinstance(model, OrderedTableModel):
+            return []
+        return [model.key(row) for row in self.selected_rows()]
+
+    def select_key(self, key: str) -> bool:
+        """Select the row of ``key`` wherever it is shown (False: not shown)."""
+        model = self.model()
+        row = model.row_of(key) if isinstance(model, OrderedTableModel) else None
+        if row is None:
+            return False
+        self.selectRow(row)
+        return True
 
     def set_column_widths(self, *widths: int) -> None:
         for column, width in enumerate(widths):
@@ -156,6 +164,23 @@ class DenseTable(QTableView):
                 header.sortIndicatorSection(), header.sortIndicatorOrder()
             )
 
+    def _keep_selection(self) -> None:
+        self._kept = self.selected_keys()
+
+    def _restore_selection(self) -> None:
+        kept, self._kept = self._kept, []
+        model = self.model()
+        if not kept or not isinstance(model, OrderedTableModel):
+            return
+        rows = [r for k in kept if (r := model.row_of(k)) is not None]
+        if not rows:
+            return
+        self.selectRow(rows[0])
+        selection = self.selectionModel()
+        flags = selection.SelectionFlag.Select | selection.SelectionFlag.Rows
+        for row in rows[1:]:
+            selection.select(model.index(row, 0), flags)
+
     def _scrolled(self, value: int) -> None:
         self._at_bottom = value >= self.verticalScrollBar().maximum() - 2
 
@@ -168,7 +193,7 @@ class DenseTable(QTableView):
         model = self.model()
         if model is None or model.rowCount() != 0:
             return
-        if isinstance(model, TableProxy) and model.sourceModel().rowCount() > 0:
+        if isinstance(model, OrderedTableModel) and model.total > 0:
             text = model.filter_text
             paint_empty_text(self, f"No rows match \u201c{text}\u201d.")
         elif self.empty_text:

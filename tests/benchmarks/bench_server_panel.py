@@ -1,23 +1,26 @@
-"""Benchmark: the Server tab with 1,000 connected clients (issue 5, item 6).
+"""Benchmark: the window while its hosted server has 1,000 subscribers (issues 5 and 12).
 
 Run from the repository root (not collected by pytest)::
 
-    python -m tests.benchmarks.bench_server_panel [--clients 1000] [--seconds 5]
+    python -m tests.benchmarks.bench_server_panel [--runs 3] [--clients 1000] [--seconds 5]
 
-The window side runs as in the app: the demo server, ``ServerAdaptor`` and a
-shown ``ServerPanel`` share one qasync loop (offscreen unless DISPLAY is set).
-The clients are bare ``websockets`` DDP sockets in another process, each
-subscribed to ``tasks``. Prints, asserting nothing:
+(offscreen unless DISPLAY is set). The clients are bare ``websockets`` DDP
+sockets in a process of their own, each subscribed to ``tasks``. Three ways
+to run the window's side, interleaved run by run, each in a fresh process:
 
-1. connect storm: from the first socket to every row in the table;
-2. live traffic: ``tasks.add`` every 100 ms from one client, so each add
-   changes the counters of all N rows (fan-out), for ``--seconds``;
-3. disconnect storm: from "close all" to an empty table;
+- ``panel``: as the app does: ``ServerAdaptor`` hosts the demo in the hosted
+  server's own process and the Server panel is shown;
+- ``hidden``: the same with the panel hidden;
+- ``in-loop``: the old arrangement, for comparison: the demo ``DDPServer``
+  on the window's own qasync loop, no adaptor, no panel (the server's share
+  of the stalls the window paid before issue 12).
 
-and for each phase the longest and median stall of the GUI loop (lateness of
-a 5 ms precise timer) and how many batches reached the model. ``--bare`` runs
-the same without the adaptor and the panel (counting ``server.connections``):
-the server's own share of the stalls.
+Phases: a connect storm (from the first socket to every row shown), live
+traffic (``tasks.add`` every 100 ms from one client, so each add changes all
+N subscribers: 10 changes/s), and a close storm (to an empty table). For each
+phase it prints the medians of the longest and median stall of the window's
+loop (a 5 ms precise timer's lateness, ``probes.Stalls``) and how long the
+table took. Prints figures; asserts nothing.
 """
 
 from __future__ import annotations
@@ -27,11 +30,14 @@ import asyncio
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
+from collections.abc import Callable
 from typing import Any
 
 CONNECT = json.dumps({"msg": "connect", "version": "1", "support": ["1"]})
+MODES = ("panel", "hidden", "in-loop")
 
 
 # -- the clients (their own process) -------------------------------------------------
@@ -78,51 +84,35 @@ async def _drain(ws: Any) -> None:
         await ws.recv()
 
 
-# -- the window side ------------------------------------------------------------------
-class Stalls:
-    """Lateness of a 5 ms precise timer: how long the GUI loop could not run."""
-
-    def __init__(self) -> None:
-        from PySide6.QtCore import Qt, QTimer
-
-        self.gaps: list[float] = []
-        self._last = time.perf_counter()
-        self.timer = QTimer()
-        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(5)
-        self.timer.timeout.connect(self._tick)
-        self.timer.start()
-
-    def _tick(self) -> None:
-        now = time.perf_counter()
-        self.gaps.append(max(now - self._last - 0.005, 0.0))
-        self._last = now
-
-    def take(self) -> tuple[float, float]:
-        gaps, self.gaps = self.gaps or [0.0], []
-        return max(gaps) * 1000, statistics.median(gaps) * 1000
-
-
-async def _window_side(n: int, seconds: float, bare: bool) -> None:
-    from ddp_monitor.demo.server import create_demo_server
+# -- the window side (its own process) -----------------------------------------------
+async def _window_side(n: int, seconds: float, mode: str) -> dict[str, float]:
+    from ddp_monitor.app.collector import CollectorPlan
     from ddp_monitor.qt.server_adaptor import ServerAdaptor
     from ddp_monitor.ui.server_panel import ServerPanel
+    from tests.benchmarks.probes import Stalls
 
-    server = create_demo_server(host="127.0.0.1", port=0)
-    await server.start()
-    batches = [0]
-    adaptor = ServerAdaptor(None if bare else server)
+    CollectorPlan().start()  # as the app runs it
+    adaptor = ServerAdaptor()
     panel = ServerPanel(adaptor)
     panel.resize(1200, 800)
-    panel.show()
-    adaptor.connections_flushed.connect(
-        lambda *_: batches.__setitem__(0, batches[0] + 1)
-    )
-    shown = (lambda: len(server.connections)) if bare else panel.model.rowCount
+    server: Any = None
+    shown: Callable[[], int] = panel.model.rowCount
+    if mode == "in-loop":
+        from ddp_monitor.demo.server import create_demo_server
+
+        server = create_demo_server(host="127.0.0.1", port=0)
+        await server.start()
+        url = str(server.url)
+        shown = lambda: len(server.connections)  # noqa: E731
+    else:
+        assert adaptor.host_now("127.0.0.1", 0, demo=True)
+        url = adaptor.url
+    if mode == "panel":
+        panel.show()
     stalls = Stalls()
     proc = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.benchmarks.bench_server_panel",
-        "--as-clients", server.url, "--clients", str(n), "--seconds", str(seconds),
+        "--as-clients", url, "--clients", str(n), "--seconds", str(seconds),
         stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stdout is not None
@@ -130,55 +120,38 @@ async def _window_side(n: int, seconds: float, bare: bool) -> None:
     stalls.take()
 
     async def rows(count: int) -> float:
-        # Polled at 5 ms: --bare has no signal to wait for, and both modes
+        # Polled at 5 ms: in-loop has no signal to wait for, and every mode
         # must measure the same way.
         while shown() != count:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         return time.perf_counter()
 
-    all_rows = await rows(n)
-    storm = (all_rows - started, *stalls.take(), batches[0])
+    figures: dict[str, float] = {}
+    figures["storm_s"] = await rows(n) - started
+    storm = stalls.take()
+    figures["storm_max_ms"] = storm["stall_max_ms"]
     assert (await proc.stdout.readline()).strip() == b"connected"
     assert (await proc.stdout.readline()).strip() == b"traffic"
     stalls.take()
-    batches[0] = 0
-    if not bare:  # a detail pane to keep fresh
+    if mode == "panel":  # a detail pane to keep fresh
         panel.select(panel.model.record(n // 2).connection_id)
     assert (await proc.stdout.readline()).strip() == b"closing"
-    traffic = (*stalls.take(), batches[0])
+    traffic = stalls.take()
+    figures["traffic_max_ms"] = traffic["stall_max_ms"]
+    figures["traffic_median_ms"] = traffic["stall_median_ms"]
+    figures["traffic_p99_ms"] = traffic["stall_p99_ms"]
     closing = time.perf_counter()
-    batches[0] = 0
-    empty = await rows(0)
-    gone = (empty - closing, *stalls.take(), batches[0])
+    figures["close_s"] = await rows(0) - closing
+    figures["close_max_ms"] = stalls.take()["stall_max_ms"]
     await proc.wait()
+    stalls.stop()
     await adaptor.close()
-    what = "server only (--bare)" if bare else "window and server"
-    print(f"{n:,} clients, {what} in one process, clients in another")
-    print(
-        f"  connect storm : all rows shown after {storm[0] * 1000:,.0f} ms; "
-        f"GUI stall max {storm[1]:.0f} ms, median {storm[2]:.1f} ms; {storm[3]} batches"
-    )
-    print(
-        f"  live traffic  : {seconds:.0f} s of tasks.add at 10/s to {n:,} subscribers; "
-        f"GUI stall max {traffic[0]:.0f} ms, median {traffic[1]:.1f} ms; "
-        f"{traffic[2]} batches"
-    )
-    print(
-        f"  close storm   : table empty after {gone[0] * 1000:,.0f} ms; "
-        f"GUI stall max {gone[1]:.0f} ms, median {gone[2]:.1f} ms; {gone[3]} batches"
-    )
+    if server is not None:
+        await server.stop()
+    return figures
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--clients", type=int, default=1000)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    parser.add_argument("--bare", action="store_true", help="no adaptor, no panel")
-    parser.add_argument("--as-clients", metavar="URL")
-    args = parser.parse_args()
-    if args.as_clients:
-        asyncio.run(_clients(args.as_clients, args.clients, args.seconds))
-        return
+def _run_window(n: int, seconds: float, mode: str) -> None:
     if not os.environ.get("DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import qasync  # type: ignore[import-untyped]
@@ -188,7 +161,55 @@ def main() -> None:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     with loop:
-        loop.run_until_complete(_window_side(args.clients, args.seconds, args.bare))
+        figures = loop.run_until_complete(_window_side(n, seconds, mode))
+    print(json.dumps(figures), flush=True)
+
+
+_ROWS = [
+    ("connect storm: all rows shown", "storm_s", "{:.2f} s"),
+    ("connect storm: longest stall", "storm_max_ms", "{:.0f} ms"),
+    ("traffic (10 changes/s): longest stall", "traffic_max_ms", "{:.0f} ms"),
+    ("traffic: p99 stall", "traffic_p99_ms", "{:.1f} ms"),
+    ("traffic: median stall", "traffic_median_ms", "{:.2f} ms"),
+    ("close storm: table empty", "close_s", "{:.2f} s"),
+    ("close storm: longest stall", "close_max_ms", "{:.0f} ms"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=1000)
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--as-clients", metavar="URL")
+    parser.add_argument("--as-window", choices=MODES)
+    args = parser.parse_args()
+    if args.as_clients:
+        asyncio.run(_clients(args.as_clients, args.clients, args.seconds))
+        return
+    if args.as_window:
+        _run_window(args.clients, args.seconds, args.as_window)
+        return
+    runs: dict[str, list[dict[str, float]]] = {mode: [] for mode in MODES}
+    for _ in range(args.runs):
+        for mode in MODES:
+            out = subprocess.run(
+                [sys.executable, "-m", "tests.benchmarks.bench_server_panel",
+                 "--as-window", mode, "--clients", str(args.clients),
+                 "--seconds", str(args.seconds)],
+                capture_output=True, text=True, check=True, timeout=600,
+            )  # fmt: skip
+            runs[mode].append(json.loads(out.stdout.splitlines()[-1]))
+    print(
+        f"{args.clients:,} subscribers, the window's loop; medians of {args.runs} "
+        "interleaved runs"
+    )
+    print(f"  {'':40} {'panel shown':>12} {'panel hidden':>12} {'in the loop':>12}")
+    for label, key, form in _ROWS:
+        cells = [
+            form.format(statistics.median(r[key] for r in runs[mode])) for mode in MODES
+        ]
+        print(f"  {label:40} {cells[0]:>12} {cells[1]:>12} {cells[2]:>12}")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """ServerAdaptor + ServerConnectionModel: real clients over 127.0.0.1, rows as the panel shows them.
 
-Every scenario runs on a qasync loop (tests.qt.harness) against the embedded
-demo server; clients are the project's ``DDPClient`` or bare ``websockets``.
+Every scenario runs on a qasync loop (tests.qt.harness) against the demo app
+hosted by the adaptor in its own process, as the window hosts it; clients are
+the project's ``DDPClient`` or bare ``websockets``.
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ async def _raw(url: str, headers: Mapping[str, str] | None = None) -> ClientConn
     return ws
 
 
+@asynccontextmanager
+async def _hosted() -> AsyncIterator[ServerAdaptor]:
+    """The demo app hosted on a free port, in the hosted server's process."""
+    adaptor = ServerAdaptor()
+    assert await adaptor.start("127.0.0.1", 0, demo=True)
+    try:
+        yield adaptor
+    finally:
+        await adaptor.close()
+
+
 def _bind(adaptor: ServerAdaptor) -> ServerConnectionModel:
     model = ServerConnectionModel()
     model.set_forwarding(adaptor.forwarded_count, adaptor.forwarded_rule)
@@ -85,15 +97,14 @@ def test_rows_show_address_version_and_whitelisted_headers(
     """A client's row has its id, address, DDP version and headers it set; its cookie never reaches the row."""
 
     async def scenario() -> tuple[list[str], dict[str, str], str, str]:
-        async with demo_server() as server:
-            adaptor = ServerAdaptor(server)
+        async with _hosted() as adaptor:
             model = _bind(adaptor)
             headers = {
                 "User-Agent": "ddp-monitor-test/1.0",
                 "X-Forwarded-For": "203.0.113.7",
                 "Cookie": "meteor_login_token=secret-token",
             }
-            async with _client(server.url, headers) as client:
+            async with _client(adaptor.url, headers) as client:
                 (record,) = await _rows(model, 1)
                 qtmodeltester.check(model)
                 cells = [
@@ -103,7 +114,7 @@ def test_rows_show_address_version_and_whitelisted_headers(
                 await adaptor.close()
                 return (
                     cells,
-                    record.handle.http_headers,
+                    record.connection.headers,
                     client.session or "",
                     record.transport,
                 )
@@ -123,12 +134,11 @@ def test_rows_follow_clients_and_their_counters(
     """Rows appear and go as clients come and leave; subscriptions and message counts follow live."""
 
     async def scenario() -> tuple[int, int, int, list[str], list[str]]:
-        async with demo_server() as server:
-            adaptor = ServerAdaptor(server)
+        async with _hosted() as adaptor:
             model = _bind(adaptor)
             async with AsyncExitStack() as stack:
                 clients = [
-                    await stack.enter_async_context(_client(server.url))
+                    await stack.enter_async_context(_client(adaptor.url))
                     for _ in range(3)
                 ]
                 await _rows(model, 3)
@@ -162,12 +172,11 @@ def test_many_connections_arrive_in_few_batches(
     """Fifty clients connecting at once reach the table in a handful of updates, not fifty."""
 
     async def scenario() -> tuple[int, int]:
-        async with demo_server() as server:
-            adaptor = ServerAdaptor(server)
+        async with _hosted() as adaptor:
             model = _bind(adaptor)
             batches: list[int] = []
             adaptor.connections_flushed.connect(lambda o, c, x: batches.append(len(o)))
-            sockets = await asyncio.gather(*(_raw(server.url) for _ in range(50)))
+            sockets = await asyncio.gather(*(_raw(adaptor.url) for _ in range(50)))
             await _rows(model, 50)
             for ws in sockets:  # leaving on purpose: no grace period
                 await ws.send('{"msg":"disconnect"}')
@@ -187,11 +196,12 @@ def test_forwarded_count_recomputes_every_client_address(
     """With HTTP_FORWARDED_COUNT set, each row shows the address the server would report behind that many proxies."""
 
     async def scenario() -> dict[str, list[str | None]]:
-        async with demo_server() as server:
-            adaptor = ServerAdaptor(server)
+        async with _hosted() as adaptor:
             model = _bind(adaptor)
-            honest = await _raw(server.url, {"X-Forwarded-For": "198.51.100.9"})
-            spoof = await _raw(server.url, {"X-Forwarded-For": "6.6.6.6, 198.51.100.9"})
+            honest = await _raw(adaptor.url, {"X-Forwarded-For": "198.51.100.9"})
+            spoof = await _raw(
+                adaptor.url, {"X-Forwarded-For": "6.6.6.6, 198.51.100.9"}
+            )
             await _rows(model, 2)
 
             def addresses() -> list[str | None]:
@@ -206,9 +216,12 @@ def test_forwarded_count_recomputes_every_client_address(
             adaptor.set_forwarding(2, ForwardedRule.CURRENT)
             seen["2 current"] = addresses()
             # New connections get the same rule from the server itself.
-            late = await _raw(server.url, {"X-Forwarded-For": "9.9.9.9, 10.0.0.1"})
+            late = await _raw(adaptor.url, {"X-Forwarded-For": "9.9.9.9, 10.0.0.1"})
             (record,) = [r for r in await _rows(model, 3)][2:]
-            seen["server says"] = [record.handle.client_address, record.client_address]
+            seen["server says"] = [
+                record.connection.client_address,
+                record.client_address,
+            ]
             for ws in (honest, spoof, late):
                 await ws.close()
             await adaptor.close()
@@ -282,19 +295,16 @@ def test_forwarded_count_is_read_from_the_environment(
     """HTTP_FORWARDED_COUNT from the environment is the starting count, and a server hosted from the panel uses it."""
     monkeypatch.setenv("HTTP_FORWARDED_COUNT", "2")
 
-    async def scenario() -> tuple[int, int, str | None]:
+    async def scenario() -> tuple[int, str | None]:
         adaptor = ServerAdaptor()
         model = _bind(adaptor)
         assert await adaptor.start("127.0.0.1", 0, demo=True)
-        assert adaptor.server is not None
         ws = await _raw(adaptor.url, {"X-Forwarded-For": "192.0.2.1, 10.0.0.9"})
         (record,) = await _rows(model, 1)
-        server_count = adaptor.server.forwarded_count
         await ws.close()
         await adaptor.close()
-        return adaptor.forwarded_count, server_count, record.handle.client_address
+        return adaptor.forwarded_count, record.connection.client_address
 
-    count, server_count, address = run(qloop, scenario())
+    count, address = run(qloop, scenario())
     assert count == 2
-    assert server_count == 2
-    assert address == "192.0.2.1"
+    assert address == "192.0.2.1"  # what the hosted server itself computed

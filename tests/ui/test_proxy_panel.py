@@ -25,10 +25,9 @@ from tests.timeouts import TIMEOUT
 
 
 def _click(panel: ProxyPanel, session: str, column: int) -> None:
-    at = panel.model.position(_id_of(panel, session))
-    assert at is not None
-    row = panel.sorted.mapFromSource(panel.model.index(at, 0)).row()
-    cell = panel.table.visualRect(panel.sorted.index(row, column))
+    row = panel.model.row_of(_id_of(panel, session))
+    assert row is not None
+    cell = panel.table.visualRect(panel.model.index(row, column))
     QTest.mouseClick(
         panel.table.viewport(), Qt.MouseButton.LeftButton, pos=cell.center()
     )

@@ -42,25 +42,24 @@ async def _raw(url: str, headers: dict[str, str]) -> tuple[ClientConnection, str
 
 
 @asynccontextmanager
-async def _panel() -> AsyncIterator[tuple[ServerPanel, Any]]:
-    async with demo_server() as server:
-        panel = ServerPanel(ServerAdaptor(server))
-        panel.resize(1100, 700)
-        panel.show()
-        try:
-            yield panel, server
-        finally:
-            await panel.adaptor.close()
-            panel.close()
+async def _panel() -> AsyncIterator[tuple[ServerPanel, str]]:
+    """The panel with the demo app hosted (in its own process): (panel, URL)."""
+    panel = ServerPanel(ServerAdaptor())
+    panel.resize(1100, 700)
+    panel.show()
+    try:
+        assert await panel.adaptor.start("127.0.0.1", 0, demo=True)
+        yield panel, panel.adaptor.url
+    finally:
+        await panel.adaptor.close()
+        panel.close()
 
 
 async def _row_of(panel: ServerPanel, connection_id: str) -> int:
     model = panel.model
     await until(model.counts_changed, lambda: model.position(connection_id) is not None)
     assert panel.select(connection_id)
-    return panel.proxy.mapFromSource(
-        model.index(model.position(connection_id) or 0, 0)
-    ).row()
+    return model.position(connection_id) or 0
 
 
 def _section(text: str, title: str) -> dict[str, str]:
@@ -70,7 +69,7 @@ def _section(text: str, title: str) -> dict[str, str]:
 
 
 def _column(panel: ServerPanel, header: str) -> int:
-    model = panel.proxy
+    model = panel.model
     return next(
         c
         for c in range(model.columnCount())
@@ -84,13 +83,13 @@ def test_detail_shows_whitelisted_headers_and_never_the_cookie(
     """Selecting a row shows the headers the client set (user-agent, x-forwarded-for), its subscriptions and frames, not its cookie."""
 
     async def scenario() -> tuple[str, str]:
-        async with _panel() as (panel, server):
+        async with _panel() as (panel, url):
             headers = {
                 "User-Agent": "panel-test/2.0",
                 "X-Forwarded-For": "203.0.113.50",
                 "Cookie": "meteor_login_token=do-not-show",
             }
-            ws, session = await _raw(server.url, headers)
+            ws, session = await _raw(url, headers)
             await ws.send(
                 json.dumps({"msg": "sub", "id": "s1", "name": "items", "params": [1]})
             )
@@ -99,9 +98,14 @@ def test_detail_shows_whitelisted_headers_and_never_the_cookie(
                 panel.adaptor.connections_flushed,
                 lambda: "items" in panel.detail.summary.toPlainText(),
             )
+            # The selected connection's last frames come from the hosted
+            # server's process with its next batch.
+            await until(
+                panel.adaptor.frames_changed,
+                lambda: '"ready"' in panel.detail.frames.toPlainText(),
+            )
             shown = panel.detail.text()
-            row = panel.proxy.mapFromSource(panel.model.index(0, 0)).row()
-            chain = panel.proxy.index(row, _column(panel, "x-forwarded-for")).data()
+            chain = panel.model.index(0, _column(panel, "x-forwarded-for")).data()
             await ws.close()
             return shown, chain
 
@@ -123,10 +127,10 @@ def test_forwarded_count_in_the_panel_shows_the_proxied_address(
     """Setting HTTP_FORWARDED_COUNT to 1 in the panel turns the row's client address into the proxy's entry."""
 
     async def scenario() -> tuple[str, str, str, str]:
-        async with _panel() as (panel, server):
-            ws, session = await _raw(server.url, {"X-Forwarded-For": "198.51.100.23"})
+        async with _panel() as (panel, url):
+            ws, session = await _raw(url, {"X-Forwarded-For": "198.51.100.23"})
             row = await _row_of(panel, session)
-            address = panel.proxy.index(row, _column(panel, "client address"))
+            address = panel.model.index(row, _column(panel, "client address"))
             before = address.data()
             panel.forwarding.count.setValue(1)
             after = address.data()
@@ -230,7 +234,7 @@ def test_close_removes_the_row_and_the_app_client_comes_back_with_a_new_id(
             client.status_changed.connect(
                 lambda s: seen.append((s.status, window.badge.words))
             )
-            cell = panel.table.visualRect(panel.proxy.index(row, CLOSE_COLUMN))
+            cell = panel.table.visualRect(panel.model.index(row, CLOSE_COLUMN))
             QTest.mouseClick(
                 panel.table.viewport(), Qt.MouseButton.LeftButton, pos=cell.center()
             )
@@ -286,9 +290,9 @@ def test_npm_ddp_client_appears_as_a_row_and_can_be_closed(
     """The `ddp` client from npm shows up as a row; Close drops it and it reconnects as a new row."""
 
     async def scenario() -> tuple[dict[str, Any], dict[str, Any], str | None, str]:
-        async with _panel() as (panel, server):
+        async with _panel() as (panel, url):
             node = await asyncio.create_subprocess_exec(
-                "node", "-e", NODE_CLIENT, server.url,
+                "node", "-e", NODE_CLIENT, url,
                 cwd=npm_clients,
                 stdin=asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
@@ -299,7 +303,7 @@ def test_npm_ddp_client_appears_as_a_row_and_can_be_closed(
                 async with asyncio.timeout(TIMEOUT):
                     first = json.loads(await node.stdout.readline())
                 row = await _row_of(panel, first["session"])
-                peer = panel.proxy.index(row, _column(panel, "peer")).data()
+                peer = panel.model.index(row, _column(panel, "peer")).data()
                 panel.close_selected()
                 async with asyncio.timeout(TIMEOUT):
                     second = json.loads(await node.stdout.readline())
@@ -365,3 +369,45 @@ def test_server_dock_outlives_the_last_client_connection(
     assert shown
     assert still_shown
     assert in_tabs == -1
+
+
+def test_the_server_panel_opened_later_shows_the_connections_made_meanwhile(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Until Ctrl+5 the dock only counts connections; opened, its table lists the app's own connection."""
+
+    async def scenario() -> tuple[bool, str, bool, list[str], str, str]:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        session = await open_session(None, settings)
+        window, client = session.window, session.adaptor
+        window.show()
+        try:
+            hosted = window.server_adaptor
+            await until(hosted.connections_flushed, lambda: hosted.count == 1)
+            await until(client.handshake_completed, lambda: client.session is not None)
+            built_before = window.server_dock.built
+            title_before = window.server_action.text()
+            QTest.keyClick(window, Qt.Key.Key_5, Qt.KeyboardModifier.ControlModifier)
+            panel = window.server_panel
+            ids = [
+                panel.model.record(r).connection_id
+                for r in range(panel.model.rowCount())
+            ]
+            return (
+                built_before,
+                title_before,
+                window.server_dock.built and panel.isVisible(),
+                ids,
+                client.session or "",
+                panel.title(),
+            )
+        finally:
+            window.close()
+            await session.close()
+
+    built_before, title_before, shown, ids, session_id, title = run(qloop, scenario())
+    assert not built_before
+    assert title_before == "Server (1)"
+    assert shown
+    assert ids == [session_id]
+    assert title == "Server (1)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from ddp_monitor.profiles import (
 )
 from tests.keyrings import MemoryKeyring
 from tests.qt.harness import demo_server, next_emission, run, until
+from tests.timeouts import TIMEOUT
 
 C = ConnectionStatus
 
@@ -140,3 +142,35 @@ def test_profile_dialog_gives_back_what_it_was_given(qtbot: Any) -> None:
     dialog.subscriptions.setPlainText("ticker [1000")
     assert dialog.problem() is not None
     assert "line 1" in (dialog.problem() or "")
+
+
+def test_closing_a_connection_frees_its_documents(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """After a connection is closed its documents leave memory, though the collector had frozen them."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+    async def scenario() -> tuple[int, bool]:
+        session = await open_session(None, settings)
+        workspace, collector = session.workspace, session.collector
+        assert workspace is not None
+        assert collector is not None
+        try:
+            second = await workspace.open_url(session.adaptor.url, "again", "again")
+            items = second.adaptor.subscribe("items", [2000])
+            async with asyncio.timeout(TIMEOUT):
+                await items.ready
+            store = weakref.ref(second.adaptor.store)
+            held = len(second.adaptor.store.collection("items"))
+            collector.settle()  # what the plan does every 250 ms: now they are frozen
+            del second, items
+            await workspace.close_connection("again")
+            await next_emission(collector.collected, within=TIMEOUT)
+            return held, store() is None
+        finally:
+            session.window.close()
+            await session.close()
+
+    held, freed = run(qloop, scenario())
+    assert held == 2000
+    assert freed

@@ -111,7 +111,7 @@ def test_method_filter_narrows_rows_and_says_when_nothing_matches(qtbot: Any) ->
     assert "press Call" in empty_before
     assert failing == ["3"]
     assert rows == 0
-    assert model.rowCount() == 5
+    assert model.total == 5
 
 
 def test_stop_selected_stops_the_subscription_shown_after_sorting(qtbot: Any) -> None:
@@ -171,3 +171,68 @@ def test_choosing_a_collection_shows_its_first_document_and_numbers_sort_as_numb
     assert tasks_first == "t1"
     assert filtered == ["c"]
     assert panel.tree_model.document_id == "c"
+
+
+def test_sorting_and_filtering_documents_keep_the_selected_document_in_view(
+    qtbot: Any,
+) -> None:
+    """With a document selected, a header click and a filter that still matches it keep it selected and in the tree."""
+    events: list[Event] = []
+    store = Store(events.append)
+    for k in range(20_000):
+        store.added("items", f"d{k:05d}", {"k": (k * 7919) % 20_000, "text": f"t{k}"})
+    collections = CollectionListModel(store)
+    documents = DocumentTableModel(store)
+    panel = CollectionsPanel(collections, documents)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 500)
+    panel.show()
+    collections.apply_events(events)
+    assert panel.select_document("d00123")
+    _click_header(panel.document_table, "k")
+    sorted_ks = [int(k) for k in _column(panel.document_table, "k")[:5]]
+    after_sort = panel.document_table.selected_keys()
+    panel.filter.setText("T12")
+    panel.filter.apply()
+    after_filter = panel.document_table.selected_keys()
+    shown = set(_column(panel.document_table, "_id"))
+    panel.filter.setText("")
+    panel.filter.apply()
+    after_clear = panel.document_table.selected_keys()
+    assert sorted_ks == [0, 1, 2, 3, 4]
+    assert after_sort == after_filter == after_clear == ["d00123"]
+    assert panel.tree_model.document_id == "d00123"
+    assert shown == {f"d{k:05d}" for k in range(20_000) if f"t{k}".startswith("t12")}
+
+
+def test_a_changed_document_in_view_is_highlighted_then_fades(qtbot: Any) -> None:
+    """The changed cell of a row in view is painted in the flash colour, its neighbour not; after the flash time it is plain again."""
+    now = [100.0]
+    events: list[Event] = []
+    store = Store(events.append)
+    for k in range(200):
+        store.added("items", f"d{k:03d}", {"k": k, "text": f"item {k}"})
+    collections = CollectionListModel(store)
+    documents = DocumentTableModel(store, clock=lambda: now[0])
+    panel = CollectionsPanel(collections, documents)
+    qtbot.addWidget(panel)
+    panel.resize(1100, 500)
+    panel.show()
+    collections.apply_events(events)
+    qtbot.waitExposed(panel)
+    now[0] += 10  # the first rows' own arrival flash is over
+    events.clear()
+    store.changed("items", "d003", {"text": "changed"}, [])
+    documents.apply_events(events)
+    table = panel.document_table
+
+    def colour(column: int) -> Any:
+        rect = table.visualRect(documents.index(3, column))
+        image = table.viewport().grab().toImage()
+        return image.pixelColor(rect.right() - 3, rect.center().y())
+
+    flashed, beside = colour(2), colour(1)
+    now[0] += 5  # well past the flash
+    qtbot.waitUntil(lambda: colour(2) == beside, timeout=2000)
+    assert flashed != beside
+    assert flashed.red() > flashed.blue() + 40  # amber over the row's own colour

@@ -101,9 +101,11 @@ class Accounts:
     @classmethod
     def of(cls, client: DDPClient) -> Accounts:
         """The one ``Accounts`` of ``client`` (made on first use)."""
-        found = _ACCOUNTS.get(client)
+        known = _ACCOUNTS.get(client)
+        found = known() if known is not None else None
         if found is None:
-            found = _ACCOUNTS[client] = cls(client)
+            found = cls(client)
+            _ACCOUNTS[client] = weakref.ref(found)
         return found
 
     # -- state ---------------------------------------------------------------------
@@ -218,8 +220,13 @@ class Accounts:
         self.client._report(exc)  # the loop's exception handler, as the client's own
 
 
-#: One ``Accounts`` per client, gone with the client.
-_ACCOUNTS: weakref.WeakKeyDictionary[DDPClient, Accounts] = weakref.WeakKeyDictionary()
+#: One ``Accounts`` per client, gone with the client. The client holds its
+#: Accounts (``on_reconnect``); the Accounts holds its client, so the entry
+#: holds the Accounts weakly: a strong value would keep its key, the client
+#: and its whole store, alive for ever after the connection closed.
+_ACCOUNTS: weakref.WeakKeyDictionary[DDPClient, weakref.ref[Accounts]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def login_with_password(client: DDPClient, user: str, password: str) -> PendingMethod:

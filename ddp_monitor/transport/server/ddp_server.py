@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -293,12 +294,16 @@ class DDPServer:
 
     # -- lifecycle ------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, sock: socket.socket | None = None) -> None:
+        """Listen on ``host:port``, or on ``sock``: a socket already bound and
+        listening (the window binds it, so a taken port is its error, and its
+        hosted server's own process serves it)."""
         extensions = [ServerPerMessageDeflateFactory()] if self.compression else None
         self._server = await serve(
             self._handle_socket,
-            self.host,
-            self._port,
+            None if sock else self.host,
+            None if sock else self._port,
+            sock=sock,
             process_request=self._process_request,
             compression=None,
             extensions=extensions,
