@@ -15,6 +15,7 @@ and mean the same on both sides of the pipe.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Final
 
@@ -26,8 +27,11 @@ if TYPE_CHECKING:
 
 __all__ = [
     "CLOSED",
+    "DETACHED_UNTIL",
     "MESSAGES_IN",
     "MESSAGES_OUT",
+    "REPLAYED",
+    "RESUMPTIONS",
     "SUBSCRIPTIONS",
     "USER_ID",
     "VERSION",
@@ -50,10 +54,20 @@ __all__ = [
 
 #: What can change on a connection, as of its last report: (DDP version,
 #: subscriptions as (sub id, publication) pairs, messages in, messages out,
-#: user id, closed). A plain tuple of atoms: a batch of 1,000 of them unpickles
-#: in C in ~0.1 ms, where as many dataclasses took ~4 ms to rebuild.
+#: user id, closed, session resumptions, frames replayed at them, and while
+#: no socket serves it the wall-clock time its grace period ends). A plain
+#: tuple of atoms: a batch of 1,000 of them unpickles in C in ~0.1 ms, where
+#: as many dataclasses took ~4 ms to rebuild.
 ConnectionState = tuple[
-    str | None, tuple[tuple[str, str], ...], int, int, str | None, bool
+    str | None,
+    tuple[tuple[str, str], ...],
+    int,
+    int,
+    str | None,
+    bool,
+    int,
+    int,
+    float | None,
 ]
 VERSION: Final = 0
 SUBSCRIPTIONS: Final = 1
@@ -61,10 +75,14 @@ MESSAGES_IN: Final = 2
 MESSAGES_OUT: Final = 3
 USER_ID: Final = 4
 CLOSED: Final = 5
+RESUMPTIONS: Final = 6
+REPLAYED: Final = 7
+DETACHED_UNTIL: Final = 8
 
 
 def state_of(handle: ConnectionHandle) -> ConnectionState:
     """A connection's state now."""
+    remaining = handle.grace_remaining()
     return (
         handle.version,
         tuple(handle.subscriptions.items()),
@@ -72,6 +90,10 @@ def state_of(handle: ConnectionHandle) -> ConnectionState:
         handle.messages_out,
         handle.user_id,
         handle.closed,
+        handle.resumptions,
+        handle.frames_replayed,
+        # Wall clock: the window's process has another monotonic clock.
+        None if remaining is None else round(time.time() + remaining, 1),
     )
 
 

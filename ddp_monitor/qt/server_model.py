@@ -21,13 +21,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QColor
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
 from ddp_monitor.hosting.views import (
     CLOSED,
+    DETACHED_UNTIL,
     MESSAGES_IN,
     MESSAGES_OUT,
+    REPLAYED,
+    RESUMPTIONS,
     SUBSCRIPTIONS,
     USER_ID,
     VERSION,
@@ -99,6 +103,30 @@ class ConnectionRecord:
         return self.state[CLOSED]
 
     @property
+    def resumptions(self) -> int:
+        return self.state[RESUMPTIONS]
+
+    @property
+    def frames_replayed(self) -> int:
+        return self.state[REPLAYED]
+
+    @property
+    def detached_until(self) -> float | None:
+        """Wall-clock end of the grace period while no socket serves the session."""
+        return self.state[DETACHED_UNTIL]
+
+    @property
+    def session_words(self) -> str:
+        """Detached and for how long, or how often it was resumed (session resumption)."""
+        until = self.detached_until
+        if until is not None:
+            return f"detached, ends in {max(0.0, until - time.time()):.0f} s"
+        if self.resumptions:
+            times = "once" if self.resumptions == 1 else f"{self.resumptions} times"
+            return f"resumed {times} · {self.frames_replayed:,} frames replayed"
+        return ""
+
+    @property
     def subscription_names(self) -> dict[str, str]:
         """Live subscriptions: sub id -> publication name."""
         return dict(self.state[SUBSCRIPTIONS])
@@ -138,6 +166,14 @@ _COLUMNS: list[Column[ConnectionRecord]] = [
     ),
     Column("DDP", lambda r: r.version or "-", tip="the DDP version agreed"),
     Column(
+        "session",
+        lambda r: r.session_words,
+        tip="session resumption: a session whose socket was lost waits (detached) "
+        "for its client to resume it, then goes on in the same row",
+        colour=lambda r: _WARN if r.detached_until is not None else None,
+        key=lambda r: (r.detached_until or 0.0) * 1000 + r.resumptions,
+    ),
+    Column(
         "subs",
         lambda r: f"{r.subscriptions:,}",
         tip="live subscriptions",
@@ -171,6 +207,10 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
         super().__init__(_COLUMNS, parent)
         self.forwarded_count = 0
         self.forwarded_rule = ForwardedRule.CURRENT
+        # "detached, ends in N s" counts down while a session waits.
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
 
     def apply(
         self,
@@ -192,7 +232,23 @@ class ServerConnectionModel(RowTableModel[ConnectionRecord]):
         # One span per batch: a fan-out to 1,000 clients changes every row.
         self._touched(touched)
         self._discard(closed)
+        self._tick_while_detached()
         self.counts_changed.emit()
+
+    def _detached(self) -> list[str]:
+        return [k for k, r in self._records.items() if r.detached_until is not None]
+
+    def _tick_while_detached(self) -> None:
+        if not self._detached():
+            self._ticker.stop()
+        elif not self._ticker.isActive():
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        detached = self._detached()
+        self._touched(detached)
+        if not detached:
+            self._ticker.stop()
 
     def set_frames(self, connection_id: str, frames: Sequence[Frame]) -> None:
         """The last frames of one connection (the one the panel shows)."""

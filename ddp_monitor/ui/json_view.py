@@ -35,4 +35,8 @@ class JsonView(QPlainTextEdit):
     def show_text(self, text: str) -> None:
         """Show ``text``; only on a real change, which would drop the user's selection."""
         if text != self.toPlainText():
+            # Keep the reader's place: a ticking detail must not jump to the top.
+            bar = self.verticalScrollBar()
+            at = bar.value()
             self.setPlainText(text)
+            bar.setValue(at)

@@ -69,6 +69,8 @@ def describe(record: ConnectionRecord, count: int, rule: ForwardedRule) -> str:
         f"  connected        {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(record.connected_at))}"
         f" ({_age(time.time() - record.connected_at)} ago)"
     )
+    if record.session_words:  # session resumption: waiting, or resumed
+        lines.append(f"  session          {record.session_words}")
     headers = connection.headers
     lines += ["", f"HTTP headers ({len(headers)}; sockjs's whitelist, never cookies)"]
     width = max((len(name) for name in headers), default=0)

@@ -18,6 +18,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QKeySequence, QMouseEvent, QPainter, QShortcut
@@ -123,7 +124,7 @@ class ServerPanel(QWidget):
         self.close_button.setEnabled(False)
         self.table = DenseTable("serverConnectionTable", _NOT_HOSTING)
         self.table.show_sorted(self.model)
-        self.table.set_column_widths(170, 120, 110, 220, 80, 48, 52, 70, 70, 72)
+        self.table.set_column_widths(170, 120, 110, 220, 80, 48, 170, 52, 70, 70, 72)
         self.table.horizontalHeader().setStretchLastSection(False)
         self.table.horizontalHeader().setSectionResizeMode(
             _CHAIN_COLUMN, QHeaderView.ResizeMode.Stretch
@@ -183,6 +184,15 @@ class ServerPanel(QWidget):
         delete.activated.connect(self.close_selected)
         self.table.selectionModel().selectionChanged.connect(self._selection)
         self.model.rowsRemoved.connect(self._selection)
+        # "connected ... ago" and a grace period's countdown move on their own.
+        self._ticker = QTimer(self)
+        self._ticker.setInterval(1000)
+        self._ticker.timeout.connect(self._tick)
+        self._ticker.start()
+
+    def _tick(self) -> None:
+        if self.detail.connection_id is not None and self.isVisible():
+            self._show_detail()
 
     # -- actions -----------------------------------------------------------------
     def close_selected(self) -> None:

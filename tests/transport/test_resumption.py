@@ -11,8 +11,6 @@ a session whose first socket the server still thinks alive.
 from __future__ import annotations
 
 import asyncio
-import socket
-import struct
 from typing import Any
 
 import pytest
@@ -27,6 +25,7 @@ from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.transport.client import DDPClient
 from ddp_monitor.transport.server import DDPServer
 from ddp_monitor.transport.server.handle import ConnectionHandle
+from tests.sockets import reset
 from tests.timeouts import TIMEOUT
 from tests.waits import eventually
 from tests.wire import CLOSED, WireClient
@@ -34,15 +33,6 @@ from tests.wire import CLOSED, WireClient
 pytestmark = pytest.mark.asyncio
 
 DOCUMENTS = 300
-
-
-def reset(client: DDPClient) -> None:
-    """Cut the client's TCP connection with a reset: no close frame, no FIN."""
-    link = client._link
-    assert link is not None
-    sock = link.transport.get_extra_info("socket")
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    link.transport.abort()
 
 
 class App:

@@ -25,8 +25,10 @@ from ddp_monitor.app.desktop import open_session
 from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.server_model import CLOSE_COLUMN
+from ddp_monitor.transport.client import DDPClient
 from ddp_monitor.ui.server_panel import ServerPanel
 from tests.qt.harness import demo_server, next_emission, run, until
+from tests.sockets import reset
 from tests.timeouts import TIMEOUT
 
 CONNECT = json.dumps({"msg": "connect", "version": "1", "support": ["1"]})
@@ -411,3 +413,44 @@ def test_the_server_panel_opened_later_shows_the_connections_made_meanwhile(
     assert shown
     assert ids == [session_id]
     assert title == "Server (1)"
+
+
+def test_a_session_lost_without_a_goodbye_waits_in_its_row_and_resumes_there(
+    qloop: asyncio.AbstractEventLoop,
+) -> None:
+    """A reset socket: the row says detached with its countdown, then resumed, never a second row."""
+
+    async def scenario() -> dict[str, Any]:
+        async with _panel() as (panel, url):
+            seen: dict[str, Any] = {}
+            client = DDPClient(url)
+            async with client:
+                await client.subscribe("tasks").wait_ready()
+                session = client.session or ""
+                await _row_of(panel, session)
+                column = _column(panel, "session")
+                reset(client)
+                client.disconnect()  # its goodbye goes nowhere: the socket is gone
+                record = panel.model.row(session)
+                assert record is not None
+                await until(
+                    panel.model.counts_changed,
+                    lambda: record.detached_until is not None,
+                )
+                row = panel.model.position(session) or 0
+                seen["detached"] = panel.model.data(panel.model.index(row, column))
+                seen["detail"] = panel.detail.summary.toPlainText()
+                client.reconnect()
+                await until(panel.model.counts_changed, lambda: record.resumptions == 1)
+                row = panel.model.position(session) or 0
+                seen["resumed"] = panel.model.data(panel.model.index(row, column))
+                seen["rows"] = panel.model.rowCount()
+                seen["same"] = client.session == session
+            return seen
+
+    seen = run(qloop, scenario())
+    assert seen["detached"].startswith("detached, ends in 1")  # 15 s or 14 s
+    assert "session          detached, ends in" in seen["detail"]
+    assert seen["resumed"].startswith("resumed once · ")
+    assert seen["rows"] == 1
+    assert seen["same"]
