@@ -238,3 +238,31 @@ def test_double_clicking_a_profile_opens_it_once_and_again_only_selects_it(
     assert sent == ["login", "sub", "echo"]
     assert pages == 3
     assert selected
+
+
+def test_the_page_asked_for_at_launch_is_the_one_shown(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """A profile left open at the last quit opens again, beside the URL asked for, which stays shown."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store = ProfileStore(tmp_path / "profiles.json")
+
+    async def scenario() -> tuple[list[str], str | None, str, str]:
+        async with demo_server() as asked, demo_server() as remembered:
+            profile = Profile("left open", remembered.url)
+            store.save([profile])
+            settings.setValue("connections/open", [profile.id])
+            session = await open_session(asked.url, settings, store)
+            await session.open_saved()
+            window = session.window
+            keys = window.sidebar.connection_keys()
+            shown = window.current_key
+            url = window.adaptor.url
+            await session.close()
+            window.close()
+            return keys, shown, url, str(asked.url)
+
+    keys, shown, url, asked_url = run(qloop, scenario())
+    assert len(keys) == 2
+    assert shown == keys[0]
+    assert url == asked_url
