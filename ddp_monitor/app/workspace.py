@@ -141,7 +141,9 @@ class Workspace:
         if key in self.connections:
             self.window.select(key)
             return self.connections[key], False
-        done: asyncio.Future[OpenConnection] = asyncio.get_running_loop().create_future()
+        done: asyncio.Future[OpenConnection] = (
+            asyncio.get_running_loop().create_future()
+        )
         self._opening[key] = done
         try:
             opened = await self._connect(
