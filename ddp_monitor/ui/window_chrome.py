@@ -5,18 +5,32 @@ QtWidgets/QtGui/QtCore and ``ui.resources``. Split out of ``main_window``
 (past 500 lines once the Server dock came): everything here is built once
 and holds no connection; ``MainWindow`` points the actions at the selected
 page and fills the labels. Shortcuts follow docs/ux.md (Ctrl+R, Ctrl+D,
-Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server).
+Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server), and work
+from every field: a text field claims some of them for itself (on X11 a line
+edit takes Ctrl+E as "end of line"), so the window keeps its own keys.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QToolButton
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QApplication,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QPlainTextEdit,
+    QTextEdit,
+    QToolButton,
+    QWidget,
+)
 
 from ddp_monitor.ui.resources import icon
 
 __all__ = ["TAB_NAMES", "WindowChrome"]
+
+_TEXT_FIELDS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 
 #: The page's tabs in order, as Ctrl+1..4 reach them.
 TAB_NAMES = ("Methods", "Subscriptions", "Collections", "Messages")
@@ -28,6 +42,29 @@ class WindowChrome(QMainWindow):
     def __init__(self) -> None:
         super().__init__()
         self._make_actions()
+        self._window_keys = {
+            action.shortcut().toString()
+            for action in self.actions()
+            if not action.shortcut().isEmpty()
+        }
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        # A field's claim on one of the window's keys (ShortcutOverride) is
+        # refused here, so the window's action runs instead.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(watched, _TEXT_FIELDS)
+            and isinstance(watched, QWidget)
+            and watched.window() is self
+            and isinstance(event, QKeyEvent)
+            and QKeySequence(event.keyCombination()).toString() in self._window_keys
+        ):
+            event.ignore()
+            return True
+        return super().eventFilter(watched, event)
 
     def _make_actions(self) -> None:
         def action(text: str, keys: str | None, name: str | None = None) -> QAction:

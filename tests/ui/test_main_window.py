@@ -13,7 +13,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QEvent, QSettings, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QLineEdit
 
 from ddp_monitor.app.desktop import Session, open_session
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
@@ -365,3 +368,49 @@ def test_round_trip_comes_from_the_traffic_and_probing_is_opt_in(
         "pong · ddp-monitor's probe",
     }
     assert seen["offline"] == "RTT -"
+
+
+class _GreedyField(QLineEdit):
+    """A field that claims every Ctrl key, as a line edit does on X11 (Ctrl+E: end of line)."""
+
+    def event(self, event: QEvent) -> bool:
+        control = Qt.KeyboardModifier.ControlModifier
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.modifiers() & control
+        ):
+            event.accept()
+            return True
+        return super().event(event)
+
+
+def test_window_shortcuts_work_from_any_field(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Ctrl+E, Ctrl+L, Ctrl+R reach the window's actions even from a field that claims them."""
+
+    async def scenario() -> list[str]:
+        async with demo_server() as server, _window(server.url, tmp_path) as session:
+            window = session.window
+            window.activateWindow()  # shortcuts act in the active window
+            app = QGuiApplication.instance()
+            assert isinstance(app, QGuiApplication)
+            if not window.isActiveWindow():
+                await until(app.focusWindowChanged, window.isActiveWindow)
+            field = _GreedyField()
+            window.log.layout().addWidget(field)
+            window.tabs.setCurrentIndex(3)
+            hits: list[str] = []
+            for name in ("export_action", "clear_action", "reconnect_action"):
+                action = getattr(window, name)
+                action.triggered.disconnect()  # no file dialog in a test
+                action.triggered.connect(lambda _=False, n=name: hits.append(n))
+            for widget in (field, window.log.filter, window.methods.params):
+                widget.setFocus()
+                for key in (Qt.Key.Key_E, Qt.Key.Key_L, Qt.Key.Key_R):
+                    QTest.keyClick(widget, key, Qt.KeyboardModifier.ControlModifier)
+            return hits
+
+    hits = run(qloop, scenario())
+    assert hits == ["export_action", "clear_action", "reconnect_action"] * 3
