@@ -2,10 +2,13 @@
 
 Owns ``SubscriptionModel`` and ``SubscriptionRecord``; imports QtCore/QtGui,
 ``ddp.client.events`` and ``qt.cell_text.short_json``. DDP does not say which
-subscription sent a document (Meteor's merge box shares documents), so the
-document count is the documents added or removed in the collections a
-subscription was fed while it waited for ``ready`` (a publication's initial
-documents all come before its ``ready``, ``ddp-server/livedata_server.js``).
+subscription sent a document (Meteor's merge box shares documents), so only
+what can be known is shown (issue 13 item 2): the documents that arrived
+while a subscription waited for ``ready`` *alone* (a publication's initial
+documents all come before its ``ready``, ``ddp-server/livedata_server.js``),
+and the collections documents arrived in while it waited. When several
+subscriptions waited at once there is no count, only those collections; a
+stopped subscription's count is gone with its documents.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from ddp_monitor.ddp.client.events import (
     SubscriptionStopped,
 )
 from ddp_monitor.qt.cell_text import short_json
-from ddp_monitor.qt.table_model import Column, RowTableModel
+from ddp_monitor.qt.ordered_table import DISPLAY, TOOLTIP
+from ddp_monitor.qt.table_model import Column, Index, RowTableModel
 
 __all__ = ["SubscriptionModel", "SubscriptionRecord", "SubscriptionState"]
 
@@ -49,17 +53,50 @@ class SubscriptionRecord:
     started_at: float
     state: SubscriptionState = SubscriptionState.WAITING
     ready_after: float | None = None
+    #: documents added (less removed) while it waited for ready
     documents: int = 0
+    #: no other subscription waited meanwhile: the count is this one's
+    alone: bool = True
     collections: set[str] = field(default_factory=set)
     reason: str | None = None
+
+    @property
+    def known_documents(self) -> int | None:
+        """Its initial documents, when that can be known (None: it cannot)."""
+        if self.state is SubscriptionState.READY and self.alone:
+            return self.documents
+        if self.state is SubscriptionState.WAITING and self.alone:
+            return self.documents
+        return None
 
 
 def _state(record: SubscriptionRecord) -> str:
     if record.state is SubscriptionState.ERROR and record.reason:
         return f"error: {record.reason}"
     if record.state is SubscriptionState.WAITING and record.documents:
-        return f"waiting ({record.documents:,} so far)"
+        if record.alone:
+            return f"waiting ({record.documents:,} so far)"
+        return "waiting (documents coming)"
     return record.state.value
+
+
+def _docs(record: SubscriptionRecord) -> str:
+    known = record.known_documents
+    if known is not None:
+        return f"{known:,}"
+    if record.state is SubscriptionState.READY:
+        return "?"  # shared: see the tooltip and the collections
+    return ""
+
+
+def _docs_tip(record: SubscriptionRecord) -> str:
+    if record.state is SubscriptionState.READY and not record.alone:
+        return (
+            "Other subscriptions waited for ready at the same time, and DDP does "
+            "not say which one sent a document: no count is shown. Documents "
+            "arrived in: " + (", ".join(sorted(record.collections)) or "none")
+        )
+    return "documents that arrived while this subscription alone waited for ready"
 
 
 def _ready(record: SubscriptionRecord) -> str:
@@ -76,7 +113,6 @@ _COLOURS = {
     SubscriptionState.STOPPED: QColor("#7a7f87"),
 }
 
-_COUNTING = (SubscriptionState.WAITING, SubscriptionState.READY)
 
 _COLUMNS: list[Column[SubscriptionRecord]] = [
     Column("name", lambda r: r.name),
@@ -90,12 +126,21 @@ _COLUMNS: list[Column[SubscriptionRecord]] = [
     ),
     Column(
         "docs",
-        lambda r: f"{r.documents:,}",
-        tip="documents in the collections this subscription fed before ready",
-        key=lambda r: r.documents,
+        _docs,
+        tip="documents that arrived while this subscription alone waited for "
+        "ready (DDP does not say which subscription sent a document; ? when "
+        "several waited at once)",
+        key=lambda r: -1 if r.known_documents is None else r.known_documents,
+    ),
+    Column(
+        "collections",
+        lambda r: ", ".join(sorted(r.collections)),
+        tip="collections documents arrived in while it waited for ready",
     ),
 ]
 
+
+DOCS_COLUMN = next(n for n, c in enumerate(_COLUMNS) if c.header == "docs")
 
 _SUBSCRIPTION_EVENTS = frozenset(
     {
@@ -113,6 +158,11 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(_COLUMNS, parent)
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role == TOOLTIP and index.isValid() and index.column() == DOCS_COLUMN:
+            return _docs_tip(self.record(index.row()))
+        return super().data(index, role)
 
     @property
     def ready(self) -> int:
@@ -148,15 +198,17 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
                         SubscriptionRecord(event.sub_id, event.name, event.params, at),
                     )
             elif isinstance(event, DocumentAdded | DocumentRemoved):
+                waiting = [
+                    sub
+                    for sub in self._records.values()
+                    if sub.state is SubscriptionState.WAITING
+                ]
                 step = 1 if isinstance(event, DocumentAdded) else -1
-                for sub in self._records.values():
-                    if sub.state is SubscriptionState.WAITING and step > 0:
-                        sub.collections.add(event.collection)
-                    elif event.collection not in sub.collections:
-                        continue
-                    if sub.state in _COUNTING:
-                        sub.documents = max(sub.documents + step, 0)
-                        touched.add(sub.sub_id)
+                for sub in waiting:
+                    sub.collections.add(event.collection)
+                    sub.documents = max(sub.documents + step, 0)
+                    sub.alone = sub.alone and len(waiting) == 1
+                    touched.add(sub.sub_id)
             elif isinstance(event, SubscriptionReady):
                 record = self.row(event.sub_id)
                 if record is not None and record.state is SubscriptionState.WAITING:
@@ -176,6 +228,8 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
                         record.documents = 0
                         record.collections.clear()
                     else:
+                        # Its documents went with it (or stay for another
+                        # subscription): its count says nothing any more.
                         record.state = SubscriptionState.STOPPED
                     touched.add(record.sub_id)
         self._touched(touched)

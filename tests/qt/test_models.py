@@ -34,7 +34,11 @@ from ddp_monitor.qt.collection_model import (
 )
 from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel, frame_kind
 from ddp_monitor.qt.method_model import MethodQueueModel, MethodState, timing_notes
-from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionState
+from ddp_monitor.qt.subscription_model import (
+    DOCS_COLUMN,
+    SubscriptionModel,
+    SubscriptionState,
+)
 from ddp_monitor.transport.wiretap import Direction, Frame
 
 
@@ -334,3 +338,39 @@ def test_timing_notes_say_which_meteor_rule_held_a_call() -> None:
     notes = " ".join(timing_notes(add, names))
     assert "queued, then sent again at the reconnect" in notes
     assert "The result is in; Meteor calls back once `updated`" in notes
+
+
+def test_subscription_docs_are_counted_only_when_they_can_be_known() -> None:
+    """Two subscriptions waiting at once get no count, only their collections; one alone gets its own."""
+    store_events: list[Event] = []
+    store = Store(store_events.append)
+    model = SubscriptionModel()
+    model.apply_events(
+        [
+            SubscriptionRequested("a", "tasks", []),
+            SubscriptionRequested("b", "items", [2]),
+        ]
+    )
+    store.added("tasks", "t1", {})
+    store.added("items", "i1", {})
+    store.added("items", "i2", {})
+    model.apply_events([*store_events, SubscriptionReady("a"), SubscriptionReady("b")])
+    store_events.clear()
+    model.apply_events([SubscriptionRequested("c", "items", [50000])])
+    for k in range(3, 8):
+        store.added("items", f"i{k}", {})
+    model.apply_events([*store_events, SubscriptionReady("c")])
+    model.apply_events([SubscriptionStopped("b", None)])
+
+    def cells(row: int) -> tuple[str, str]:
+        return (
+            model.data(model.index(row, DOCS_COLUMN)),
+            model.data(model.index(row, DOCS_COLUMN + 1)),
+        )
+
+    assert cells(0) == ("?", "items, tasks")
+    assert "no count is shown" in model.data(
+        model.index(0, DOCS_COLUMN), Qt.ItemDataRole.ToolTipRole
+    )
+    assert cells(1) == ("", "items, tasks")  # stopped: its count says nothing now
+    assert cells(2) == ("5", "items")
