@@ -25,6 +25,7 @@ from ddp_monitor.ddp.client.events import (
     DocumentAdded,
     DocumentRemoved,
     Event,
+    StatusChanged,
     SubscriptionReady,
     SubscriptionRequested,
     SubscriptionStopped,
@@ -59,6 +60,8 @@ class SubscriptionRecord:
     alone: bool = True
     collections: set[str] = field(default_factory=set)
     reason: str | None = None
+    #: the connection is up: a ready subscription's data follows the server
+    live: bool = True
 
     @property
     def known_documents(self) -> int | None:
@@ -73,6 +76,8 @@ class SubscriptionRecord:
 def _state(record: SubscriptionRecord) -> str:
     if record.state is SubscriptionState.ERROR and record.reason:
         return f"error: {record.reason}"
+    if record.state is SubscriptionState.READY and not record.live:
+        return "ready (offline: not live)"
     if record.state is SubscriptionState.WAITING and record.documents:
         if record.alone:
             return f"waiting ({record.documents:,} so far)"
@@ -144,6 +149,7 @@ DOCS_COLUMN = next(n for n, c in enumerate(_COLUMNS) if c.header == "docs")
 
 _SUBSCRIPTION_EVENTS = frozenset(
     {
+        StatusChanged,
         SubscriptionRequested,
         DocumentAdded,
         DocumentRemoved,
@@ -158,6 +164,7 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(_COLUMNS, parent)
+        self._connected = False  # a `sub` goes out only on a live connection
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if role == TOOLTIP and index.isValid() and index.column() == DOCS_COLUMN:
@@ -191,11 +198,19 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         for event, at in zip(events, stamps, strict=True):
             if type(event) not in _SUBSCRIPTION_EVENTS:
                 continue  # changed documents pass through here: one test each
-            if isinstance(event, SubscriptionRequested):
+            if isinstance(event, StatusChanged):
+                touched |= self._follow_status(event, at)
+            elif isinstance(event, SubscriptionRequested):
                 if event.sub_id not in self._records:
                     self._add(
                         event.sub_id,
-                        SubscriptionRecord(event.sub_id, event.name, event.params, at),
+                        SubscriptionRecord(
+                            event.sub_id,
+                            event.name,
+                            event.params,
+                            at,
+                            live=self._connected,
+                        ),
                     )
             elif isinstance(event, DocumentAdded | DocumentRemoved):
                 waiting = [
@@ -234,3 +249,21 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
                     touched.add(record.sub_id)
         self._touched(touched)
         self.counts_changed.emit()
+
+    def _follow_status(self, event: StatusChanged, at: float) -> set[str]:
+        """Offline, ready data is not live; a sub made offline is timed from its send."""
+        connected = event.status.connected
+        if connected == self._connected:
+            return set()
+        self._connected = connected
+        touched = set()
+        for record in self._records.values():
+            if (
+                connected
+                and not record.live
+                and record.state is SubscriptionState.WAITING
+            ):
+                record.started_at = at  # its `sub` goes out now (LC onReset)
+            record.live = connected
+            touched.add(record.sub_id)
+        return touched

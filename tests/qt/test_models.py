@@ -374,3 +374,21 @@ def test_subscription_docs_are_counted_only_when_they_can_be_known() -> None:
     )
     assert cells(1) == ("", "items, tasks")  # stopped: its count says nothing now
     assert cells(2) == ("5", "items")
+
+
+def test_subscription_made_offline_is_timed_from_its_send_and_not_live_offline() -> (
+    None
+):
+    """Made while offline, its time to ready starts at the reconnect; offline again, ready is not live."""
+    model = SubscriptionModel()
+    online = StatusChanged(Status(ConnectionStatus.CONNECTED, connected=True))
+    offline = StatusChanged(Status(ConnectionStatus.OFFLINE, connected=False))
+    model.apply_events(
+        [online, offline, SubscriptionRequested("s", "items", []), online],
+        [0.0, 1.0, 2.0, 7.0],
+    )
+    model.apply_events([SubscriptionReady("s")], [7.1])
+    assert model.data(model.index(0, 4)) == "100.0 ms"
+    assert model.data(model.index(0, 3)) == "ready"
+    model.apply_events([offline], [8.0])
+    assert model.data(model.index(0, 3)) == "ready (offline: not live)"
