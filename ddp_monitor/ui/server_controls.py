@@ -158,7 +158,8 @@ class ForwardingBar(QWidget):
             "current: the header must hold exactly N entries; legacy: the N-th "
             "entry from the end"
         )
-        self.count.setSuffix(" proxies")
+        self._name_unit(self.count.value())
+        self.count.valueChanged.connect(self._name_unit)
         label = QLabel("HTTP_FORWARDED_COUNT")
         # What the count means, where the eye is (a hint line cost a whole row).
         label.setToolTip(
@@ -183,3 +184,6 @@ class ForwardingBar(QWidget):
         self.forwarding_chosen.emit(
             self.count.value(), ForwardedRule(self.rule.currentData())
         )
+
+    def _name_unit(self, count: int) -> None:
+        self.count.setSuffix(" proxy" if count == 1 else " proxies")

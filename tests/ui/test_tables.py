@@ -22,11 +22,13 @@ from ddp_monitor.ddp.client.events import (
 )
 from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.server.forwarding import ForwardedRule
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.method_model import MethodQueueModel
 from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.ui.collections_view import CollectionsPanel
 from ddp_monitor.ui.method_queue import MethodQueuePanel
+from ddp_monitor.ui.server_controls import ForwardingBar
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
 from ddp_monitor.ui.table_view import DenseTable
 
@@ -236,3 +238,14 @@ def test_a_changed_document_in_view_is_highlighted_then_fades(qtbot: Any) -> Non
     qtbot.waitUntil(lambda: colour(2) == beside, timeout=2000)
     assert flashed != beside
     assert flashed.red() > flashed.blue() + 40  # amber over the row's own colour
+
+
+def test_the_proxy_count_reads_as_english(qtbot: Any) -> None:
+    """1 proxy, 2 proxies: the unit follows the number."""
+    bar = ForwardingBar(0, ForwardedRule.CURRENT, from_environment=False)
+    qtbot.addWidget(bar)
+    words = []
+    for count in (0, 1, 2):
+        bar.count.setValue(count)
+        words.append(bar.count.text())
+    assert words == ["0 proxies", "1 proxy", "2 proxies"]
