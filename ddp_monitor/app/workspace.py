@@ -93,6 +93,7 @@ class Workspace:
         self.connections: dict[str, OpenConnection] = {}
         self._opening: dict[str, asyncio.Future[OpenConnection]] = {}
         window.open_requested.connect(self._open_requested)
+        window.url_requested.connect(self._url_requested)
         window.close_requested.connect(self._close_requested)
 
     @property
@@ -279,6 +280,9 @@ class Workspace:
         profile = self.window.profiles.find(profile_id)
         if profile is not None:
             self._spawn(self.open_profile(profile))
+
+    def _url_requested(self, url: str) -> None:
+        self._spawn(self.open_url(url, url, "hosted server"))
 
     def _close_requested(self, key: str) -> None:
         self._spawn(self.close_connection(key))

@@ -42,6 +42,7 @@ from ddp_monitor.ddp.errors import ConnectionLost
 from ddp_monitor.qt.meter import LinkMeter
 from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.client.handles import PendingMethod, SubscriptionHandle
+from ddp_monitor.transport.client.urls import InvalidURL
 from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["FLUSH_MS", "ClientAdaptor"]
@@ -72,6 +73,7 @@ class ClientAdaptor(QObject):
             seconds (None while not connected) and what it was measured on.
         battery_saving_changed(bool)
         probing_changed(bool): the RTT probe was switched.
+        url_changed(str): the page moved to another server (``move_to``).
     """
 
     status_changed = Signal(object)
@@ -84,6 +86,7 @@ class ClientAdaptor(QObject):
     meter_changed = Signal(float, object, str)
     battery_saving_changed = Signal(bool)
     probing_changed = Signal(bool)
+    url_changed = Signal(str)
 
     def __init__(
         self, client: DDPClient, label: str = "", parent: QObject | None = None
@@ -151,6 +154,19 @@ class ClientAdaptor(QObject):
     async def start(self) -> None:
         """Start the client (listeners are already attached: nothing is missed)."""
         await self.client.start()
+
+    def move_to(self, url: str) -> str | None:
+        """Connect this page to another server (Meteor's ``reconnect({url})``).
+
+        Returns why not, in words, when ``url`` cannot lead to a DDP server
+        (then nothing changes).
+        """
+        try:
+            self.client.reconnect(url)
+        except InvalidURL as exc:
+            return f"{exc.url!r}: {exc.reason}."
+        self.url_changed.emit(self.client.url)
+        return None
 
     @Slot()
     def reconnect(self) -> None:

@@ -1,4 +1,4 @@
-"""The connection bar: badge, Reconnect now, the battery-saving switch, RTT and msg/s.
+"""The connection bar: badge, Reconnect now, the server's URL, battery saving, the RTT probe, RTT and msg/s.
 
 Owns ``ConnectionBar``; imports QtWidgets/QtGui/QtCore and ``ui.status_badge``.
 The buttons show actions the window owns (shortcuts live on the actions, so
@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Slot
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QToolButton, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSizePolicy,
+    QToolButton,
+    QWidget,
+)
 
 from ddp_monitor.ui.status_badge import StatusBadge
 
@@ -30,6 +38,15 @@ class ConnectionBar(QFrame):
         self.badge = StatusBadge()
         self.reconnect_button = _button(reconnect, "reconnectButton")
         self.battery_button = _button(battery_saving, "batteryToggle")
+        self.url = QLineEdit()
+        self.url.setObjectName("urlField")
+        self.url.setPlaceholderText("server URL, e.g. localhost:3000")
+        self.url.setToolTip(
+            "The server this page talks to. Type another and press Enter to "
+            "connect there (Meteor's reconnect({url}))."
+        )
+        self.url.setMinimumWidth(160)
+        self.url.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.rtt = QLabel("RTT -")
         self.rtt.setObjectName("meterLabel")
         self.rtt.setToolTip(_RTT_NONE)
@@ -59,7 +76,7 @@ class ConnectionBar(QFrame):
         layout.setSpacing(10)
         layout.addWidget(self.badge)
         layout.addWidget(self.reconnect_button)
-        layout.addStretch(1)
+        layout.addWidget(self.url, 1)
         layout.addWidget(self.battery_button)
         layout.addSpacing(12)
         layout.addWidget(self.probe)

@@ -78,10 +78,12 @@ class MainWindow(WindowChrome):
 
     Signals:
         open_requested(str): open a connection for this profile id.
+        url_requested(str): open a connection to this URL (the hosted server's).
         close_requested(str): close the connection with this key.
     """
 
     open_requested = Signal(str)
+    url_requested = Signal(str)
     close_requested = Signal(str)
 
     def __init__(
@@ -323,6 +325,7 @@ class MainWindow(WindowChrome):
         from ddp_monitor.ui.server_tab import ServerTab
 
         panel = ServerPanel(self.server_adaptor)
+        panel.hosting.connect_requested.connect(self.url_requested)
         self._restore_splitter(panel.splitter)
         panel.table.restore_state(self.settings)
         return ServerTab(panel, ProxyPanel(ProxyAdaptor(parent=self)))

@@ -44,10 +44,12 @@ class HostingBar(QWidget):
     Signals:
         start_requested(str, int, bool): host, port (0: any free one), demo app.
         stop_requested()
+        connect_requested(str): open a page connected to the hosted server's URL.
     """
 
     start_requested = Signal(str, int, bool)
     stop_requested = Signal()
+    connect_requested = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -72,6 +74,11 @@ class HostingBar(QWidget):
         self.url.setToolTip("The URL other DDP clients should connect to")
         self.copy = QPushButton("Copy URL")
         self.copy.clicked.connect(self.copy_url)
+        self.connect_here = QPushButton("Connect to this server")
+        self.connect_here.setToolTip("Open a page of this window connected to it")
+        self.connect_here.clicked.connect(
+            lambda: self.connect_requested.emit(self.url.text())
+        )
         self.error = QLabel()
         self.error.setObjectName("validBad")
         self.error.setWordWrap(True)
@@ -87,6 +94,7 @@ class HostingBar(QWidget):
         row.addWidget(QLabel("URL"))
         row.addWidget(self.url, 1)
         row.addWidget(self.copy)
+        row.addWidget(self.connect_here)
         self.show_hosting("")
 
     @property
@@ -97,6 +105,7 @@ class HostingBar(QWidget):
         """Reflect the adaptor: ``url`` is "" when nothing is hosted."""
         self.url.setText(url)
         self.copy.setEnabled(bool(url))
+        self.connect_here.setEnabled(bool(url))
         self.toggle.setText("Stop hosting" if url else "Start hosting")
         self.toggle.setEnabled(True)
         for field in (self.host, self.port, self.demo):

@@ -266,3 +266,51 @@ def test_the_page_asked_for_at_launch_is_the_one_shown(
     assert len(keys) == 2
     assert shown == keys[0]
     assert url == asked_url
+
+
+def test_the_url_field_moves_a_page_and_the_hosted_server_opens_one(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Enter in the URL field connects the page there; a bad URL is explained; 'Connect to this server' opens a page."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+    async def scenario() -> dict[str, Any]:
+        async with demo_server() as other:
+            session = await open_session(None, settings)  # the hosted demo
+            window, adaptor = session.window, session.adaptor
+            seen: dict[str, Any] = {
+                "shown": window.bar.url.text(),
+                "hosted": adaptor.url,
+            }
+            try:
+                await until(
+                    adaptor.handshake_completed, lambda: adaptor.session is not None
+                )
+                window.bar.url.setText("ftp://nowhere")
+                window.bar.url.returnPressed.emit()
+                seen["banner"] = window.banner.title
+                window.bar.url.setText(str(other.url))
+                window.bar.url.returnPressed.emit()
+                await until(
+                    adaptor.handshake_completed,
+                    lambda: [c.id for c in other.connections] == [adaptor.session],
+                )
+                seen["moved"] = adaptor.url
+                window.server_panel.hosting.connect_here.click()
+                workspace = session.workspace
+                assert workspace is not None
+                while seen["hosted"] not in workspace.connections:
+                    await next_emission(
+                        window.sidebar.connection_list.model().rowsInserted
+                    )
+                seen["pages"] = window.stack.count()
+            finally:
+                await session.close()
+                window.close()
+            return seen
+
+    seen = run(qloop, scenario())
+    assert seen["shown"] == seen["hosted"]
+    assert seen["banner"] == "That is no DDP server URL"
+    assert seen["moved"] != seen["hosted"]
+    assert seen["pages"] == 3

@@ -435,7 +435,13 @@ class ClientConnection:
         self._send(serialize(Unsub(sub_id)))
         self._events.append(SubscriptionStopped(sub_id, None))
 
-    def reconnect(self, now: float) -> None:
+    def reconnect(self, now: float, *, force: bool = False) -> None:
+        """Meteor's ``reconnect()``; ``force`` (its ``_force``, or a new ``url``)
+        drops a live connection too."""
+        if self.status.connected:
+            if force:
+                self._lose(now, "forced reconnect", forced=True)
+            return
         if self.status.status is ConnectionStatus.CONNECTING:
             self._events.append(TransportLost(None, local=True))  # a clean close
         self._machine.reconnect(now)

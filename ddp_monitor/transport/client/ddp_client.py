@@ -284,9 +284,19 @@ class DDPClient:
                 self._status_waiters.remove(waiter)
 
     # -- Meteor's connection API -------------------------------------------------
-    def reconnect(self) -> None:
-        """Meteor's ``reconnect()``: try now when waiting, offline or failed."""
-        self._call(self._core().reconnect)
+    def reconnect(self, url: str | None = None) -> None:
+        """Meteor's ``reconnect()``: try now when waiting, offline or failed.
+
+        With ``url`` (Meteor's ``reconnect({url})``) the client moves to that
+        server, dropping a live connection first.
+
+        Raises:
+            InvalidURL: ``url`` cannot lead to a DDP server (nothing changes).
+        """
+        if url is not None:
+            self.url = to_websocket_url(url, rng=self._core_options["rng"])
+        core = self._core()
+        self._call(lambda now: core.reconnect(now, force=url is not None))
 
     def disconnect(self) -> None:
         """Meteor's ``disconnect()``: offline; calls queue until ``reconnect()``."""
