@@ -284,9 +284,19 @@ class DDPClient:
                 self._status_waiters.remove(waiter)
 
     # -- Meteor's connection API -------------------------------------------------
-    def reconnect(self) -> None:
-        """Meteor's ``reconnect()``: try now when waiting, offline or failed."""
-        self._call(self._core().reconnect)
+    def reconnect(self, url: str | None = None) -> None:
+        """Meteor's ``reconnect({url})``: try now when waiting, offline or failed.
+
+        With ``url`` the connection goes there from now on (subscriptions and
+        unanswered calls follow, as after any reconnect); a live socket to the
+        old server is dropped first. An unusable ``url`` raises ``InvalidURL``
+        and changes nothing.
+        """
+        if url is None:
+            self._call(self._core().reconnect)
+            return
+        self.url = to_websocket_url(url, rng=self._core_options["rng"])
+        self._call(lambda now: self._core().reconnect(now, force=True))
 
     def disconnect(self) -> None:
         """Meteor's ``disconnect()``: offline; calls queue until ``reconnect()``."""
