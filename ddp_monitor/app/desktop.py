@@ -109,6 +109,7 @@ async def open_session(
             label,
             method_names=methods,
             publication_names=publications,
+            follows_hosted=bool(methods),  # the demo, as the Server panel moves it
         )
     except InvalidURL:
         for close in closers:

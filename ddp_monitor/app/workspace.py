@@ -8,6 +8,11 @@ app used to build once: ``DDPClient`` (DDP version preference, TLS context),
 ``ClientAdaptor``, ``Accounts`` (the login from the profile, its secret read
 from the keyring), the subscriptions the profile names and the optional
 ``BatteryScheduler``.
+
+A profile that follows the window's hosted server (``Profile.hosted_server``)
+opens on the URL that server has now, and moves with it when it is hosted
+again on another port (Meteor's ``reconnect({url})``): its port is any free
+one, new at each start (issue 13 item 11).
 """
 
 from __future__ import annotations
@@ -53,6 +58,8 @@ class OpenConnection:
     profile: Profile | None = None
     scheduler: BatteryScheduler | None = None
     login: PendingMethod | None = None
+    #: connected to the window's hosted server, and moves with it
+    follows_hosted: bool = False
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -93,6 +100,7 @@ class Workspace:
         self.connections: dict[str, OpenConnection] = {}
         window.open_requested.connect(self._open_requested)
         window.close_requested.connect(self._close_requested)
+        window.server_adaptor.hosting_changed.connect(self._follow_hosted)
 
     @property
     def secrets(self) -> SecretStore:
@@ -107,8 +115,12 @@ class Workspace:
         method_names: Sequence[str] = (),
         publication_names: Sequence[str] = (),
         profile: Profile | None = None,
+        follows_hosted: bool = False,
     ) -> OpenConnection:
         """Connect to ``url`` and give it a page (already open: select it).
+
+        ``follows_hosted``: ``url`` is the hosted server's, and the connection
+        moves when that server is hosted again elsewhere.
 
         Raises:
             InvalidURL: ``url`` cannot lead to a DDP server.
@@ -127,15 +139,24 @@ class Workspace:
             publication_names=publication_names,
         )
         accounts.add_listener(page.show_user)
-        opened = OpenConnection(key, adaptor, accounts, page, profile)
+        opened = OpenConnection(
+            key, adaptor, accounts, page, profile, follows_hosted=follows_hosted
+        )
         self.connections[key] = opened
         return opened
 
     async def open_profile(self, profile: Profile) -> OpenConnection | None:
         """Open ``profile``: log in first, then subscribe, then start its schedule."""
+        url = self._url_of(profile)
+        if url is None:
+            return None
         try:
             opened = await self.open_url(
-                profile.url, profile.id, profile.name, profile=profile
+                url,
+                profile.id,
+                profile.name,
+                profile=profile,
+                follows_hosted=profile.hosted_server,
             )
         except InvalidURL as exc:
             self.window.banner.show_problem(
@@ -156,6 +177,28 @@ class Workspace:
         if profile.battery_schedule is not None:
             self._schedule(opened, profile)
         return opened
+
+    def _url_of(self, profile: Profile) -> str | None:
+        """Where ``profile`` connects now; None (and why, in the banner): nowhere."""
+        if not profile.hosted_server:
+            return profile.url
+        url = self.window.server_adaptor.url
+        if not url:
+            self.window.banner.show_problem(
+                f"Cannot open \u201c{profile.name}\u201d",
+                "It connects to the server this window hosts, and none is hosted "
+                "now: start one in the Server panel (Ctrl+5), then open it again.",
+            )
+            return None
+        return url
+
+    def _follow_hosted(self, url: str) -> None:
+        """The hosted server moved: its profiles' connections go with it."""
+        if not url:
+            return  # stopped: they wait, and say why, until it is back
+        for opened in self.connections.values():
+            if opened.follows_hosted and opened.client.url != url:
+                opened.client.reconnect(url=url)
 
     def _log_in(self, opened: OpenConnection, profile: Profile) -> None:
         # Called before the socket opens, so login is the first method sent

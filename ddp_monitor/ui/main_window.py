@@ -114,10 +114,16 @@ class MainWindow(WindowChrome):
         self.empty.setObjectName("hintLabel")
         self.stack.addWidget(self.empty)
         self.sidebar = Sidebar(self.profiles, self.new_action)
-        self.commands = ProfileCommands(self, self.profiles, lambda: self.banner)
         # The Server panel (issue 5): the embedded demo server, or one hosted
         # here; built when its dock is first shown.
         self.server_adaptor = server or ServerAdaptor(parent=self)
+        self.commands = ProfileCommands(
+            self,
+            self.profiles,
+            lambda: self.banner,
+            self.server_adaptor,
+            lambda: self._current.adaptor.url if self._current is not None else "",
+        )
         self._build_layout()
         self.server_dock = ServerDock(
             self.server_adaptor, self._build_server_panel, self.server_action, self
