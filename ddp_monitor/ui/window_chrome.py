@@ -1,7 +1,7 @@
 """The window's chrome: its actions and shortcuts, menus and status-bar labels.
 
 Owns ``WindowChrome``, the ``QMainWindow`` base of ``MainWindow``; imports
-QtWidgets/QtGui/QtCore and ``ui.resources``. Split out of ``main_window``
+QtWidgets/QtGui/QtCore, ``ui.resources`` and ``ui.theme`` (the theme names). Split out of ``main_window``
 (past 500 lines once the Server dock came): everything here is built once
 and holds no connection; ``MainWindow`` points the actions at the selected
 page and fills the labels. Shortcuts follow docs/ux.md (Ctrl+R, Ctrl+D,
@@ -11,10 +11,11 @@ Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server).
 from __future__ import annotations
 
 from PySide6.QtCore import QTimer
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QToolButton
 
 from ddp_monitor.ui.resources import icon
+from ddp_monitor.ui.theme import Theme
 
 __all__ = ["TAB_NAMES", "WindowChrome"]
 
@@ -60,6 +61,17 @@ class WindowChrome(QMainWindow):
         self.tab_actions = [
             action(name, f"Ctrl+{n}") for n, name in enumerate(TAB_NAMES, 1)
         ]
+        # View > Theme: one of three, checked as the window remembers it.
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[Theme, QAction] = {}
+        for theme, words in (
+            (Theme.SYSTEM, "Follow the system"),
+            (Theme.LIGHT, "Light"),
+            (Theme.DARK, "Dark"),
+        ):
+            made = self.theme_group.addAction(words)
+            made.setCheckable(True)
+            self.theme_actions[theme] = made
         self.server_action = action("Server", "Ctrl+5")
         self.server_action.setCheckable(True)
         self.server_action.setToolTip(
@@ -87,6 +99,9 @@ class WindowChrome(QMainWindow):
         for item in self.tab_actions:
             view.addAction(item)
         view.addAction(self.server_action)
+        view.addSeparator()
+        themes = view.addMenu("&Theme")
+        themes.addActions(list(self.theme_actions.values()))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
