@@ -126,6 +126,8 @@ class Profile:
     #: listens now; ``url`` then keeps the address it had when saved, which
     #: only releases without this field open
     hosted_server: bool = False
+    #: desktop notifications when it drops, fails or comes back
+    notify: bool = False
     id: str = field(default_factory=random_id)
 
     def duplicate(self, name: str) -> Profile:
@@ -154,6 +156,7 @@ def _to_json(profile: Profile) -> dict[str, Any]:
         else {"idle_after": schedule.idle_after, "back_after": schedule.back_after},
         "resume_sessions": profile.resume_sessions,
         "hosted_server": profile.hosted_server,
+        "notify": profile.notify,
     }
 
 
@@ -205,6 +208,7 @@ def _from_json(raw: Any, where: str) -> Profile:
         # Fields added since version 1: files written before them lack them.
         resume_sessions=_optional_flag(raw, "resume_sessions", True, where),
         hosted_server=_optional_flag(raw, "hosted_server", False, where),
+        notify=_optional_flag(raw, "notify", False, where),
         id=_get(raw, "id", str, where),
     )
 

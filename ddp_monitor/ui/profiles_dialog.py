@@ -145,6 +145,15 @@ class ProfileDialog(QDialog):
             "resumption; turn it off to compare."
         )
         self.resume.setChecked(profile.resume_sessions)
+        self.notify = QCheckBox(
+            "Desktop notifications when it drops, fails or comes back"
+        )
+        self.notify.setToolTip(
+            "Through the system's notifications, with a tray icon showing the "
+            "status; once per drop, not at every retry. Where the system has no "
+            "tray, they show in the window's status bar."
+        )
+        self.notify.setChecked(profile.notify)
         schedule = profile.battery_schedule or BatterySchedule()
         self.schedule = QCheckBox("Simulate a phone: offline after")
         self.schedule.setChecked(profile.battery_schedule is not None)
@@ -188,6 +197,7 @@ class ProfileDialog(QDialog):
         form.addRow("TLS", self.verify_tls)
         form.addRow("", self.tls_warning)
         form.addRow("Reconnect", self.resume)
+        form.addRow("Notify", self.notify)
         row = QHBoxLayout()
         for widget in (
             self.schedule,
@@ -303,6 +313,7 @@ class ProfileDialog(QDialog):
             verify_tls=self.verify_tls.isChecked(),
             resume_sessions=self.resume.isChecked(),
             hosted_server=self.follow_hosted.isChecked(),
+            notify=self.notify.isChecked(),
             battery_schedule=BatterySchedule(
                 self.idle_after.value(), self.back_after.value()
             )
