@@ -58,12 +58,19 @@ class Session:
     collector: CollectorPlan | None = None
 
     async def open_saved(self) -> None:
-        """Open the profiles that were open last time, and the auto-connect ones."""
+        """Open the profiles that were open last time, and the auto-connect ones.
+
+        The page asked for at launch (the URL on the command line, or the
+        demo) stays the one shown: each page opened here would select itself.
+        """
         assert self.workspace is not None
+        asked = self.window.current_key
         wanted = set(self.window.remembered_connections())
         for profile in self.window.profiles.profiles:
             if profile.auto_connect or profile.id in wanted:
                 await self.workspace.open_profile(profile)
+        if asked is not None:
+            self.window.select(asked)
 
     async def close(self) -> None:
         """Close the client, then stop the demo server (in that order)."""

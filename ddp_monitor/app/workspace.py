@@ -109,6 +109,7 @@ class Workspace:
         self.window = window
         self._released = released
         self.connections: dict[str, OpenConnection] = {}
+        self._opening: dict[str, asyncio.Future[OpenConnection]] = {}
         window.open_requested.connect(self._open_requested)
         window.close_requested.connect(self._close_requested)
         window.server_adaptor.hosting_changed.connect(self._follow_hosted)
@@ -139,9 +140,76 @@ class Workspace:
         Raises:
             InvalidURL: ``url`` cannot lead to a DDP server.
         """
+        opened, _ = await self._open(
+            url,
+            key,
+            label,
+            method_names,
+            publication_names,
+            profile,
+            follows_hosted=follows_hosted,
+        )
+        return opened
+
+    async def _open(
+        self,
+        url: str,
+        key: str,
+        label: str,
+        method_names: Sequence[str],
+        publication_names: Sequence[str],
+        profile: Profile | None,
+        *,
+        follows_hosted: bool = False,
+    ) -> tuple[OpenConnection, bool]:
+        """``open_url``, and whether this call made the connection.
+
+        A second request for a key that is open, or still opening (the
+        client's start awaits), selects its page and makes nothing.
+        """
+        pending = self._opening.get(key)
+        if pending is not None:
+            opened = await asyncio.shield(pending)
+            self.window.select(key)
+            return opened, False
         if key in self.connections:
             self.window.select(key)
-            return self.connections[key]
+            return self.connections[key], False
+        done: asyncio.Future[OpenConnection] = (
+            asyncio.get_running_loop().create_future()
+        )
+        self._opening[key] = done
+        try:
+            opened = await self._connect(
+                url,
+                key,
+                label,
+                method_names,
+                publication_names,
+                profile,
+                follows_hosted=follows_hosted,
+            )
+        except BaseException as exc:
+            done.set_exception(exc)
+            done.exception()  # retrieved: only the first caller reports it
+            raise
+        else:
+            done.set_result(opened)
+            return opened, True
+        finally:
+            del self._opening[key]
+
+    async def _connect(
+        self,
+        url: str,
+        key: str,
+        label: str,
+        method_names: Sequence[str],
+        publication_names: Sequence[str],
+        profile: Profile | None,
+        *,
+        follows_hosted: bool = False,
+    ) -> OpenConnection:
         client = DDPClient(url, **(client_options(profile) if profile else {}))
         accounts = Accounts.of(client)
         adaptor = ClientAdaptor(client, label)
@@ -165,11 +233,13 @@ class Workspace:
         if url is None:
             return None
         try:
-            opened = await self.open_url(
+            opened, made = await self._open(
                 url,
                 profile.id,
                 profile.name,
-                profile=profile,
+                (),
+                (),
+                profile,
                 follows_hosted=profile.hosted_server,
             )
         except InvalidURL as exc:
@@ -177,8 +247,8 @@ class Workspace:
                 f"Cannot open \u201c{profile.name}\u201d", f"{exc.url!r}: {exc.reason}."
             )
             return None
-        if opened.profile is not profile:
-            return opened  # was open already
+        if not made:
+            return opened  # open already: its page is selected, nothing is sent
         page = opened.page
         if not profile.verify_tls:
             page.banner.show_problem(

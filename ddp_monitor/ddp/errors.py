@@ -72,6 +72,9 @@ class MethodError(DDPError):
         self.error = error
         self.reason = reason
         self.details = details
+        #: the error object as the server sent it (errorType, isClientSafe,
+        #: message... included), when it came from the wire
+        self.wire: dict[str, Any] | None = None
         # Meteor.Error's message: "reason [error]", or "[error]" without a reason.
         super().__init__(f"{reason} [{error}]" if reason else f"[{error}]")
 
@@ -83,9 +86,11 @@ class MethodError(DDPError):
             if not isinstance(error, str | int) or isinstance(error, bool):
                 error = str(error)
             reason = value.get("reason")
-            return cls(
+            built = cls(
                 error, reason if isinstance(reason, str) else None, value.get("details")
             )
+            built.wire = value
+            return built
         return cls("invalid-error", f"Server sent a malformed error: {value!r}")
 
     def to_wire(self) -> dict[str, Any]:

@@ -187,9 +187,18 @@ class ClientAdaptor(QObject):
             self._probe_timer.stop()
         self.probing_changed.emit(on)
 
-    def call(self, name: str, params: Sequence[Any]) -> PendingMethod:
-        """Start a call; its row comes with the next batch, as ``MethodCalled``."""
-        return self.client.apply_nowait(name, list(params))
+    def call(
+        self,
+        name: str,
+        params: Sequence[Any],
+        *,
+        wait: bool = False,
+        no_retry: bool = False,
+    ) -> PendingMethod:
+        """Start a call (Meteor.apply's options); its row comes with the next batch, as ``MethodCalled``."""
+        return self.client.apply_nowait(
+            name, list(params), wait=wait, no_retry=no_retry
+        )
 
     def subscribe(self, name: str, params: Sequence[Any]) -> SubscriptionHandle:
         handle = self.client.subscribe(name, *params)

@@ -26,10 +26,11 @@ from ddp_monitor.ddp.client.events import (
     MethodSent,
     StatusChanged,
 )
+from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.qt.cell_text import short_json
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
-__all__ = ["MethodQueueModel", "MethodRecord", "MethodState"]
+__all__ = ["MethodQueueModel", "MethodRecord", "MethodState", "timing_notes"]
 
 
 class MethodState(enum.StrEnum):
@@ -54,6 +55,14 @@ class MethodRecord:
     result: Any = None
     error: str | None = None
     sends: int = 0
+    wait: bool = False
+    no_retry: bool = False
+    #: the whole error as the server sent it (details, errorType, isClientSafe)
+    error_object: dict[str, Any] | None = None
+    result_at: float | None = None
+    #: earlier calls still unanswered when this one was (last) sent
+    sent_behind: tuple[str, ...] = ()
+    offline_waits: int = 0  # times it went back to the queue with the link
 
 
 def _clock(at: float | None) -> str:
@@ -78,6 +87,18 @@ def _id_key(record: MethodRecord) -> float | str:
     # This client numbers its calls 1, 2, 3... (livedata_connection.js
     # _nextMethodId): "10" must sort after "9".
     return int(record.method_id) if record.method_id.isdigit() else record.method_id
+
+
+def _error_object(error: Exception) -> dict[str, Any]:
+    """The error as the server sent it, or as Meteor would write ours (ConnectionLost...)."""
+    if isinstance(error, MethodError):
+        return error.wire if error.wire is not None else error.to_wire()
+    return {"error": type(error).__name__, "reason": str(error)}
+
+
+def _made_before(one: MethodRecord, other: MethodRecord) -> bool:
+    first, second = _id_key(one), _id_key(other)
+    return type(first) is type(second) and first < second  # type: ignore[operator]
 
 
 def _outcome(record: MethodRecord) -> str:
@@ -165,6 +186,8 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
                             event.params,
                             MethodState.QUEUED,
                             now,
+                            wait=event.wait,
+                            no_retry=event.no_retry,
                         ),
                     )
                 continue
@@ -182,13 +205,22 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
                 record.state = MethodState.SENT
                 record.sent_at = now
                 record.sends += 1
+                record.sent_behind = tuple(
+                    other.method_id
+                    for other in self._records.values()
+                    if other.state in (MethodState.SENT, MethodState.QUEUED)
+                    and _made_before(other, record)
+                )
             elif isinstance(event, MethodResultReceived | MethodCompleted):
                 record = self.row(event.method_id)
                 if record is None:
                     continue
+                if record.result_at is None and isinstance(event, MethodResultReceived):
+                    record.result_at = now
                 if event.error is not None:
                     record.state = MethodState.FAILED
                     record.error = str(event.error)
+                    record.error_object = _error_object(event.error)
                     record.done_at = now
                 elif isinstance(event, MethodCompleted):
                     record.state = MethodState.UPDATED
@@ -209,5 +241,56 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
         for record in self._records.values():
             if record.state is MethodState.SENT:
                 record.state = MethodState.QUEUED
+                record.offline_waits += 1
                 touched.add(record.method_id)
         return touched
+
+
+def timing_notes(record: MethodRecord, name_of: dict[str, str]) -> list[str]:
+    """Where Meteor's rules explain a call's timing, in words (``name_of``: id -> method)."""
+    notes = []
+    if record.wait:
+        notes.append(
+            "A wait call: Meteor sends it alone, once every earlier call is done, "
+            "and holds later calls until it is."
+        )
+    if record.no_retry:
+        notes.append(
+            "noRetry: if the connection drops before its result, it fails "
+            "(invocation-failed) instead of being sent again."
+        )
+    if record.offline_waits:
+        again = "sent again" if record.sends > 1 else "sent"
+        notes.append(
+            f"The connection went while it had no result: queued, then {again} at "
+            "the reconnect (Meteor re-sends calls without a result)."
+        )
+    elif record.sent_at is not None and record.sent_at - record.called_at > 0.5:
+        waited = record.sent_at - record.called_at
+        notes.append(
+            f"Sent {waited:.1f} s after it was made: offline meanwhile, or held "
+            "behind a wait call."
+        )
+    if record.sent_behind and record.result_at is not None:
+        first = record.sent_behind[0]
+        notes.append(
+            f"Sent while call {first} ('{name_of.get(first, '?')}') had no result: "
+            "Meteor's server runs one client's methods one at a time, in order "
+            "(unless a method calls this.unblock()), so this answer waited for it."
+        )
+    if record.state is MethodState.RESULT:
+        notes.append(
+            "The result is in; Meteor calls back once `updated` says the server's "
+            "writes are visible (after a reconnect that can take a while)."
+        )
+    elif (
+        record.result_at is not None
+        and record.done_at is not None
+        and record.done_at - record.result_at >= 0.05
+    ):
+        ms = (record.done_at - record.result_at) * 1000
+        notes.append(
+            f"The callback came {ms:,.0f} ms after the result: it waited for "
+            "`updated` (the server's writes visible)."
+        )
+    return notes

@@ -153,6 +153,11 @@ class MainWindow(WindowChrome):
     def current(self) -> ConnectionPage | None:
         return self._current
 
+    @property
+    def current_key(self) -> str | None:
+        """The key of the page shown (None: no connection is open)."""
+        return self._current.key if self._current is not None else None
+
     def __getattr__(self, name: str) -> Any:
         # Only reached for names the window does not have itself.
         if name in _PAGE_ATTRIBUTES and self.__dict__.get("_current") is not None:

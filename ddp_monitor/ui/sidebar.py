@@ -68,8 +68,9 @@ class Sidebar(QFrame):
         )
         self.profile_list.setObjectName("connectionList")
         self.profile_list.setModel(profiles)
+        # `activated` alone: a double-click also emits it (and on platforms
+        # with single-click activation, a click), so both would open twice.
         self.profile_list.activated.connect(self._activated)
-        self.profile_list.doubleClicked.connect(self._activated)
         for view in (self.connection_list, self.profile_list):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.connection_list.customContextMenuRequested.connect(self._connection_menu)

@@ -33,7 +33,7 @@ from ddp_monitor.qt.collection_model import (
     DocumentTreeModel,
 )
 from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel, frame_kind
-from ddp_monitor.qt.method_model import MethodQueueModel, MethodState
+from ddp_monitor.qt.method_model import MethodQueueModel, MethodState, timing_notes
 from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionState
 from ddp_monitor.transport.wiretap import Direction, Frame
 
@@ -298,3 +298,39 @@ def test_failed_subscription_claims_none_of_the_documents_that_arrived_meanwhile
     assert model.record(1).state is SubscriptionState.ERROR
     assert model.record(1).documents == 0
     assert model.data(model.index(1, 3)) == "error: Subscription 'nosuch' not found"
+
+
+def test_timing_notes_say_which_meteor_rule_held_a_call() -> None:
+    """Behind a slow call of the same client; a callback waiting for updated; re-sent after a drop."""
+    model = MethodQueueModel()
+    connected = StatusChanged(Status(ConnectionStatus.CONNECTED, connected=True))
+    lost = StatusChanged(Status(ConnectionStatus.WAITING, connected=False))
+    events = [
+        MethodCalled("1", "slow", [500]),
+        MethodSent("1", "slow", [500]),
+        MethodCalled("2", "echo", [1], no_retry=True),
+        MethodSent("2", "echo", [1]),
+        MethodResultReceived("1", None, None),
+        MethodCompleted("1", None, None),
+        MethodResultReceived("2", 1, None),
+        MethodCompleted("2", 1, None),
+        MethodCalled("3", "add", [1, 2]),
+        MethodSent("3", "add", [1, 2]),
+        lost,
+        connected,
+        MethodSent("3", "add", [1, 2]),
+        MethodResultReceived("3", 3, None),
+    ]
+    times = [0.0, 0.0, 0.1, 0.1, 0.5, 0.5, 0.5, 0.8, 1.0, 1.0, 1.1, 1.2, 1.2, 1.3]
+    model.apply_events(events, times)
+    names = {r.method_id: r.name for r in model.rows()}
+    echo, add = model.row("2"), model.row("3")
+    assert echo is not None
+    assert add is not None
+    notes = " ".join(timing_notes(echo, names))
+    assert "Sent while call 1 ('slow') had no result" in notes
+    assert "noRetry" in notes
+    assert "The callback came 300 ms after the result" in notes
+    notes = " ".join(timing_notes(add, names))
+    assert "queued, then sent again at the reconnect" in notes
+    assert "The result is in; Meteor calls back once `updated`" in notes

@@ -174,3 +174,95 @@ def test_closing_a_connection_frees_its_documents(
     held, freed = run(qloop, scenario())
     assert held == 2000
     assert freed
+
+
+def test_double_clicking_a_profile_opens_it_once_and_again_only_selects_it(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    """One login and one subscription per open, however many times it is activated."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store = ProfileStore(tmp_path / "profiles.json")
+
+    async def scenario() -> tuple[list[str], int, bool]:
+        async with demo_server() as one, demo_server() as two:
+            session = await open_session(one.url, settings, store)
+            window, workspace = session.window, session.workspace
+            assert workspace is not None
+            profile = Profile(
+                "twice",
+                two.url,
+                subscriptions=(SubscriptionSpec("tasks"),),
+                login=LoginSpec(LoginKind.PASSWORD, "demo@example.com"),
+            )
+            assert window.save_profile(profile, "demo")
+            window.show()
+            view = window.sidebar.profile_list
+            row = next(
+                n
+                for n in range(view.model().rowCount())
+                if view.model().index(n, 0).data() == "twice"
+            )
+            index = view.model().index(row, 0)
+
+            def double_click() -> None:
+                # What QAbstractItemView emits on a double-click: both signals.
+                view.doubleClicked.emit(index)
+                view.activated.emit(index)
+
+            double_click()
+            while profile.id not in workspace.connections:
+                await next_emission(window.sidebar.connection_list.model().rowsInserted)
+            opened = workspace.connections[profile.id]
+            while opened.page.user_id is None:
+                await next_emission(opened.page.facts_changed)
+            window.sidebar.select_connection(window.sidebar.connection_keys()[0])
+            double_click()
+            await until(
+                window.sidebar.connection_list.currentItemChanged,
+                lambda: window.adaptor is opened.adaptor,
+            )
+            await opened.adaptor.call("echo", [1]).result  # all sent is in by now
+            opened.adaptor.flush()
+            sent = [
+                json.loads(e.frame.data).get("method") or e.kind
+                for e in opened.page.log_model.visible_entries()
+                if e.kind in ("method", "sub")
+            ]
+            pages = window.stack.count()
+            selected = window.adaptor is opened.adaptor
+            await session.close()
+            window.close()
+            return sent, pages, selected
+
+    sent, pages, selected = run(qloop, scenario())
+    assert sent == ["login", "sub", "echo"]
+    assert pages == 3
+    assert selected
+
+
+def test_the_page_asked_for_at_launch_is_the_one_shown(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """A profile left open at the last quit opens again, beside the URL asked for, which stays shown."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    store = ProfileStore(tmp_path / "profiles.json")
+
+    async def scenario() -> tuple[list[str], str | None, str, str]:
+        async with demo_server() as asked, demo_server() as remembered:
+            profile = Profile("left open", remembered.url)
+            store.save([profile])
+            settings.setValue("connections/open", [profile.id])
+            session = await open_session(asked.url, settings, store)
+            await session.open_saved()
+            window = session.window
+            keys = window.sidebar.connection_keys()
+            shown = window.current_key
+            url = window.adaptor.url
+            await session.close()
+            window.close()
+            return keys, shown, url, str(asked.url)
+
+    keys, shown, url, asked_url = run(qloop, scenario())
+    assert len(keys) == 2
+    assert shown == keys[0]
+    assert url == asked_url

@@ -402,7 +402,7 @@ class ClientConnection:
         invoker = MethodInvoker(
             method_id, name, params, message, wait=wait, no_retry=no_retry
         )
-        self._events.append(MethodCalled(method_id, name, params))
+        self._events.append(MethodCalled(method_id, name, params, wait, no_retry))
         if self._machine.permanent:
             self._server_docs.forget(method_id, self.store)
             error = ConnectionLost("the connection is closed for good")

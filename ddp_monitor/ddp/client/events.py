@@ -115,6 +115,8 @@ class MethodCalled:
     method_id: str
     name: str
     params: list[Any]
+    wait: bool = False
+    no_retry: bool = False
 
 
 @dataclass(frozen=True, slots=True)
