@@ -122,6 +122,12 @@ class Profile:
     battery_schedule: BatterySchedule | None = None
     #: ask the server to resume the session after a drop (Meteor 3.4+)
     resume_sessions: bool = True
+    #: connect to the server the window hosts (Server panel), wherever it
+    #: listens now; ``url`` then keeps the address it had when saved, which
+    #: only releases without this field open
+    hosted_server: bool = False
+    #: desktop notifications when it drops, fails or comes back
+    notify: bool = False
     id: str = field(default_factory=random_id)
 
     def duplicate(self, name: str) -> Profile:
@@ -149,6 +155,8 @@ def _to_json(profile: Profile) -> dict[str, Any]:
         if schedule is None
         else {"idle_after": schedule.idle_after, "back_after": schedule.back_after},
         "resume_sessions": profile.resume_sessions,
+        "hosted_server": profile.hosted_server,
+        "notify": profile.notify,
     }
 
 
@@ -188,10 +196,6 @@ def _from_json(raw: Any, where: str) -> Profile:
     version = raw.get("ddp_version")
     if version is not None and not isinstance(version, str):
         raise _Bad(f"{where}.ddp_version: {version!r} has the wrong type")
-    # Files written before session resumption have no such field: on.
-    resume = raw.get("resume_sessions", True)
-    if not isinstance(resume, bool):
-        raise _Bad(f"{where}.resume_sessions: {resume!r} has the wrong type")
     return Profile(
         name=_get(raw, "name", str, where),
         url=_get(raw, "url", str, where),
@@ -201,9 +205,20 @@ def _from_json(raw: Any, where: str) -> Profile:
         login=LoginSpec(kind, _get(login, "user", str, f"{where}.login")),
         verify_tls=_get(raw, "verify_tls", bool, where),
         battery_schedule=schedule,
-        resume_sessions=resume,
+        # Fields added since version 1: files written before them lack them.
+        resume_sessions=_optional_flag(raw, "resume_sessions", True, where),
+        hosted_server=_optional_flag(raw, "hosted_server", False, where),
+        notify=_optional_flag(raw, "notify", False, where),
         id=_get(raw, "id", str, where),
     )
+
+
+def _optional_flag(raw: dict[str, Any], key: str, default: bool, where: str) -> bool:
+    """A true/false field that older files may not have (then ``default``)."""
+    value = raw.get(key, default)
+    if not isinstance(value, bool):
+        raise _Bad(f"{where}.{key}: {value!r} has the wrong type")
+    return value
 
 
 def migrate(data: Any) -> tuple[dict[str, Any], dict[str, str]]:

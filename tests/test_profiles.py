@@ -50,6 +50,12 @@ def sample() -> list[Profile]:
             resume_sessions=False,
         ),
         Profile("local", "ws://127.0.0.1:3000/websocket"),
+        Profile(
+            "hosted here",
+            "ws://127.0.0.1:41234/websocket",
+            hosted_server=True,
+            notify=True,
+        ),
     ]
 
 
@@ -76,6 +82,36 @@ def test_a_file_from_before_session_resumption_resumes(tmp_path: Path) -> None:
         del profile["resume_sessions"]
     store.path.write_text(json.dumps(data), encoding="utf-8")
     assert all(p.resume_sessions for p in ProfileStore(store.path).load())
+
+
+def test_a_file_from_before_notifications_notifies_nothing(tmp_path: Path) -> None:
+    """A profile saved without the notification switch has it off (the default)."""
+    store = ProfileStore(tmp_path / "profiles.json")
+    store.save(sample())
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    assert [p["notify"] for p in data["profiles"]] == [False, False, True]
+    for profile in data["profiles"]:
+        del profile["notify"]
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+    assert not any(p.notify for p in ProfileStore(store.path).load())
+
+
+def test_a_file_from_before_hosted_server_profiles_opens_its_urls(
+    tmp_path: Path,
+) -> None:
+    """A profile saved without the hosted-server flag keeps its URL; a wrong value is named."""
+    store = ProfileStore(tmp_path / "profiles.json")
+    store.save(sample())
+    data = json.loads(store.path.read_text(encoding="utf-8"))
+    assert [p["hosted_server"] for p in data["profiles"]] == [False, False, True]
+    for profile in data["profiles"]:
+        del profile["hosted_server"]
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+    assert not any(p.hosted_server for p in ProfileStore(store.path).load())
+    data["profiles"][0]["hosted_server"] = "yes"
+    store.path.write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"profiles\[0\]\.hosted_server: 'yes'"):
+        ProfileStore(store.path).load()
 
 
 def test_missing_file_is_an_empty_list(tmp_path: Path) -> None:

@@ -15,13 +15,13 @@ import asyncio
 import logging
 import sys
 import traceback
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
 import qasync  # type: ignore[import-untyped]  # qasync ships no type information
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, qVersion
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from ddp_monitor.app.collector import CollectorPlan
@@ -33,10 +33,12 @@ from ddp_monitor.qt.profile_model import ProfileListModel
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.transport.client.urls import InvalidURL
 from ddp_monitor.ui.main_window import MainWindow
-from ddp_monitor.ui.resources import app_icon, is_dark, stylesheet
+from ddp_monitor.ui.resources import app_icon
+from ddp_monitor.ui.theme import ThemeSwitch, saved_theme
 
 __all__ = [
     "Session",
+    "bind_theme",
     "open_session",
     "run",
     "start_demo_traffic",
@@ -116,6 +118,7 @@ async def open_session(
             label,
             method_names=methods,
             publication_names=publications,
+            follows_hosted=bool(methods),  # the demo, as the Server panel moves it
         )
     except InvalidURL:
         for close in closers:
@@ -139,14 +142,10 @@ def start_demo_traffic(adaptor: ClientAdaptor) -> None:
     adaptor.call("tasks.add", ["Try the method console below"])
 
 
-def apply_style(app: QApplication) -> None:
-    """The light or dark stylesheet, following the system palette (and its changes)."""
-
-    def restyle(*_: object) -> None:
-        app.setStyleSheet(stylesheet(is_dark(app.palette())))
-
-    restyle()
-    app.styleHints().colorSchemeChanged.connect(restyle)
+def bind_theme(window: MainWindow, switch: ThemeSwitch) -> None:
+    """The View menu shows the theme in force and applies each new choice live."""
+    window.show_theme(switch.theme)
+    window.theme_chosen.connect(switch.set_theme)
 
 
 def install_error_route(window: MainWindow, loop: asyncio.AbstractEventLoop) -> None:
@@ -180,25 +179,43 @@ def install_error_route(window: MainWindow, loop: asyncio.AbstractEventLoop) -> 
     loop.set_exception_handler(on_loop_error)
 
 
-def run(url: str | None = None, *, quit_after: float | None = None) -> int:
+def run(
+    url: str | None = None,
+    *,
+    quit_after: float | None = None,
+    qt_args: Sequence[str] = (),
+) -> int:
     """Open the window (on the demo server when ``url`` is None) until it is closed.
 
     ``quit_after``: close the window that many seconds after it is shown (the
     packaging smoke check: a frozen build must start, show it and quit).
+    ``qt_args``: Qt's own options (``-style Fusion``, ``-platform xcb``...),
+    for the ``QApplication``.
     """
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     assert isinstance(app, QApplication)
+    log.info(
+        "Qt %s, platform %s, style %s",
+        qVersion(),
+        app.platformName(),
+        app.style().name(),
+    )
+    unused = app.arguments()[1:]  # what Qt did not take (-title off X11...)
+    if unused:
+        log.warning("Qt did not use %s on this platform", " ".join(unused))
     app.setOrganizationName("ddp-monitor")
     app.setApplicationName("ddp-monitor")
     app.setWindowIcon(app_icon())
     # Wayland and docks match the window to packaging/io.github.ddp_monitor.desktop.
     app.setDesktopFileName("io.github.ddp_monitor")
     app.setQuitOnLastWindowClosed(False)
-    apply_style(app)
+    # Before the window is built, so it is polished once (the window's
+    # settings are the default QSettings, which it reads the same way).
+    theme = ThemeSwitch(app, saved_theme(QSettings()))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        code: int = loop.run_until_complete(_main(app, url, loop, quit_after))
+        code: int = loop.run_until_complete(_main(app, url, loop, quit_after, theme))
         return code
     finally:
         loop.close()
@@ -210,6 +227,7 @@ async def _main(
     url: str | None,
     loop: asyncio.AbstractEventLoop,
     quit_after: float | None,
+    theme: ThemeSwitch,
 ) -> int:
     try:
         session = await open_session(url, store=ProfileStore())
@@ -228,6 +246,7 @@ async def _main(
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
     install_error_route(session.window, loop)
+    bind_theme(session.window, theme)
     session.window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose, False)
     session.window.show()
     await session.open_saved()

@@ -8,6 +8,16 @@ app used to build once: ``DDPClient`` (DDP version preference, TLS context),
 ``ClientAdaptor``, ``Accounts`` (the login from the profile, its secret read
 from the keyring), the subscriptions the profile names and the optional
 ``BatteryScheduler``.
+
+A profile that follows the window's hosted server (``Profile.hosted_server``)
+opens on the URL that server has now, and moves with it when it is hosted
+again on another port (Meteor's ``reconnect({url})``): its port is any free
+one, new at each start (issue 13 item 11).
+
+A profile that notifies (``Profile.notify``, off by default) gets a
+``qt.notices.ConnectionNotices`` on its adaptor, feeding the window's one
+``ui.tray.StatusTray`` (issue 13 item 16); ticking or unticking the switch
+of an open profile takes effect at once.
 """
 
 from __future__ import annotations
@@ -17,6 +27,8 @@ import ssl
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from PySide6.QtCore import QModelIndex
 
 from ddp_monitor.ddp.client.events import (
     HandshakeCompleted,
@@ -29,12 +41,15 @@ from ddp_monitor.ddp.messages import SUPPORTED_VERSIONS
 from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
 from ddp_monitor.qt.battery_schedule import BatteryScheduler
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.qt.notices import ConnectionNotices
+from ddp_monitor.qt.profile_model import PROFILE_ROLE
 from ddp_monitor.transport.client.accounts import Accounts
 from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.client.handles import PendingMethod
 from ddp_monitor.transport.client.urls import InvalidURL
 from ddp_monitor.ui.connection_page import ConnectionPage
 from ddp_monitor.ui.main_window import MainWindow
+from ddp_monitor.ui.tray import StatusTray
 
 __all__ = ["OpenConnection", "Workspace", "client_options"]
 
@@ -53,6 +68,9 @@ class OpenConnection:
     profile: Profile | None = None
     scheduler: BatteryScheduler | None = None
     login: PendingMethod | None = None
+    #: connected to the window's hosted server, and moves with it
+    follows_hosted: bool = False
+    notices: ConnectionNotices | None = None  # desktop notices, when asked for
     tasks: list[asyncio.Task[Any]] = field(default_factory=list)
 
     @property
@@ -95,6 +113,10 @@ class Workspace:
         window.open_requested.connect(self._open_requested)
         window.url_requested.connect(self._url_requested)
         window.close_requested.connect(self._close_requested)
+        window.server_adaptor.hosting_changed.connect(self._follow_hosted)
+        self.tray = StatusTray(window)
+        self.tray.connection_chosen.connect(window.select)
+        window.profiles.dataChanged.connect(self._profiles_edited)
 
     @property
     def secrets(self) -> SecretStore:
@@ -109,14 +131,24 @@ class Workspace:
         method_names: Sequence[str] = (),
         publication_names: Sequence[str] = (),
         profile: Profile | None = None,
+        follows_hosted: bool = False,
     ) -> OpenConnection:
         """Connect to ``url`` and give it a page (already open: select it).
+
+        ``follows_hosted``: ``url`` is the hosted server's, and the connection
+        moves when that server is hosted again elsewhere.
 
         Raises:
             InvalidURL: ``url`` cannot lead to a DDP server.
         """
         opened, _ = await self._open(
-            url, key, label, method_names, publication_names, profile
+            url,
+            key,
+            label,
+            method_names,
+            publication_names,
+            profile,
+            follows_hosted=follows_hosted,
         )
         return opened
 
@@ -128,6 +160,8 @@ class Workspace:
         method_names: Sequence[str],
         publication_names: Sequence[str],
         profile: Profile | None,
+        *,
+        follows_hosted: bool = False,
     ) -> tuple[OpenConnection, bool]:
         """``open_url``, and whether this call made the connection.
 
@@ -148,7 +182,13 @@ class Workspace:
         self._opening[key] = done
         try:
             opened = await self._connect(
-                url, key, label, method_names, publication_names, profile
+                url,
+                key,
+                label,
+                method_names,
+                publication_names,
+                profile,
+                follows_hosted=follows_hosted,
             )
         except BaseException as exc:
             done.set_exception(exc)
@@ -168,6 +208,8 @@ class Workspace:
         method_names: Sequence[str],
         publication_names: Sequence[str],
         profile: Profile | None,
+        *,
+        follows_hosted: bool = False,
     ) -> OpenConnection:
         client = DDPClient(url, **(client_options(profile) if profile else {}))
         accounts = Accounts.of(client)
@@ -180,15 +222,26 @@ class Workspace:
             publication_names=publication_names,
         )
         accounts.add_listener(page.show_user)
-        opened = OpenConnection(key, adaptor, accounts, page, profile)
+        opened = OpenConnection(
+            key, adaptor, accounts, page, profile, follows_hosted=follows_hosted
+        )
         self.connections[key] = opened
         return opened
 
     async def open_profile(self, profile: Profile) -> OpenConnection | None:
         """Open ``profile``: log in first, then subscribe, then start its schedule."""
+        url = self._url_of(profile)
+        if url is None:
+            return None
         try:
             opened, made = await self._open(
-                profile.url, profile.id, profile.name, (), (), profile
+                url,
+                profile.id,
+                profile.name,
+                (),
+                (),
+                profile,
+                follows_hosted=profile.hosted_server,
             )
         except InvalidURL as exc:
             self.window.banner.show_problem(
@@ -208,7 +261,55 @@ class Workspace:
             opened.adaptor.subscribe(sub.name, list(sub.params))
         if profile.battery_schedule is not None:
             self._schedule(opened, profile)
+        self._notify(opened, profile.notify)
         return opened
+
+    def _url_of(self, profile: Profile) -> str | None:
+        """Where ``profile`` connects now; None (and why, in the banner): nowhere."""
+        if not profile.hosted_server:
+            return profile.url
+        url = self.window.server_adaptor.url
+        if not url:
+            self.window.banner.show_problem(
+                f"Cannot open \u201c{profile.name}\u201d",
+                "It connects to the server this window hosts, and none is hosted "
+                "now: start one in the Server panel (Ctrl+5), then open it again.",
+            )
+            return None
+        return url
+
+    def _follow_hosted(self, url: str) -> None:
+        """The hosted server moved: its profiles' connections go with it."""
+        if not url:
+            return  # stopped: they wait, and say why, until it is back
+        for opened in self.connections.values():
+            if opened.follows_hosted and opened.client.url != url:
+                opened.client.reconnect(url=url)
+
+    def _notify(self, opened: OpenConnection, on: bool) -> None:
+        """Desktop notices and the tray icon for ``opened``, or none."""
+        if on and opened.notices is None:
+            adaptor = opened.adaptor
+            notices = ConnectionNotices(opened.key, adaptor)
+            notices.noticed.connect(self.tray.show_notice)
+            notices.look_changed.connect(self.tray.show_status)
+            opened.notices = notices
+            self.tray.watch(
+                opened.key, adaptor.label, adaptor.status, adaptor.battery_saving
+            )
+        elif not on and opened.notices is not None:
+            opened.notices.stop()
+            opened.notices.deleteLater()
+            opened.notices = None
+            self.tray.forget(opened.key)
+
+    def _profiles_edited(self, first: QModelIndex, last: QModelIndex, *_: Any) -> None:
+        """An open profile's notification switch applies at once."""
+        for row in range(first.row(), last.row() + 1):
+            profile = first.model().index(row, 0).data(PROFILE_ROLE)
+            opened = self.connections.get(getattr(profile, "id", ""))
+            if opened is not None and opened.profile is not None:
+                self._notify(opened, profile.notify)
 
     def _log_in(self, opened: OpenConnection, profile: Profile) -> None:
         # Called before the socket opens, so login is the first method sent
@@ -267,6 +368,7 @@ class Workspace:
             return
         if opened.scheduler is not None:
             opened.scheduler.stop()
+        self._notify(opened, False)
         await opened.adaptor.close()
         self.window.remove_connection(key)
         self._released()

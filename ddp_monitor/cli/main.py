@@ -5,6 +5,10 @@ the process) and exit statuses: 0 done, 1 a runtime failure, 2 a usage error
 (argparse's own convention). Each command's module is imported when it runs,
 so ``watch``, ``serve`` and ``proxy`` start without loading Qt.
 
+The window also takes Qt's own options (``-style Fusion``, ``-platform xcb``,
+``-reverse``...: ``cli.qt_options``), passed on to its ``QApplication``;
+the headless commands refuse them, having no window.
+
 ``--quit-after SECONDS`` (hidden from ``--help``) closes the window that many
 seconds after it was shown, with exit status 0: packaging/smoke.sh uses it to
 check a frozen build starts, shows its window (the log line ``window shown``
@@ -23,6 +27,7 @@ from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from ddp_monitor import __version__
+from ddp_monitor.cli import qt_options
 
 __all__ = ["build_parser", "configure_logging", "main"]
 
@@ -44,6 +49,9 @@ examples:
   ddp-monitor watch localhost:4000 --subscribe items '[10]' --call add '[1, 2]'
                                               print status changes and results as JSON lines
   ddp-monitor COMMAND --help                  a command's own options
+
+The window also takes Qt's options, e.g. -style Fusion, -platform xcb, -reverse,
+-stylesheet FILE (View > Theme chooses light or dark).
 
 exit status: 0 success (and Ctrl-C), 1 runtime failure (e.g. the port is taken),
 2 bad arguments."""
@@ -166,25 +174,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(words: list[str]) -> int:
-    first = next((w for w in words if not w.startswith("-")), None)
+    qt, ours, missing = qt_options.split(words)
+    first = next((w for w in ours if not w.startswith("-")), None)
     # argparse cannot mix sub-commands with an optional positional URL: the
-    # first word that is not an option picks the parser.
+    # first word that is not an option picks the parser. A sub-command gets
+    # every word: it has no window, so Qt's options are unknown to it.
     if first in _COMMANDS or (
-        first is None and any(w in ("-h", "--help", "--version") for w in words)
+        first is None and any(w in ("-h", "--help", "--version") for w in ours)
     ):
         args = build_parser().parse_args(words)
     else:
-        args = _app_parser().parse_args(words)
+        if missing is not None:
+            return _usage(missing)
+        args = _app_parser().parse_args(ours)
         args.command = None
     configure_logging(getattr(args, "verbose", 0), getattr(args, "quiet", 0))
     if args.command is None:
-        return _open_app(args)
+        return _open_app(args, qt)
     module = importlib.import_module(f"ddp_monitor.cli.{args.command}")
     return _run(lambda: module.run(args))
 
 
-def _open_app(args: argparse.Namespace) -> int:
-    """``ddp-monitor [URL]``: the window, on the embedded demo server without a URL."""
+def _open_app(args: argparse.Namespace, qt: list[str]) -> int:
+    """``ddp-monitor [URL]``: the window, on the embedded demo server without a URL.
+
+    ``qt``: Qt's own options, for the window's ``QApplication``.
+    """
     if args.url is not None:
         # Checked before Qt loads: a bad URL is a usage error with a message.
         from ddp_monitor.transport.client.urls import InvalidURL, to_websocket_url
@@ -198,12 +213,15 @@ def _open_app(args: argparse.Namespace) -> int:
             return _usage(f"{exc} (e.g. http://localhost:3000)")
     if args.quit_after is not None and args.quit_after < 0:
         return _usage("--quit-after must be zero or more seconds")
+    why = qt_options.problem(qt) if qt else None
+    if why is not None:
+        return _usage(why)
     # No collections while the window's modules load and it is built (passes
     # over objects that all live for the whole run, ~30 ms of the first
     # paint); app.collector freezes what was built and turns it back on.
     gc.disable()
     app = importlib.import_module("ddp_monitor.app.desktop")
-    return _run(lambda: app.run(args.url, quit_after=args.quit_after))
+    return _run(lambda: app.run(args.url, quit_after=args.quit_after, qt_args=qt))
 
 
 def _usage(message: str) -> int:

@@ -1,8 +1,9 @@
 """A small ``accounts-base`` + ``accounts-password`` for ``DDPServer``: ``login`` and ``logout``.
 
 Owns the demo's users, their resume tokens and the two methods; imports
-``transport.server`` and ``ddp`` (``ddp.password`` for the digest and token
-hash shared with the client). Behaviour copied from Meteor 1.9.3's
+``transport.server``, ``ddp`` (``ddp.password`` for the digest and token
+hash shared with the client) and ``demo.names`` (the account newcomers are
+told of). Behaviour copied from Meteor 1.9.3's
 ``accounts-base/accounts_server.js`` and ``accounts-password/password_server.js``
 (docs/meteor-ddp.md section 9):
 
@@ -41,6 +42,7 @@ from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.ddp.ids import random_id
 from ddp_monitor.ddp.password import meteor_sha256, random_secret, token_hash
 from ddp_monitor.ddp.server.collection import Collection, Cursor
+from ddp_monitor.demo import names
 from ddp_monitor.transport.server.ddp_server import (
     ConnectionHandle,
     DDPServer,
@@ -79,7 +81,7 @@ class DemoUser:
 
 #: (username, email, password) of the accounts the demo server starts with.
 DEMO_USERS: tuple[tuple[str, str, str], ...] = (
-    ("demo", "demo@example.com", "demo"),
+    (names.ACCOUNT[0], "demo@example.com", names.ACCOUNT[1]),
     ("ada", "ada@example.com", "lovelace \N{HORSE}"),  # non-BMP: the digest subtlety
 )
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["ACCOUNT_METHODS", "FIRST_SUBSCRIPTIONS", "METHODS", "PUBLICATIONS"]
+__all__ = [
+    "ACCOUNT",
+    "ACCOUNT_METHODS",
+    "FIRST_SUBSCRIPTIONS",
+    "METHODS",
+    "PUBLICATIONS",
+]
 
 #: The demo's own methods, in registration order.
 METHODS = (
@@ -25,6 +31,9 @@ METHODS = (
 )
 #: Meteor's accounts methods, which ``demo.accounts`` adds.
 ACCOUNT_METHODS = ("login", "logout")
+#: The account a newcomer logs in with (username, password): the window's
+#: login form offers it on the demo, and the README names it.
+ACCOUNT = ("demo", "demo")
 #: The named publications (the users publication is universal: it has none).
 PUBLICATIONS = ("items", "ticker", "tasks", "presence")
 #: What the window subscribes to when it opens on the demo, so every panel moves.

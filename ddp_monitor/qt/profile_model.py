@@ -95,7 +95,12 @@ class ProfileListModel(QAbstractListModel):
             login = profile.login
             who = "" if login.kind is LoginKind.NONE else f"\nlogin: {login.user}"
             tls = "" if profile.verify_tls else "\ncertificate checks OFF"
-            return f"{profile.url}{who}{tls}"
+            where = (
+                "the server this window hosts, on whatever port it has"
+                if profile.hosted_server
+                else profile.url
+            )
+            return f"{where}{who}{tls}"
         if role == PROFILE_ROLE:
             return profile
         return None

@@ -1,8 +1,8 @@
 """The Qt face of the hosted server: its process's reports as signals, hosting as actions.
 
 Owns ``ServerAdaptor``; imports QtCore, ``hosting.launch`` and
-``hosting.views`` (the server library itself loads only in the child) and
-``ddp.server.forwarding``. The hosted server runs in a process of its own
+``hosting.views`` (the server library itself loads only in the child),
+``ddp.server.forwarding`` and ``demo.names`` (the demo's account). The hosted server runs in a process of its own
 (``hosting``): with 1,000 subscribers its merge boxes, encoding and writes
 stalled the window's loop for 150-330 ms when it shared it (issue 12), and
 its objects lengthened the window's garbage collections. This adaptor binds
@@ -27,6 +27,7 @@ import socket
 from PySide6.QtCore import QObject, QSocketNotifier, Signal, Slot
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule
+from ddp_monitor.demo import names as demo_names
 from ddp_monitor.hosting.launch import (
     HostedProcess,
     bind,
@@ -82,6 +83,7 @@ class ServerAdaptor(QObject):
         self._notifier: QSocketNotifier | None = None
         self._ended: asyncio.Future[None] | None = None
         self._url = ""
+        self._demo = False
         self._host = "127.0.0.1"
         self._port = 0
         self._views: dict[str, ConnectionView] = {}  # shown, as they opened
@@ -96,6 +98,11 @@ class ServerAdaptor(QObject):
     def url(self) -> str:
         """The URL other clients should use ("" when not hosting)."""
         return self._url
+
+    @property
+    def demo_account(self) -> tuple[str, str] | None:
+        """The demo's account (username, password) while it is the app hosted."""
+        return demo_names.ACCOUNT if self._url and self._demo else None
 
     @property
     def host(self) -> str:
@@ -153,7 +160,7 @@ class ServerAdaptor(QObject):
         with sock:  # the child has its own copy once started
             self._port = int(sock.getsockname()[1])
             self._child = HostedProcess(sock, plan)
-        self._host = host
+        self._host, self._demo = host, demo
         shown = f"[{host}]" if ":" in host else host
         self._url = f"ws://{shown}:{self._port}/websocket"
         self._notifier = QSocketNotifier(

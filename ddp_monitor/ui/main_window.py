@@ -46,6 +46,8 @@ from ddp_monitor.ui.profile_commands import ProfileCommands
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.server_dock import ServerDock
 from ddp_monitor.ui.sidebar import Sidebar
+from ddp_monitor.ui.theme import SETTING as THEME_SETTING
+from ddp_monitor.ui.theme import Theme
 from ddp_monitor.ui.window_chrome import WindowChrome
 
 if TYPE_CHECKING:
@@ -80,11 +82,14 @@ class MainWindow(WindowChrome):
         open_requested(str): open a connection for this profile id.
         url_requested(str): open a connection to this URL (the hosted server's).
         close_requested(str): close the connection with this key.
+        theme_chosen(str): the View menu's theme (a ``Theme`` value), already
+            remembered; the app applies it.
     """
 
     open_requested = Signal(str)
     url_requested = Signal(str)
     close_requested = Signal(str)
+    theme_chosen = Signal(str)
 
     def __init__(
         self,
@@ -116,10 +121,16 @@ class MainWindow(WindowChrome):
         self.empty.setObjectName("hintLabel")
         self.stack.addWidget(self.empty)
         self.sidebar = Sidebar(self.profiles, self.new_action)
-        self.commands = ProfileCommands(self, self.profiles, lambda: self.banner)
         # The Server panel (issue 5): the embedded demo server, or one hosted
         # here; built when its dock is first shown.
         self.server_adaptor = server or ServerAdaptor(parent=self)
+        self.commands = ProfileCommands(
+            self,
+            self.profiles,
+            lambda: self.banner,
+            self.server_adaptor,
+            lambda: self._current.adaptor.url if self._current is not None else "",
+        )
         self._build_layout()
         self.server_dock = ServerDock(
             self.server_adaptor, self._build_server_panel, self.server_action, self
@@ -352,6 +363,8 @@ class MainWindow(WindowChrome):
         self.quit_action.triggered.connect(self.close)
         for at, item in enumerate(self.tab_actions):
             item.triggered.connect(lambda _=False, at=at: self._show_tab(at))
+        for theme, item in self.theme_actions.items():
+            item.triggered.connect(lambda _=False, t=theme: self.choose_theme(t))
 
     def _close_current(self) -> None:
         if self._current is not None:
@@ -387,6 +400,17 @@ class MainWindow(WindowChrome):
         field = getattr(panel, "filter", None)
         if isinstance(field, FilterField):
             field.focus()
+
+    # -- the theme (View > Theme) ------------------------------------------------------
+    def show_theme(self, theme: Theme) -> None:
+        """Check the menu's entry for ``theme`` (the one in force)."""
+        self.theme_actions[theme].setChecked(True)
+
+    def choose_theme(self, theme: Theme) -> None:
+        """Remember ``theme`` and ask for it (``theme_chosen``)."""
+        self.show_theme(theme)
+        self.settings.setValue(THEME_SETTING, str(theme))
+        self.theme_chosen.emit(str(theme))
 
     # -- remembering -----------------------------------------------------------------
     def _restore(self) -> None:

@@ -1,12 +1,15 @@
 """The window's profile commands: new, edit, delete, import, export, and where secrets go.
 
 Owns ``ProfileCommands``; imports QtWidgets/QtCore, ``profiles`` values,
-``qt.profile_model``, ``ui.profiles_dialog`` and ``ui.sidebar`` (whose menu it
-answers). Split out of ``main_window``
+``qt.profile_model``, ``qt.server_adaptor`` (where the hosted server listens,
+and whether it is the demo), ``ui.profiles_dialog`` and ``ui.sidebar`` (whose
+menu it answers). Split out of ``main_window``
 (which had grown past 500 lines): the window builds one, wires its menu
 actions and sidebar signals to it, and hands it the banner to report in.
 A secret goes to the keyring; only where none exists, and only after the
-user agrees, to a plain file readable by their account (issue 6).
+user agrees, to a plain file readable by their account (issue 6). A new
+profile starts from the connection in view: its URL, or following the
+hosted server when that is what the page shows (issue 13 items 10, 11).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow, QMessageBox
 
 from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
 from ddp_monitor.qt.profile_model import ProfileListModel
+from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.profiles_dialog import ProfileDialog
 from ddp_monitor.ui.sidebar import Sidebar
@@ -34,6 +38,8 @@ class ProfileCommands(QObject):
         window: the parent of every dialog; its status bar says what was done.
         profiles: the saved profiles.
         banner: where a problem shows (called each time: the current page's).
+        server: the server the window hosts.
+        current_url: the URL of the connection in view ("" for none).
     """
 
     def __init__(
@@ -41,11 +47,15 @@ class ProfileCommands(QObject):
         window: QMainWindow,
         profiles: ProfileListModel,
         banner: Callable[[], ErrorBanner],
+        server: ServerAdaptor,
+        current_url: Callable[[], str],
     ) -> None:
         super().__init__(window)
         self.window = window
         self.profiles = profiles
         self._banner = banner
+        self.server = server
+        self._current_url = current_url
 
     def bind(
         self, sidebar: Sidebar, new: QAction, import_: QAction, export: QAction
@@ -62,12 +72,27 @@ class ProfileCommands(QObject):
 
     def ask_edit(self, profile_id: str | None) -> None:
         """The profile dialog for a new profile (None) or an existing one."""
-        known = self.profiles.find(profile_id) if profile_id else None
-        profile = known or Profile("", "")
-        has_secret = known is not None and _has_secret(self.profiles.secrets, known)
-        dialog = ProfileDialog(profile, has_secret, self.window)
+        dialog = self.dialog(profile_id)
         if dialog.exec():
             self.save(dialog.profile(), dialog.typed_secret())
+
+    def dialog(self, profile_id: str | None) -> ProfileDialog:
+        """The form for a profile (None: a new one, from the connection in view)."""
+        known = self.profiles.find(profile_id) if profile_id else None
+        if known is None:
+            url = self._current_url()
+            hosted = bool(url) and url == self.server.url
+            profile = Profile("", url, hosted_server=hosted)
+        else:
+            profile = known
+        has_secret = known is not None and _has_secret(self.profiles.secrets, known)
+        return ProfileDialog(
+            profile,
+            has_secret,
+            self.window,
+            hosted_url=self.server.url,
+            demo_account=self.server.demo_account,
+        )
 
     def save(self, profile: Profile, secret: str | None) -> bool:
         """Keep ``profile``; its secret goes to the keyring (or, with consent, a file)."""

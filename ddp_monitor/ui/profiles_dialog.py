@@ -5,6 +5,11 @@ Owns ``ProfileDialog``; imports QtWidgets, ``profiles`` values and
 ``Profile`` value and the secret typed (None: leave the stored one as it is);
 storing both is the window's job. Turning certificate checks off shows a
 warning at once, in words (issue 6).
+
+A profile may follow the server this window hosts instead of a fixed URL
+(its port is any free one, new at each start: issue 13 item 11); the form
+is told that server's URL, and on the demo app the demo's account, which
+the login fields then offer as placeholders (item 10).
 """
 
 from __future__ import annotations
@@ -77,14 +82,31 @@ class ProfileDialog(QDialog):
     """
 
     def __init__(
-        self, profile: Profile, has_secret: bool = False, parent: QWidget | None = None
+        self,
+        profile: Profile,
+        has_secret: bool = False,
+        parent: QWidget | None = None,
+        *,
+        hosted_url: str = "",
+        demo_account: tuple[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connection profile")
         self._profile = profile
+        self._hosted_url = hosted_url
+        self._demo_account = demo_account
+        self._has_secret = has_secret
         self.name = QLineEdit(profile.name)
         self.url = QLineEdit(profile.url)
-        self.url.setPlaceholderText("http://localhost:3000 or wss://host/websocket")
+        self.follow_hosted = QCheckBox(
+            "The server this window hosts (Server panel), on whatever port it has"
+        )
+        self.follow_hosted.setToolTip(
+            "Its port may change at every start (\u201cany free\u201d): the profile "
+            "connects to wherever it listens when opened, and follows it."
+        )
+        self.follow_hosted.setChecked(profile.hosted_server)
+        self._typed_url = profile.url
         self.version = QComboBox()
         self.version.addItem("automatic (1, pre2, pre1)", None)
         for version in SUPPORTED_VERSIONS:
@@ -106,12 +128,10 @@ class ProfileDialog(QDialog):
             max(0, self.login_kind.findData(str(profile.login.kind)))
         )
         self.user = QLineEdit(profile.login.user)
-        self.user.setPlaceholderText("username, or an email (contains @)")
         self.secret = QLineEdit()
         self.secret.setEchoMode(QLineEdit.EchoMode.Password)
-        self.secret.setPlaceholderText(
-            "stored; type to replace" if has_secret else "kept in the system keyring"
-        )
+        self.demo_hint = QLabel()
+        self.demo_hint.setObjectName("hintLabel")
         self.verify_tls = QCheckBox("Check the server's TLS certificate")
         self.verify_tls.setChecked(profile.verify_tls)
         self.tls_warning = QLabel(TLS_WARNING)
@@ -125,6 +145,15 @@ class ProfileDialog(QDialog):
             "resumption; turn it off to compare."
         )
         self.resume.setChecked(profile.resume_sessions)
+        self.notify = QCheckBox(
+            "Desktop notifications when it drops, fails or comes back"
+        )
+        self.notify.setToolTip(
+            "Through the system's notifications, with a tray icon showing the "
+            "status; once per drop, not at every retry. Where the system has no "
+            "tray, they show in the window's status bar."
+        )
+        self.notify.setChecked(profile.notify)
         schedule = profile.battery_schedule or BatterySchedule()
         self.schedule = QCheckBox("Simulate a phone: offline after")
         self.schedule.setChecked(profile.battery_schedule is not None)
@@ -138,9 +167,12 @@ class ProfileDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self._lay_out()
+        self.follow_hosted.toggled.connect(self._follow_hosted)
+        self._follow_hosted(profile.hosted_server)
         for signal in (
             self.name.textChanged,
             self.url.textChanged,
+            self.follow_hosted.toggled,
             self.subscriptions.textChanged,
             self.login_kind.currentIndexChanged,
             self.user.textChanged,
@@ -154,15 +186,18 @@ class ProfileDialog(QDialog):
         form = QFormLayout()
         form.addRow("Name", self.name)
         form.addRow("URL", self.url)
+        form.addRow("", self.follow_hosted)
         form.addRow("DDP version", self.version)
         form.addRow("Subscribe to", self.subscriptions)
         form.addRow("", self.auto_connect)
         form.addRow("Login", self.login_kind)
         form.addRow("User", self.user)
         form.addRow("Password / token", self.secret)
+        form.addRow("", self.demo_hint)
         form.addRow("TLS", self.verify_tls)
         form.addRow("", self.tls_warning)
         form.addRow("Reconnect", self.resume)
+        form.addRow("Notify", self.notify)
         row = QHBoxLayout()
         for widget in (
             self.schedule,
@@ -182,7 +217,56 @@ class ProfileDialog(QDialog):
         # Qt hands the StrEnum item data back as a plain str.
         return LoginKind(self.login_kind.currentData())
 
+    def _follow_hosted(self, on: bool) -> None:
+        # Following: the field shows where the hosted server listens now (what
+        # is saved as the URL older releases open); unticked, what was typed.
+        if on:
+            self._typed_url = self.url.text()
+            self.url.setText(self._hosted_url)
+        else:
+            self.url.setText(self._typed_url)
+        self.url.setEnabled(not on)
+        self.url.setPlaceholderText(
+            "this window hosts no server now: start one in the Server panel"
+            if on
+            else "http://localhost:3000 or wss://host/websocket"
+        )
+
+    def for_demo(self) -> bool:
+        """The form is for the demo the window hosts (its account is offered)."""
+        if self._demo_account is None:
+            return False
+        if self.follow_hosted.isChecked():
+            return True
+        hosted = _address(self._hosted_url)
+        return bool(hosted) and _address(self.url.text()) == hosted
+
+    def _show_login_hints(self) -> None:
+        account = self._demo_account if self.for_demo() else None
+        if account is None:
+            self.user.setPlaceholderText("username, or an email (contains @)")
+            self.secret.setPlaceholderText(
+                "stored; type to replace"
+                if self._has_secret
+                else "kept in the system keyring"
+            )
+            self.demo_hint.hide()
+            return
+        user, password = account
+        self.user.setPlaceholderText(f"{user} (the demo's account)")
+        self.secret.setPlaceholderText(
+            "stored; type to replace"
+            if self._has_secret
+            else f"{password} (the demo's password)"
+        )
+        self.demo_hint.setText(
+            f"The demo's account: username {user}, password {password} "
+            "(login: username or email + password)."
+        )
+        self.demo_hint.show()
+
     def _check(self) -> None:
+        self._show_login_hints()
         kind = self._kind()
         self.user.setEnabled(kind is LoginKind.PASSWORD)
         self.secret.setEnabled(kind is not LoginKind.NONE)
@@ -199,7 +283,7 @@ class ProfileDialog(QDialog):
         """Why the form cannot be saved yet, in words (None: it can)."""
         if not self.name.text().strip():
             return "Give the profile a name."
-        if not self.url.text().strip():
+        if not self.url.text().strip() and not self.follow_hosted.isChecked():
             return "Give the server's URL."
         if self._kind() is LoginKind.PASSWORD and not (self.user.text().strip()):
             return "A password login needs a username or an email."
@@ -212,10 +296,14 @@ class ProfileDialog(QDialog):
     def profile(self) -> Profile:
         """The edited profile (same id as the one given)."""
         kind = self._kind()
+        # Following a server that is not hosted now: the last address it had.
+        url = self.url.text().strip()
+        if self.follow_hosted.isChecked() and not url:
+            url = self._profile.url
         return replace(
             self._profile,
             name=self.name.text().strip(),
-            url=self.url.text().strip(),
+            url=url,
             ddp_version=self.version.currentData(),
             subscriptions=parse_subscriptions(self.subscriptions.toPlainText()),
             auto_connect=self.auto_connect.isChecked(),
@@ -224,6 +312,8 @@ class ProfileDialog(QDialog):
             ),
             verify_tls=self.verify_tls.isChecked(),
             resume_sessions=self.resume.isChecked(),
+            hosted_server=self.follow_hosted.isChecked(),
+            notify=self.notify.isChecked(),
             battery_schedule=BatterySchedule(
                 self.idle_after.value(), self.back_after.value()
             )
@@ -236,6 +326,12 @@ class ProfileDialog(QDialog):
         if self._kind() is LoginKind.NONE:
             return None
         return self.secret.text() or None
+
+
+def _address(url: str) -> str:
+    """``host:port`` of a URL as typed (any scheme or none), to compare two URLs."""
+    rest = url.strip().lower().split("://", 1)[-1]
+    return rest.split("/", 1)[0].replace("localhost", "127.0.0.1")
 
 
 def _seconds(value: float) -> QDoubleSpinBox:

@@ -1,7 +1,7 @@
 """The window's chrome: its actions and shortcuts, menus and status-bar labels.
 
 Owns ``WindowChrome``, the ``QMainWindow`` base of ``MainWindow``; imports
-QtWidgets/QtGui/QtCore and ``ui.resources``. Split out of ``main_window``
+QtWidgets/QtGui/QtCore, ``ui.resources`` and ``ui.theme`` (the theme names). Split out of ``main_window``
 (past 500 lines once the Server dock came): everything here is built once
 and holds no connection; ``MainWindow`` points the actions at the selected
 page and fills the labels. Shortcuts follow docs/ux.md (Ctrl+R, Ctrl+D,
@@ -13,7 +13,7 @@ edit takes Ctrl+E as "end of line"), so the window keeps its own keys.
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
     QApplication,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ddp_monitor.ui.resources import icon
+from ddp_monitor.ui.theme import Theme
 
 __all__ = ["TAB_NAMES", "WindowChrome"]
 
@@ -97,6 +98,17 @@ class WindowChrome(QMainWindow):
         self.tab_actions = [
             action(name, f"Ctrl+{n}") for n, name in enumerate(TAB_NAMES, 1)
         ]
+        # View > Theme: one of three, checked as the window remembers it.
+        self.theme_group = QActionGroup(self)
+        self.theme_actions: dict[Theme, QAction] = {}
+        for theme, words in (
+            (Theme.SYSTEM, "Follow the system"),
+            (Theme.LIGHT, "Light"),
+            (Theme.DARK, "Dark"),
+        ):
+            made = self.theme_group.addAction(words)
+            made.setCheckable(True)
+            self.theme_actions[theme] = made
         self.server_action = action("Server", "Ctrl+5")
         self.server_action.setCheckable(True)
         self.server_action.setToolTip(
@@ -124,6 +136,9 @@ class WindowChrome(QMainWindow):
         for item in self.tab_actions:
             view.addAction(item)
         view.addAction(self.server_action)
+        view.addSeparator()
+        themes = view.addMenu("&Theme")
+        themes.addActions(list(self.theme_actions.values()))
 
     def _build_status_bar(self) -> None:
         bar = self.statusBar()

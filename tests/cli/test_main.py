@@ -76,6 +76,12 @@ def test_each_command_has_its_own_help(
         (["--quit-after", "-1"], "--quit-after must be zero or more"),
         (["watch"], "required: URL"),
         (["serve", "--demo", "--port", "x"], "invalid int value: 'x'"),
+        (["-style", "Nope"], "Qt has no style 'Nope' (it has: "),
+        (["--style=Nope"], "Qt has no style 'Nope'"),
+        (["-platform", "nosuch:x=1"], "Qt has no platform 'nosuch' (it has: "),
+        (["-stylesheet", "/no/such.qss"], "'/no/such.qss' is not a file"),
+        (["localhost:3000", "-style"], "Qt's option -style needs a value"),
+        (["watch", "localhost:3000", "-style", "Fusion"], "arguments: -style Fusion"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(
@@ -129,6 +135,47 @@ def test_app_shows_its_window_and_quits_after_the_hidden_delay(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert "ddp_monitor.app.desktop: window shown" in done.stderr
+
+
+def test_qt_options_are_told_apart_from_ours() -> None:
+    """Qt's words (one dash or two, value apart or joined) go to Qt, in order; ours stay."""
+    from ddp_monitor.cli.qt_options import split
+
+    words = ["-v", "--style", "Fusion", "localhost:3000", "-reverse"]
+    words += ["-platform=xcb", "-qmljsdebugger=port:1234", "--quit-after", "1"]
+    qt, ours, missing = split(words)
+    assert qt == [
+        "--style",
+        "Fusion",
+        "-reverse",
+        "-platform=xcb",
+        "-qmljsdebugger=port:1234",
+    ]
+    assert ours == ["-v", "localhost:3000", "--quit-after", "1"]
+    assert missing is None
+
+
+def test_qt_options_reach_the_window(tmp_path: Path) -> None:
+    """`ddp-monitor -style Windows -reverse` opens the window in Qt's Windows style, exit 0."""
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    qt = ["-style", "Windows", "-reverse"]
+    done = subprocess.run(
+        [sys.executable, "-m", "ddp_monitor", *qt, "-v", "--quit-after", "0.2"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 3,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "platform offscreen, style windows" in done.stderr
+    assert "did not use" not in done.stderr
+    assert "window shown" in done.stderr
 
 
 @pytest.mark.asyncio

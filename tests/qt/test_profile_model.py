@@ -85,3 +85,14 @@ def test_profile_rows_show_name_url_login_and_tls_warning(
     assert model.data(model.index(5, 0)) is None
     assert model.rowCount(at) == 0
     assert model.rowCount(QModelIndex()) == 1
+
+
+def test_a_hosted_server_profile_reads_as_such_not_as_its_old_port(
+    tmp_path: Path,
+) -> None:
+    """Its tooltip says it follows the window's server; the port it last had is not shown."""
+    model = _model(tmp_path)
+    model.add(Profile("mine", "ws://127.0.0.1:41234/websocket", hosted_server=True))
+    tip = model.data(model.index(0, 0), Qt.ItemDataRole.ToolTipRole)
+    assert tip.startswith("the server this window hosts")
+    assert "41234" not in tip

@@ -436,11 +436,16 @@ class ClientConnection:
         self._events.append(SubscriptionStopped(sub_id, None))
 
     def reconnect(self, now: float, *, force: bool = False) -> None:
-        """Meteor's ``reconnect()``; ``force`` (its ``_force``, or a new ``url``)
-        drops a live connection too."""
-        if self.status.connected:
-            if force:
-                self._lose(now, "forced reconnect", forced=True)
+        """``reconnect()``; ``force`` also drops a live socket.
+
+        Meteor's ``reconnect({url})`` forces a reconnect when connected, so a
+        connection moved to another server leaves the old one at once
+        (socket-stream-client/common.js ``reconnect``: ``_lostConnection(new
+        forcedReconnectError())``, then a retry 10 ms on).
+        """
+        if force and self.status.status is ConnectionStatus.CONNECTED:
+            self._events.append(TransportLost("forced reconnect", local=True))
+            self._machine.lost(now, forced=True)
             return
         if self.status.status is ConnectionStatus.CONNECTING:
             self._events.append(TransportLost(None, local=True))  # a clean close

@@ -285,18 +285,18 @@ class DDPClient:
 
     # -- Meteor's connection API -------------------------------------------------
     def reconnect(self, url: str | None = None) -> None:
-        """Meteor's ``reconnect()``: try now when waiting, offline or failed.
+        """Meteor's ``reconnect({url})``: try now when waiting, offline or failed.
 
-        With ``url`` (Meteor's ``reconnect({url})``) the client moves to that
-        server, dropping a live connection first.
-
-        Raises:
-            InvalidURL: ``url`` cannot lead to a DDP server (nothing changes).
+        With ``url`` the connection goes there from now on (subscriptions and
+        unanswered calls follow, as after any reconnect); a live socket to the
+        old server is dropped first. An unusable ``url`` raises ``InvalidURL``
+        and changes nothing.
         """
-        if url is not None:
-            self.url = to_websocket_url(url, rng=self._core_options["rng"])
-        core = self._core()
-        self._call(lambda now: core.reconnect(now, force=url is not None))
+        if url is None:
+            self._call(self._core().reconnect)
+            return
+        self.url = to_websocket_url(url, rng=self._core_options["rng"])
+        self._call(lambda now: self._core().reconnect(now, force=True))
 
     def disconnect(self) -> None:
         """Meteor's ``disconnect()``: offline; calls queue until ``reconnect()``."""

@@ -53,6 +53,18 @@ def test_reconnect_sends_last_session() -> None:
     }
 
 
+def test_forced_reconnect_leaves_a_live_socket_and_retries_in_10_ms() -> None:
+    """reconnect(force=True) when connected (Meteor's reconnect({url})): this side drops it, waits 10 ms."""
+    pair = Pair()
+    pair.handshake("S1")
+    pair.events()
+    pair.client.reconnect(pair.now, force=True)
+    assert pair.take(TransportLost) == [TransportLost("forced reconnect", local=True)]
+    assert pair.client.status == Status(S.WAITING, False, 0, retry_time=0.01)
+    pair.client.reconnect(pair.now, force=True)  # not connected: a plain reconnect
+    assert statuses(pair) == [Status(S.CONNECTING, False, 0)]
+
+
 def test_failed_with_supported_version_renegotiates() -> None:
     """`failed` naming a version we support: wait 10 ms, reconnect with it."""
     pair = Pair()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from typing import Any
 
 import pytest
 from websockets.asyncio.server import ServerConnection
@@ -287,3 +288,41 @@ async def test_ping_without_a_session_raises_connection_lost() -> None:
     async with DDPClient(f"ws://127.0.0.1:{free_port()}/websocket") as client:
         with pytest.raises(ConnectionLost, match="no DDP session"):
             await asyncio.wait_for(client.ping(), TIMEOUT)
+
+
+@pytest.mark.asyncio
+async def test_reconnect_with_a_url_moves_a_live_connection_to_another_server(
+    our_server: Any,
+) -> None:
+    """reconnect(url=) leaves a connected server at once; the subscription is renewed on the new one."""
+    from ddp_monitor.demo.server import create_demo_server
+
+    other = create_demo_server(host="127.0.0.1", port=0)
+    await other.start()
+    try:
+        async with DDPClient(our_server.url) as client:
+            recorder = Recorder(client)
+            items = client.subscribe("items", 2)
+            async with asyncio.timeout(TIMEOUT):
+                await items.wait_ready()
+            first = client.session
+            with pytest.raises(InvalidURL):
+                client.reconnect(url="ftp://nowhere")
+            assert client.url == our_server.url  # a bad URL changes nothing
+            mark = len(recorder.events)
+            client.reconnect(url=other.url)
+            lost = await recorder.wait_for(
+                lambda e: isinstance(e, TransportLost), after=mark
+            )
+            await recorder.wait_for(
+                lambda e: isinstance(e, HandshakeCompleted), after=mark
+            )
+            assert client.url == other.url
+            async with asyncio.timeout(TIMEOUT):
+                assert await client.call("add", 2, 3) == 5
+            assert client.session != first
+            assert lost == TransportLost("forced reconnect", local=True)
+            assert sorted(client.store.collection("items")) == ["i0", "i1"]
+            assert len(other.connections) == 1
+    finally:
+        await other.stop()
