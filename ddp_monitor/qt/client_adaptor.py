@@ -251,9 +251,7 @@ class ClientAdaptor(QObject):
         elif isinstance(event, MethodResultReceived):
             sent = self._sent_at.pop(event.method_id, None)
             if sent is not None:
-                self.meter.round_trip(
-                    time.monotonic() - sent[0], f"call '{sent[1]}' (with its run time)"
-                )
+                self.meter.call_round_trip(time.monotonic() - sent[0], sent[1])
         elif isinstance(event, PongReceived):
             source = "probe ping" if event.ping_id else "heartbeat ping"
             self.meter.round_trip(event.round_trip, source)

@@ -99,11 +99,18 @@ def status_words(
         return f"Connecting...{saving}"
     if kind is _C.WAITING:
         # Meteor counts the retry about to happen as retryCount + 1 (retry.js).
+        # The countdown first: a narrow badge cuts the words at the end, and
+        # the why is in the tooltip and the banner too.
         attempt = status.retry_count + 1
-        why = f" · {short_reason(last_failure)}" if last_failure and not saving else ""
+        if battery_saving:
+            why = " · battery saving"
+        elif last_failure:
+            why = f" · {short_reason(last_failure)}"
+        else:
+            why = ""
         if remaining is None:
-            return f"Waiting{saving}{why} - retry {attempt}"
-        return f"Waiting{saving}{why} - retry {attempt} in {max(remaining, 0.0):.1f} s"
+            return f"Waiting - retry {attempt}{why}"
+        return f"Waiting - retry {attempt} in {max(remaining, 0.0):.1f} s{why}"
     if kind is _C.OFFLINE:
         return "Offline (battery saving)" if battery_saving else "Offline"
     if status.reason:

@@ -45,7 +45,7 @@ class ConnectionBar(QFrame):
             "The server this page talks to. Type another and press Enter to "
             "connect there (Meteor's reconnect({url}))."
         )
-        self.url.setMinimumWidth(160)
+        self.url.setMinimumWidth(90)
         self.url.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.rtt = QLabel("RTT -")
         self.rtt.setObjectName("meterLabel")
@@ -83,13 +83,19 @@ class ConnectionBar(QFrame):
         layout.addWidget(self.rtt)
         layout.addWidget(self.rate)
 
+    @Slot(str)
+    def show_url(self, url: str) -> None:
+        """The server's URL, shown from its start (the host matters most)."""
+        self.url.setText(url)
+        self.url.setCursorPosition(0)
+
     @Slot(float, object, str)
     def show_meter(self, per_second: float, rtt: float | None, source: str) -> None:
         """Messages per second and the last round trip (seconds, or None) with its source."""
         self.rate.setText(f"{per_second:,.0f} msg/s")
         self.rtt.setText("RTT -" if rtt is None else f"RTT {rtt * 1000:.1f} ms")
         self.rtt.setToolTip(
-            _RTT_NONE if rtt is None else f"Round trip of the last {source}"
+            _RTT_NONE if rtt is None else f"Round trip, measured on: {source}"
         )
 
 

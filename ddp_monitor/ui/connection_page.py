@@ -129,9 +129,9 @@ class ConnectionPage(QWidget):
         a.flushed.connect(self._log_batch)
         a.meter_changed.connect(self.bar.show_meter)
         self.bar.probe.toggled.connect(a.set_probing)
-        self.bar.url.setText(a.url)
+        self.bar.show_url(a.url)
         self.bar.url.returnPressed.connect(self._move)
-        a.url_changed.connect(self.bar.url.setText)
+        a.url_changed.connect(self.bar.show_url)
         a.probing_changed.connect(self.bar.probe.setChecked)
         a.handshake_completed.connect(self.facts_changed)
         a.transport_lost.connect(self._transport_lost)
@@ -209,7 +209,7 @@ class ConnectionPage(QWidget):
         """Enter in the URL field: this page talks to that server from now on."""
         typed = self.bar.url.text().strip()
         if not typed or typed == self.adaptor.url:
-            self.bar.url.setText(self.adaptor.url)
+            self.bar.show_url(self.adaptor.url)
             return
         why_not = self.adaptor.move_to(typed)
         if why_not is not None:

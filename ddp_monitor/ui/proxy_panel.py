@@ -20,6 +20,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -98,22 +99,24 @@ class FaultBar(QWidget):
         )
         self.apply = QPushButton("Apply faults")
         self.clear = QPushButton("Clear")
-        layout = QHBoxLayout(self)
+        # Two rows: in one, the bar alone made the window 1,200 px wide.
+        layout = QGridLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(QLabel("Faults:"))
-        for widget in (
-            self.latency_down,
-            self.latency_up,
-            self.bandwidth,
-            self.dead_link,
-            self.hold,
-            self.battery,
-        ):
-            layout.addWidget(widget)
-        layout.addStretch(1)
-        layout.addWidget(self.to_all)
-        layout.addWidget(self.apply)
-        layout.addWidget(self.clear)
+        layout.addWidget(QLabel("Faults:"), 0, 0)
+        first = QHBoxLayout()
+        for widget in (self.latency_down, self.latency_up, self.bandwidth):
+            first.addWidget(widget)
+        first.addWidget(self.dead_link)
+        first.addStretch(1)
+        second = QHBoxLayout()
+        for widget in (self.hold, self.battery):
+            second.addWidget(widget)
+        second.addStretch(1)
+        second.addWidget(self.to_all)
+        second.addWidget(self.apply)
+        second.addWidget(self.clear)
+        layout.addLayout(first, 0, 1)
+        layout.addLayout(second, 1, 1)
         self.apply.clicked.connect(
             lambda: self.apply_requested.emit(self.faults(), self.to_all.isChecked())
         )

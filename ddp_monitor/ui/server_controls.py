@@ -72,10 +72,13 @@ class HostingBar(QWidget):
         self.url.setReadOnly(True)
         self.url.setPlaceholderText("not hosting")
         self.url.setToolTip("The URL other DDP clients should connect to")
-        self.copy = QPushButton("Copy URL")
+        self.copy = QPushButton("Copy")
+        self.copy.setToolTip("Copy the URL for another client")
         self.copy.clicked.connect(self.copy_url)
-        self.connect_here = QPushButton("Connect to this server")
-        self.connect_here.setToolTip("Open a page of this window connected to it")
+        self.connect_here = QPushButton("Connect")
+        self.connect_here.setToolTip(
+            "Connect to this server: a page of this window, talking to it"
+        )
         self.connect_here.clicked.connect(
             lambda: self.connect_requested.emit(self.url.text())
         )

@@ -8,7 +8,7 @@ whichever mode is shown, so the dock does not know there are two.
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QSize, Signal
 from PySide6.QtWidgets import (
     QButtonGroup,
     QHBoxLayout,
@@ -23,6 +23,24 @@ from ddp_monitor.ui.proxy_panel import ProxyPanel
 from ddp_monitor.ui.server_panel import ServerPanel
 
 __all__ = ["ServerTab"]
+
+
+class _ShownSized(QStackedWidget):
+    """A stack as small as the page it shows (Qt's takes the largest page's
+    minimum): the proxy mode's fault bar must not make the hosting mode, and
+    so the window, taller than a 640-pixel screen."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.currentChanged.connect(lambda _: self.updateGeometry())
+
+    def minimumSizeHint(self) -> QSize:
+        shown = self.currentWidget()
+        return shown.minimumSizeHint() if shown is not None else QSize()
+
+    def sizeHint(self) -> QSize:
+        shown = self.currentWidget()
+        return shown.sizeHint() if shown is not None else QSize()
 
 
 class ServerTab(QWidget):
@@ -46,7 +64,7 @@ class ServerTab(QWidget):
         modes = QButtonGroup(self)
         modes.addButton(self.host_mode)
         modes.addButton(self.proxy_mode)
-        self.stack = QStackedWidget()
+        self.stack = _ShownSized()
         self.stack.addWidget(host)
         self.stack.addWidget(proxy)
         switch = QHBoxLayout()

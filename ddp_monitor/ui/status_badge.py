@@ -28,7 +28,6 @@ from ddp_monitor.ui.resources import icon
 __all__ = ["StatusBadge"]
 
 _ICON = QSize(22, 22)
-_MAX_WORDS = 460  # pixels of words at most
 _TINT = 0.16  # the fill's alpha at rest
 _PULSE = (0.06, 0.34)  # the fill's alpha at the ends of a breath while connecting
 _PULSE_MS = 1400  # one breath: slow enough to stay calm
@@ -66,12 +65,12 @@ class StatusBadge(QFrame):
         self._pulse.setEasingCurve(QEasingCurve.Type.InOutSine)
         self._pulse.setLoopCount(-1)
         self._pulse.valueChanged.connect(self._breathe)
-        # Room for a long waiting text, so the countdown's digits never move
-        # the buttons beside the badge.
-        widest = "Waiting · connection attempt timed out - retry 10 in 300.0 s"
-        self._words.setMinimumWidth(
-            min(_MAX_WORDS, self._words.fontMetrics().horizontalAdvance(widest) + 24)
-        )
+        # One width whatever the words, so the countdown's digits never move
+        # the buttons beside it; what does not fit (the why after the
+        # countdown) ends in an ellipsis, whole in the tooltip.
+        widest = "Connected · session resumed"
+        self._words_width = self._words.fontMetrics().horizontalAdvance(widest) + 12
+        self._words.setFixedWidth(self._words_width)
         self._render()
 
     @property
@@ -143,10 +142,12 @@ class StatusBadge(QFrame):
             # the tooltip carry it whole, and the bar keeps its buttons.
             metrics = self._words.fontMetrics()
             self._words.setText(
-                metrics.elidedText(shown.words, Qt.TextElideMode.ElideRight, _MAX_WORDS)
+                metrics.elidedText(
+                    shown.words, Qt.TextElideMode.ElideRight, self._words_width
+                )
             )
         meteor = meteor_status(self._status, time.monotonic(), time.time() * 1000)
-        tip = "Meteor.status():\n" + json.dumps(meteor, indent=2)
+        tip = shown.words + "\n\nMeteor.status():\n" + json.dumps(meteor, indent=2)
         self.setToolTip(f"{outcome.detail}\n\n{tip}" if outcome else tip)
         if shown.icon == self._shown_icon:
             return

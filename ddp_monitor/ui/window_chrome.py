@@ -48,18 +48,23 @@ class WindowChrome(QMainWindow):
             for action in self.actions()
             if not action.shortcut().isEmpty()
         }
+        # Only the focused text field of this window is watched: a filter on
+        # the whole application would run Python for every event there is.
         app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+        if isinstance(app, QApplication):
+            app.focusChanged.connect(self._watch_field)
+
+    def _watch_field(self, old: QWidget | None, new: QWidget | None) -> None:
+        if isinstance(old, _TEXT_FIELDS):
+            old.removeEventFilter(self)
+        if isinstance(new, _TEXT_FIELDS) and new.window() is self:
+            new.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         # A field's claim on one of the window's keys (ShortcutOverride) is
         # refused here, so the window's action runs instead.
         if (
             event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(watched, _TEXT_FIELDS)
-            and isinstance(watched, QWidget)
-            and watched.window() is self
             and isinstance(event, QKeyEvent)
             and QKeySequence(event.keyCombination()).toString() in self._window_keys
         ):

@@ -90,9 +90,12 @@ def test_badge_follows_every_status(
     assert seen[C.CONNECTED][1] == "Connected"
     assert seen[C.CONNECTING][1].startswith("Connecting")
     assert seen[C.OFFLINE][1] == "Offline"
-    assert battery[0].startswith("Waiting (battery saving) - retry")
-    assert seen[C.WAITING][1].startswith(
-        "Waiting · server closed the connection - retry"
+    assert battery[0].startswith("Waiting - retry")
+    assert battery[0].endswith(" · battery saving")
+    assert seen[C.WAITING][1].startswith("Waiting - retry")
+    # Why it waits: the drop, then each refused attempt.
+    assert seen[C.WAITING][1].endswith(
+        (" · server closed the connection", " · connection refused")
     )
     assert seen[C.FAILED][1].startswith("Failed")
 
@@ -137,7 +140,7 @@ def test_countdown_runs_while_waiting_and_stops_on_connect(
     assert ticks[0] > ticks[-1]
     assert words == status_words(waiting, ticks[-1], last_failure="connection refused")
     assert " in " in words
-    assert words.endswith(" s")
+    assert " s · " in words
     assert not running
 
 
@@ -167,7 +170,8 @@ def test_reconnect_now_that_fails_says_so_and_nothing_moves(
             return window.badge.words, places
 
     words, places = run(qloop, scenario())
-    assert words.startswith("Waiting · connection refused - retry ")
+    assert words.startswith("Waiting - retry ")
+    assert words.endswith(" s · connection refused")
     assert len(places) == 1
 
 
@@ -361,7 +365,9 @@ def test_round_trip_comes_from_the_traffic_and_probing_is_opt_in(
             return seen
 
     seen = run(qloop, scenario())
-    assert seen["by call"] == "Round trip of the last call 'echo' (with its run time)"
+    assert seen["by call"] == (
+        "Round trip, measured on: call 'echo' (a call's time includes the server's work)"
+    )
     assert "ping" not in seen["kinds before probing"]
     assert seen["probe types"] == {
         "ping · ddp-monitor's probe",

@@ -94,7 +94,7 @@ def test_two_connections_each_with_its_own_page(
     assert seen["pages"] == 3  # the empty state and two pages
     assert seen["first_status"] is C.CONNECTED
     assert seen["dots"][0] == "Connected"
-    assert seen["dots"][1].startswith("Waiting (battery saving)")
+    assert seen["dots"][1].endswith(" · battery saving")
     assert seen["back_to_first"]
     assert not seen["battery_checked_on_first"]
     assert seen["tasks_rows"] == 1
