@@ -206,6 +206,10 @@ class ProxyPanel(QWidget):
         panes = QSplitter(Qt.Orientation.Horizontal)
         panes.addWidget(self.detail)
         panes.addWidget(self.frames)
+        # Small minimums: with the page above it the dock must fit a
+        # 640-pixel-high screen; the splitter gives them room when there is.
+        self.table.setMinimumHeight(50)
+        self.frames.setMinimumHeight(70)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("proxySplitter")
         self.splitter.addWidget(self.table)

@@ -115,3 +115,25 @@ def test_ctrl_f_focuses_the_filter_of_the_tab_in_view(
     assert focused == [True, True, True, True]
     assert server_filter
     assert window.server_dock.isVisible()
+
+
+def test_the_window_fits_a_1024_by_640_screen_with_the_server_dock_open(
+    qloop: asyncio.AbstractEventLoop, qtbot: Any, tmp_path: Path
+) -> None:
+    """The smallest screen the window is made for holds it whole, dock and all, in either Server mode."""
+
+    async def scenario() -> list[tuple[int, int]]:
+        window = _window(qtbot, tmp_path)
+        await _open(window, "one")
+        sizes = []
+        window.show_server(True)
+        for proxy in (False, True):
+            window.server_tab.show_proxy(proxy)
+            hint = window.minimumSizeHint()
+            sizes.append((hint.width(), hint.height()))
+        await _close_all()
+        return sizes
+
+    for width, height in run(qloop, scenario()):
+        assert width <= 1024
+        assert height <= 640
