@@ -213,7 +213,9 @@ class Workspace:
     ) -> OpenConnection:
         client = DDPClient(url, **(client_options(profile) if profile else {}))
         accounts = Accounts.of(client)
-        adaptor = ClientAdaptor(client, label)
+        adaptor = ClientAdaptor(
+            client, label, profile=profile.name if profile else None
+        )
         await adaptor.start()
         page = self.window.add_connection(
             key,

@@ -40,6 +40,7 @@ from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.ddp.errors import ConnectionLost
 from ddp_monitor.qt.meter import LinkMeter
+from ddp_monitor.recording.recorder import DEFAULT_LIMIT, Recorder
 from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.client.handles import PendingMethod, SubscriptionHandle
 from ddp_monitor.transport.client.urls import InvalidURL
@@ -89,11 +90,21 @@ class ClientAdaptor(QObject):
     url_changed = Signal(str)
 
     def __init__(
-        self, client: DDPClient, label: str = "", parent: QObject | None = None
+        self,
+        client: DDPClient,
+        label: str = "",
+        parent: QObject | None = None,
+        *,
+        profile: str | None = None,
+        record_limit: int = DEFAULT_LIMIT,
     ) -> None:
         super().__init__(parent)
         self.client = client
         self.label = label or _short(client.url)
+        #: Everything this connection did, for File > Save recording (issue 16);
+        #: attached first, so it holds the connect frame and every event.
+        self.recorder = Recorder(client.url, profile=profile, limit=record_limit)
+        self.recorder.attach(client)
         self.meter = LinkMeter()
         self._battery_saving = False
         self._events: list[Event] = []
