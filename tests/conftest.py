@@ -21,7 +21,7 @@ os.environ["QT_QPA_PLATFORM"] = "offscreen"
 os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="ddp-monitor-test-config-")
 os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="ddp-monitor-test-data-")
 
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, NoReturn
@@ -47,6 +47,7 @@ __all__ = [
     "in_ci",
     "memory_keyring",
     "meteor_browser",
+    "meteor_installed",
     "meteor_server",
     "meteor_server_factory",
     "no_keyring",
@@ -80,6 +81,12 @@ def _ensure_meteor() -> None:
 
 
 @pytest.fixture(scope="session")
+def meteor_installed() -> None:
+    """The real Meteor peer installed (for fixtures that start their own, with other options)."""
+    _ensure_meteor()
+
+
+@pytest.fixture(scope="session")
 def meteor_server() -> Iterator[MeteorServer]:
     """One real Meteor 1.9.3 DDP server for the whole session (do not kill it; use the factory)."""
     _ensure_meteor()
@@ -92,7 +99,7 @@ def meteor_server() -> Iterator[MeteorServer]:
 
 @pytest.fixture
 def meteor_server_factory() -> Iterator[MeteorServerFactory]:
-    """Start private Meteor servers: ``factory(port=None, env=None) -> MeteorServer`` (started).
+    """Start private Meteor servers: ``factory(port=None, env=None, args=()) -> MeteorServer`` (started).
 
     For tests that kill() or restart() the server; all are stopped afterwards.
     """
@@ -100,9 +107,11 @@ def meteor_server_factory() -> Iterator[MeteorServerFactory]:
     servers: list[MeteorServer] = []
 
     def factory(
-        port: int | None = None, env: Mapping[str, str] | None = None
+        port: int | None = None,
+        env: Mapping[str, str] | None = None,
+        args: Sequence[str] = (),
     ) -> MeteorServer:
-        server = MeteorServer(port=port, env=env)
+        server = MeteorServer(port=port, env=env, args=args)
         servers.append(server)
         return server.start()
 

@@ -20,7 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -57,10 +57,13 @@ class MeteorServer:
         port: int | None = None,
         host: str = "127.0.0.1",
         env: Mapping[str, str] | None = None,
+        args: Sequence[str] = (),
     ) -> None:
         self.host = host
         # Extra environment for Meteor (e.g. HTTP_FORWARDED_COUNT), kept across restarts.
         self.env = dict(env or {})
+        # Extra arguments for serve (e.g. --agent FILE), kept across restarts too.
+        self.args = list(args)
         self.port = port if port is not None else free_port(host)
         self.ready_info: dict[str, Any] = {}
         self._process: subprocess.Popen[bytes] | None = None
@@ -94,7 +97,7 @@ class MeteorServer:
         # Kept open for the server's whole life (and read on failure), not a with-block.
         self._stderr = tempfile.TemporaryFile(prefix="meteor-peer-stderr-")  # noqa: SIM115
         self._process = subprocess.Popen(
-            [str(SERVE), "--port", str(self.port), "--host", self.host],
+            [str(SERVE), "--port", str(self.port), "--host", self.host, *self.args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._stderr,

@@ -5,7 +5,10 @@
 // of boot.js) on Node 12 + fibers. Only the package subset needed for DDP is loaded
 // (no mongo, no steedos app), plus the scenario in app.js.
 //
-// Usage: ./serve --port 4000 [--host 127.0.0.1]   (runs this file under Node 12)
+// Usage: ./serve --port 4000 [--host 127.0.0.1] [--agent FILE]   (runs this file under Node 12)
+// --agent FILE loads that server file after app.js as one more package file (the
+// ddp-monitor agent, packaging/meteor-agent/agent.js); its secret and
+// HTTP_FORWARDED_COUNT come from the environment, as in a deployed app.
 // Prints {"ready": true, "url": "ws://127.0.0.1:4000/websocket", ...} when listening.
 //
 // Or, Meteor's own DDP CLIENT (the ddp-client package's DDP.connect, as a
@@ -28,6 +31,11 @@ if (scenario !== 'server' && scenario !== 'client') {
   process.exit(2);
 }
 var CLIENT = scenario === 'client';
+var agent = arg('agent', null);
+if (agent !== null && (CLIENT || !fs.existsSync(agent))) {
+  process.stderr.write('launch.js: --agent needs an existing file and the server scenario: ' + agent + '\n');
+  process.exit(2);
+}
 
 var HOME = process.env.DDP_PEERS_HOME || path.join(require('os').homedir(), '.cache', 'ddp-monitor-peers');
 var INSTALL = path.join(HOME, 'meteor-1.9.3');                  // written by install.sh
@@ -38,6 +46,13 @@ var BUNDLE = path.join(INSTALL, 'bundle', 'bundle', 'programs', 'server');
 // module.useNode() modules (ddp-client's @babel/runtime helpers) in
 // serverDir/../../../node_modules, which must be INSTALL/node_modules.
 var RUNTIME = CLIENT ? path.join(INSTALL, 'runtime', 'client', 'server') : path.join(INSTALL, 'runtime', 'server');
+// A server with the agent gets a directory of its own per agent text, so a server
+// starting without it (or with another copy) never reads this one's program.json.
+if (agent) {
+  var agentText = fs.readFileSync(agent, 'utf8');
+  var tag = require('crypto').createHash('sha1').update(agentText).digest('hex').slice(0, 12);
+  RUNTIME = path.join(INSTALL, 'runtime', 'agent-' + tag, 'server');
+}
 
 // Packages from the bundle's program.json we do NOT load (client-only, Mongo,
 // or unrelated); everything up to and including packages/ddp.js is kept.
@@ -60,6 +75,7 @@ function prepareRuntime() {
     if (f.path === LAST) break;
   }
   load.push({ path: 'app/harness-app.js' });
+  if (agent) load.push({ path: 'app/harness-agent.js' });
   var program = { format: orig.format, arch: orig.arch, load: load };
   var config = JSON.parse(fs.readFileSync(path.join(BUNDLE, 'config.json'), 'utf8'));
   config.clientArchs = [];  // no client programs are served
@@ -75,6 +91,7 @@ function prepareRuntime() {
   put('program.json', JSON.stringify(program, null, 1));
   put('config.json', JSON.stringify(config));
   put('app/harness-app.js', fs.readFileSync(path.join(__dirname, APP), 'utf8'));
+  if (agent) put('app/harness-agent.js', agentText);
 }
 
 prepareRuntime();
