@@ -2,9 +2,10 @@
 
 Owns running a ``DDPProxy`` from the window (with its control endpoint, so a
 script can steer the proxy the window shows) or attaching to a headless one
-through its control endpoint, and handing the rows on in batches. Imports
-QtCore, ``proxy`` (the proxy, its rows, its control endpoint) and
-``transport.client`` (the DDP client that attaches to a control endpoint).
+through its control endpoint. Imports QtCore, ``qt.row_source`` (the
+batching and actions every row source shares), ``proxy`` (the proxy, its
+rows, its control endpoint) and ``transport.client`` (the DDP client that
+attaches to a control endpoint).
 
 Both sources give the same rows: the control endpoint's ``connections``
 documents (``proxy.rows.row``) keyed by connection id, so the model and the
@@ -16,42 +17,26 @@ answers them in-process.
 from __future__ import annotations
 
 import asyncio
-import datetime
-import time
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, QTimer, Signal, Slot
+from PySide6.QtCore import QObject
 
-from ddp_monitor.ddp.client.events import Event
 from ddp_monitor.ddp.faults import NO_FAULTS, from_wire
-from ddp_monitor.proxy import DDPProxy, ProxyEvent
+from ddp_monitor.proxy import DDPProxy
 from ddp_monitor.proxy.control import ControlEndpoint
 from ddp_monitor.proxy.rows import frames, row
+from ddp_monitor.qt.row_source import FLUSH_MS, Row, RowSource
 from ddp_monitor.transport.client import DDPClient
-from ddp_monitor.transport.wiretap import Direction, Frame
 
 __all__ = ["FLUSH_MS", "ProxyAdaptor"]
 
-#: Rows are handed on at most this often (as the server panel's).
-FLUSH_MS = 60
 
-Row = dict[str, Any]
-
-
-class ProxyAdaptor(QObject):
+class ProxyAdaptor(RowSource):
     """Runs or attaches to a proxy; batches its rows for ``ProxyConnectionModel``.
 
-    Signals:
-        proxying_changed(str): a line saying what is proxied where ("" when off).
-        proxying_failed(str): why it could not start or attach, in words.
-        rows_flushed(list, list): rows that appeared or changed (each with
-            ``_id``), then the ids of rows that went.
+    Signals: those of ``RowSource``.
     """
-
-    proxying_changed = Signal(str)
-    proxying_failed = Signal(str)
-    rows_flushed = Signal(list, list)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -59,12 +44,6 @@ class ProxyAdaptor(QObject):
         self.control: ControlEndpoint | None = None
         self.remote: DDPClient | None = None
         self._unlisten: Callable[[], None] | None = None
-        self._shown: dict[str, Row] = {}
-        self._tasks: set[asyncio.Future[Any]] = set()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(FLUSH_MS)
-        self._timer.timeout.connect(self.flush)
 
     @property
     def active(self) -> bool:
@@ -96,7 +75,7 @@ class ProxyAdaptor(QObject):
             )
             return False
         self.proxy = proxy
-        self._unlisten = proxy.add_listener(self._on_proxy_event)
+        self._unlisten = proxy.add_listener(self._mark)
         control = f"; control {self.control.url}" if self.control is not None else ""
         self.proxying_changed.emit(
             f"Proxying {proxy.upstream_http} at {proxy.url}{control}"
@@ -118,7 +97,7 @@ class ProxyAdaptor(QObject):
             )
             return False
         self.remote = client
-        self._unlisten = client.add_listener(self._on_remote_event)
+        self._unlisten = client.add_listener(self._mark)
         self._mark()
         self.proxying_changed.emit(f"Attached to the proxy controlled at {client.url}")
         return True
@@ -136,9 +115,7 @@ class ProxyAdaptor(QObject):
             await proxy.stop()
         if remote is not None:
             await remote.close()
-        if self._shown:
-            gone, self._shown = list(self._shown), {}
-            self.rows_flushed.emit([], gone)
+        self._forget_rows()
         if proxy is not None or remote is not None:
             self.proxying_changed.emit("")
 
@@ -153,51 +130,7 @@ class ProxyAdaptor(QObject):
             raise RuntimeError("not proxying")
         return _LOCAL[method](proxy, *params)
 
-    def act(self, method: str, *params: Any) -> None:
-        """``call`` in the background; a failure goes to the proxying_failed signal."""
-        task = asyncio.ensure_future(self.call(method, *params))
-        task.add_done_callback(self._done)
-        self._tasks.add(task)
-
-    def _done(self, task: asyncio.Future[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            self.proxying_failed.emit(str(task.exception()))
-        self._mark()
-
-    async def log(self, connection_id: str, limit: int = 500) -> list[Frame]:
-        """The connection's recent frames as a page's message log takes them.
-
-        ``OUT`` is client to app and ``IN`` app to client, as on a page; the
-        times are put on this process's monotonic clock (the log's wall-clock
-        column adds its own offset back).
-        """
-        found = await self.call("proxy.frames", connection_id, limit)
-        opened = self._shown.get(connection_id, {}).get("connectedAt")
-        start = (
-            opened.timestamp() if isinstance(opened, datetime.datetime) else time.time()
-        )
-        start -= time.time() - time.monotonic()
-        return [
-            Frame(
-                Direction.OUT if f["dir"] == "toServer" else Direction.IN,
-                start + float(f["at"]),
-                str(f["text"]),
-            )
-            for f in found
-        ]
-
     # -- rows ---------------------------------------------------------------------------
-
-    def _on_proxy_event(self, event: ProxyEvent) -> None:
-        self._mark()
-
-    def _on_remote_event(self, event: Event) -> None:
-        self._mark()
-
-    def _mark(self) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
 
     def rows(self) -> dict[str, Row]:
         """Every row now, by connection id."""
@@ -210,20 +143,6 @@ class ProxyAdaptor(QObject):
                 for ident, doc in docs.items()
             }
         return {}
-
-    @Slot()
-    def flush(self) -> None:
-        """Hand on what changed since the last batch (the timer calls this)."""
-        now = self.rows()
-        changed = [
-            {"_id": ident, **r}
-            for ident, r in now.items()
-            if self._shown.get(ident) != r
-        ]
-        gone = [ident for ident in self._shown if ident not in now]
-        self._shown = now
-        if changed or gone:
-            self.rows_flushed.emit(changed, gone)
 
 
 def _set_faults(proxy: DDPProxy, connection_id: str | None, wire: Any) -> Any:

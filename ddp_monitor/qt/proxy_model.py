@@ -1,6 +1,7 @@
 """``ProxyConnectionModel``: the proxied clients as table rows.
 
-Owns the proxy mode's columns; imports QtCore and ``qt.table_model``. Rows
+Owns the proxy mode's columns (``SHARED_COLUMNS`` and ``CLOSE`` serve the
+agent's table too); imports QtCore and ``qt.table_model``. Rows
 are the control endpoint's ``connections`` documents (``proxy.rows.row``),
 so a local proxy and one attached over DDP look the same. The last two
 columns are the Close and Close upstream buttons (``CLOSE_COLUMN``,
@@ -15,8 +16,10 @@ from typing import Any
 from ddp_monitor.qt.table_model import Column, RowTableModel
 
 __all__ = [
+    "CLOSE",
     "CLOSE_COLUMN",
     "CLOSE_UPSTREAM_COLUMN",
+    "SHARED_COLUMNS",
     "ProxyConnectionModel",
     "faults_text",
 ]
@@ -70,7 +73,8 @@ def _session_cell(row: Row) -> str:
     return f"{session} · new (asked {asked['session']})"
 
 
-_COLUMNS: list[Column[Row]] = [
+#: The columns every source of connection rows shows (``qt.agent_model`` too).
+SHARED_COLUMNS: list[Column[Row]] = [
     Column("Session", _session_cell),
     Column("Client", lambda r: r.get("clientAddress") or ""),
     Column(
@@ -113,7 +117,13 @@ _COLUMNS: list[Column[Row]] = [
             + faults_text(r.get("faults") or {})
         ),
     ),
-    Column("", lambda r: "Close", tip="close the client's socket: it reconnects"),
+]
+CLOSE = Column[Row](
+    "", lambda r: "Close", tip="close the client's socket: it reconnects"
+)
+_COLUMNS: list[Column[Row]] = [
+    *SHARED_COLUMNS,
+    CLOSE,
     Column(
         "",
         lambda r: "Close upstream",
@@ -127,8 +137,10 @@ CLOSE_UPSTREAM_COLUMN = len(_COLUMNS) - 1
 class ProxyConnectionModel(RowTableModel[Row]):
     """The proxied connections, in the order they opened."""
 
-    def __init__(self, parent: Any = None) -> None:
-        super().__init__(_COLUMNS, parent)
+    def __init__(
+        self, parent: Any = None, columns: Sequence[Column[Row]] | None = None
+    ) -> None:
+        super().__init__(_COLUMNS if columns is None else columns, parent)
 
     def apply(self, changed: Sequence[Row], gone: Sequence[str]) -> None:
         """One batch from ``ProxyAdaptor.rows_flushed``."""
