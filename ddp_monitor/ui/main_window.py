@@ -51,6 +51,7 @@ from ddp_monitor.ui.theme import Theme
 from ddp_monitor.ui.window_chrome import WindowChrome
 
 if TYPE_CHECKING:
+    from ddp_monitor.ui.agent_panel import AgentPanel
     from ddp_monitor.ui.proxy_panel import ProxyPanel
     from ddp_monitor.ui.server_panel import ServerPanel
     from ddp_monitor.ui.server_tab import ServerTab
@@ -323,14 +324,22 @@ class MainWindow(WindowChrome):
         """The proxy's panel (the dock's second mode, issue 14)."""
         return self.server_tab.proxy_panel
 
+    @property
+    def agent_panel(self) -> AgentPanel:
+        """The attach-to-an-app panel (the dock's third mode, issue 17)."""
+        return self.server_tab.agent_panel
+
     async def stop_proxy(self) -> None:
-        """Stop a proxy started from the Server dock (if the dock was ever built)."""
+        """Stop a proxy started from the Server dock, and detach from apps (if the dock was ever built)."""
         if self.server_dock.built:
             await self.proxy_panel.adaptor.stop()
+            await self.agent_panel.adaptor.stop()
 
     def _build_server_panel(self) -> ServerTab:
         # Imported here: their modules load only when the dock first shows.
+        from ddp_monitor.qt.agent_adaptor import AgentAdaptor
         from ddp_monitor.qt.proxy_adaptor import ProxyAdaptor
+        from ddp_monitor.ui.agent_panel import AgentPanel
         from ddp_monitor.ui.proxy_panel import ProxyPanel
         from ddp_monitor.ui.server_panel import ServerPanel
         from ddp_monitor.ui.server_tab import ServerTab
@@ -339,7 +348,11 @@ class MainWindow(WindowChrome):
         panel.hosting.connect_requested.connect(self.url_requested)
         self._restore_splitter(panel.splitter)
         panel.table.restore_state(self.settings)
-        return ServerTab(panel, ProxyPanel(ProxyAdaptor(parent=self)))
+        return ServerTab(
+            panel,
+            ProxyPanel(ProxyAdaptor(parent=self)),
+            AgentPanel(AgentAdaptor(parent=self)),
+        )
 
     def _restore_splitter(self, splitter: QSplitter) -> None:
         state = self.settings.value(f"splitters/{splitter.objectName()}")

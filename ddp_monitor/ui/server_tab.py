@@ -1,9 +1,10 @@
-"""The Server panel's two modes: host a server, or proxy an app.
+"""The Server panel's three modes: host a server, proxy an app, or attach to an app.
 
-Owns ``ServerTab``: the mode switch and a stack of the two panels; imports
-QtWidgets/QtCore and ``ui.server_panel``/``ui.proxy_panel``. It offers what
-the dock reads of a panel (``title()``, ``title_changed``, ``filter``) for
-whichever mode is shown, so the dock does not know there are two.
+Owns ``ServerTab``: the mode switch and a stack of the three panels; imports
+QtWidgets/QtCore and ``ui.server_panel``/``ui.proxy_panel``/``ui.agent_panel``.
+It offers what the dock reads of a panel (``title()``, ``title_changed``,
+``filter``) for whichever mode is shown, so the dock does not know there are
+three.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ddp_monitor.ui.agent_panel import AgentPanel
 from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.proxy_panel import ProxyPanel
 from ddp_monitor.ui.server_panel import ServerPanel
@@ -44,7 +46,7 @@ class _ShownSized(QStackedWidget):
 
 
 class ServerTab(QWidget):
-    """ "Host a server" or "Proxy an app", the same rows either way.
+    """ "Host a server", "Proxy an app" or "Attach to an app", the same rows each way.
 
     Signals:
         title_changed(str): the shown mode's title.
@@ -53,40 +55,57 @@ class ServerTab(QWidget):
     title_changed = Signal(str)
 
     def __init__(
-        self, host: ServerPanel, proxy: ProxyPanel, parent: QWidget | None = None
+        self,
+        host: ServerPanel,
+        proxy: ProxyPanel,
+        agent: AgentPanel,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.host_panel = host
         self.proxy_panel = proxy
+        self.agent_panel = agent
         self.host_mode = QRadioButton("Host a server")
         self.proxy_mode = QRadioButton("Proxy an app")
+        self.agent_mode = QRadioButton("Attach to an app")
+        self.agent_mode.setToolTip(
+            "a deployed app's servers, through ddp-monitor's Meteor agent package"
+        )
         self.host_mode.setChecked(True)
         modes = QButtonGroup(self)
-        modes.addButton(self.host_mode)
-        modes.addButton(self.proxy_mode)
         self.stack = _ShownSized()
-        self.stack.addWidget(host)
-        self.stack.addWidget(proxy)
         switch = QHBoxLayout()
         switch.setContentsMargins(6, 6, 6, 0)
-        switch.addWidget(self.host_mode)
-        switch.addWidget(self.proxy_mode)
+        self._panels: dict[QRadioButton, ServerPanel | ProxyPanel | AgentPanel] = {
+            self.host_mode: host,
+            self.proxy_mode: proxy,
+            self.agent_mode: agent,
+        }
+        for button, panel in self._panels.items():
+            modes.addButton(button)
+            self.stack.addWidget(panel)
+            switch.addWidget(button)
+            button.toggled.connect(self._mode_toggled)
+            panel.title_changed.connect(lambda _: self.title_changed.emit(self.title()))
         switch.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(switch)
         layout.addWidget(self.stack, 1)
-        self.proxy_mode.toggled.connect(self.show_proxy)
-        host.title_changed.connect(lambda _: self.title_changed.emit(self.title()))
-        proxy.title_changed.connect(lambda _: self.title_changed.emit(self.title()))
+
+    def _mode_toggled(self, on: bool) -> None:
+        if on:
+            self.stack.setCurrentWidget(self.current)
+            self.title_changed.emit(self.title())
 
     def show_proxy(self, on: bool = True) -> None:
         """Show the proxy mode (or the hosting one)."""
-        self.proxy_mode.setChecked(on)
-        self.host_mode.setChecked(not on)
-        self.stack.setCurrentWidget(self.proxy_panel if on else self.host_panel)
-        self.title_changed.emit(self.title())
+        (self.proxy_mode if on else self.host_mode).setChecked(True)
+
+    def show_agent(self) -> None:
+        """Show the attach-to-an-app mode."""
+        self.agent_mode.setChecked(True)
 
     @property
     def filter(self) -> FilterField:
@@ -94,8 +113,10 @@ class ServerTab(QWidget):
         return self.current.filter
 
     @property
-    def current(self) -> ServerPanel | ProxyPanel:
-        return self.proxy_panel if self.proxy_mode.isChecked() else self.host_panel
+    def current(self) -> ServerPanel | ProxyPanel | AgentPanel:
+        return next(
+            panel for button, panel in self._panels.items() if button.isChecked()
+        )
 
     def title(self) -> str:
         return self.current.title()

@@ -2,8 +2,9 @@
 
 Owns ``agent_meteor`` (one server for the module: the agent with ``SECRET``
 and ``HTTP_FORWARDED_COUNT=1``, as an app behind one proxy is run) and
-``watcher`` (a ``DDPClient`` subscribed to the agent's publication); imports
-tests.peers (the launcher) and the client library.
+``watcher`` (a ``DDPClient`` subscribed to the agent's publication), and
+re-exports ``qloop`` for the window's tests; imports tests.peers (the
+launcher), tests.qt.harness and the client library.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ import pytest_asyncio
 from ddp_monitor.transport.client import DDPClient
 from tests.agent.agent_helpers import AGENT, PUBLICATION, SECRET
 from tests.peers.meteor_server import MeteorServer
+from tests.qt.harness import qloop
+
+__all__ = ["agent_meteor", "qloop", "start_agent_meteor", "watcher"]
 
 
 def start_agent_meteor(env: dict[str, str] | None = None) -> MeteorServer:
