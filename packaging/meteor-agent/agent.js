@@ -108,7 +108,8 @@ function forget(rec) {
 
 function remember(rec, dir, text) {
   rec.recent.push({ dir: dir, at: (Date.now() - rec.connectedAt.getTime()) / 1000, text: text });
-  if (rec.recent.length > RECENT_FRAMES) rec.recent.splice(0, rec.recent.length - RECENT_FRAMES);
+  // Trimmed in batches: one splice per RECENT_FRAMES frames, not one per frame.
+  if (rec.recent.length >= 2 * RECENT_FRAMES) rec.recent.splice(0, rec.recent.length - RECENT_FRAMES);
 }
 
 function incoming(rec, raw) {
@@ -416,7 +417,7 @@ function start(secret) {
   };
   methods[PREFIX + 'frames'] = function (given, id, limit) {
     check(this, given, 'frames ' + id);
-    var recent = recordOf(id).recent;
+    var recent = recordOf(id).recent.slice(-RECENT_FRAMES);
     var count = typeof limit === 'number' && limit > 0 ? Math.floor(limit) : recent.length;
     return recent.slice(-count);
   };
