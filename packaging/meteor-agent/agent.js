@@ -14,7 +14,7 @@
 // | ddpMonitorAgent.close(secret, id)      | method      | close the session (its Meteor client reconnects with a new id) |
 // | ddpMonitorAgent.setFaults(secret, id, faults) | method | merge faults into id's (null: every connection and new ones) |
 // | ddpMonitorAgent.clearFaults(secret, id) | method     | no faults on id (null: on every connection) |
-// | ddpMonitorAgent.frames(secret, id, limit) | method   | the connection's recent frames, while a panel watches |
+// | ddpMonitorAgent.frames(secret, id, limit) | method   | the connection's recent frames (secrets masked), while a panel watches |
 //
 // Faults, in the proxy's wire form (ddp_monitor/ddp/faults.py): toClient.latencyMs (every
 // frame the session sends waits), holdDataMs (its data messages wait that long, from now),
@@ -106,8 +106,34 @@ function forget(rec) {
   agentIds.delete(rec.id);
 }
 
+// Frames kept for a panel never hold passwords or tokens: ddp-monitor's recording rules
+// (ddp_monitor/recording/masking.py): the value of these keys anywhere in a frame, and
+// every parameter of the methods whose secrets have no key.
+var SECRET_KEYS = { password: 1, resume: 1, token: 1, hashedToken: 1, newPassword: 1 };
+var SECRET_POSITIONAL = { changePassword: 1, resetPassword: 1, verifyEmail: 1 };
+var MAY_HOLD_SECRETS = /"(password|resume|token|hashedToken|newPassword|changePassword|resetPassword|verifyEmail)"/;
+var MASK = '***';
+
+function maskDeep(value) {
+  if (Array.isArray(value)) return value.map(maskDeep);
+  if (!value || typeof value !== 'object') return value;
+  var out = {};
+  Object.keys(value).forEach(function (k) { out[k] = SECRET_KEYS[k] ? MASK : maskDeep(value[k]); });
+  return out;
+}
+
+function masked(text) {
+  if (!MAY_HOLD_SECRETS.test(text)) return text;   // the common case: no parsing
+  var message;
+  try { message = JSON.parse(text); } catch (e) { return text; }
+  if (message && message.msg === 'method' && SECRET_POSITIONAL[message.method] && Array.isArray(message.params)) {
+    message.params = message.params.map(function () { return MASK; });
+  }
+  return JSON.stringify(maskDeep(message));
+}
+
 function remember(rec, dir, text) {
-  rec.recent.push({ dir: dir, at: (Date.now() - rec.connectedAt.getTime()) / 1000, text: text });
+  rec.recent.push({ dir: dir, at: (Date.now() - rec.connectedAt.getTime()) / 1000, text: masked(text) });
   // Trimmed in batches: one splice per RECENT_FRAMES frames, not one per frame.
   if (rec.recent.length >= 2 * RECENT_FRAMES) rec.recent.splice(0, rec.recent.length - RECENT_FRAMES);
 }

@@ -179,6 +179,28 @@ async def test_close_makes_each_client_reconnect_with_a_new_id(
     assert before["result"]["id"] == meteors["_id"] != after["result"]["id"]
 
 
+async def test_frames_for_the_panel_hold_no_secrets(
+    agent_meteor: MeteorServer, watcher: DDPClient
+) -> None:
+    """A row's frames come with passwords and tokens masked, as in a recording; the rest as sent."""
+    async with client(agent_meteor.url) as ours:
+        me = (await ours.call("whoami"))["id"]
+        secrets = {
+            "password": {"digest": "d1g3st"},
+            "resume": "t0k3n",
+            "kept": "v1s1ble",
+        }
+        assert await ours.call("echo", secrets) == secrets
+        found = await watcher.call("ddpMonitorAgent.frames", SECRET, me)
+    texts = [f["text"] for f in found]
+    assert {f["dir"] for f in found} == {"toServer", "toClient"}
+    assert not any("d1g3st" in t or "t0k3n" in t for t in texts)
+    method = next(json.loads(t) for t in texts if '"echo"' in t)
+    assert method["params"] == [{"password": "***", "resume": "***", "kept": "v1s1ble"}]
+    result = next(json.loads(t) for t in texts if '"result"' in t and "v1s1ble" in t)
+    assert result["result"]["resume"] == "***"
+
+
 async def test_a_wrong_secret_is_refused_and_sees_nothing(
     agent_meteor: MeteorServer, watcher: DDPClient
 ) -> None:
