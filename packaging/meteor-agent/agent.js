@@ -93,7 +93,7 @@ function track(handle) {
   };
   setFaults(rec, forAll);
   handle.onClose(function () { forget(rec); });
-  if (!agentIds.has(rec.id)) watchers.forEach(function (w) { w.added(COLLECTION, rec.id, row(rec)); rec.sent = null; });
+  if (!agentIds.has(rec.id)) watchers.forEach(function (w) { addRow(w, rec); });
 }
 
 function forget(rec) {
@@ -313,6 +313,15 @@ function row(rec) {
   };
 }
 
+// Sends `rec`'s row to `sub` whole, and remembers it as what the panels have.
+function addRow(sub, rec) {
+  var now = row(rec);
+  sub.added(COLLECTION, rec.id, now);
+  var sent = {};
+  Object.keys(now).forEach(function (k) { sent[k] = JSON.stringify(now[k]); });
+  rec.sent = sent;
+}
+
 function flush() {
   if (!dirty.size) return;
   var changed = [];
@@ -380,8 +389,12 @@ function makeGate(secret) {
 function markAgent(id) {
   if (agentIds.has(id)) return;
   agentIds.add(id);
-  dirty.forEach(function (rec) { if (rec.id === id) dirty.delete(rec); });
-  if (records.has(id)) watchers.forEach(function (w) { w.removed(COLLECTION, id); });
+  var rec = records.get(id);
+  if (!rec) return;
+  // Faults for all reached it when it connected; a panel's own link stays clean.
+  setFaults(rec, {});
+  dirty.delete(rec);
+  watchers.forEach(function (w) { w.removed(COLLECTION, id); });
 }
 
 function recordOf(id) {
@@ -400,9 +413,10 @@ function start(secret) {
   Meteor.publish(PREFIX + 'connections', function (given) {
     var sub = this;
     check(sub, given, 'subscribe connections');
-    records.forEach(function (rec) {
-      if (!agentIds.has(rec.id)) { sub.added(COLLECTION, rec.id, row(rec)); rec.sent = null; }
-    });
+    // The panels already watching get what changed first: rows are compared with
+    // what was sent last, which the rows sent whole to this one become.
+    flush();
+    records.forEach(function (rec) { if (!agentIds.has(rec.id)) addRow(sub, rec); });
     watchers.add(sub);
     if (!flusher) flusher = Meteor.setInterval(flush, FLUSH_MS);
     sub.onStop(function () {

@@ -16,7 +16,11 @@ asserted:
    bare ``websockets`` client (target: <= 5% more with no panel, <= 15% with one);
 2. ``items(docs)`` to one bare client until ``ready``, in documents per
    second, and the server process's CPU seconds for it (the same targets);
-3. the server's CPU seconds for the round trips.
+3. the server's CPU seconds for the round trips;
+
+as medians per configuration, with the spread of the CPU seconds, and as the
+median of each run's ratio to the plain server (the three are measured back
+to back in every run, in a rotating order, after one warm-up round each).
 """
 
 from __future__ import annotations
@@ -120,18 +124,36 @@ async def run(args: argparse.Namespace) -> None:
     }
     base = med["plain"]
     print(
-        f"Meteor 1.9.3, medians of {args.runs} runs; {args.calls} echo calls, items({args.docs})"
+        f"Meteor 1.9.3, medians of {args.runs} runs; {args.calls} echo calls, items({args.docs});"
+        f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     for name in names:
-        m = med[name]
+        m, spread = med[name], figures[name]
+        # Each run measures the three back to back: its own ratio to plain is
+        # less exposed to the machine's load drifting between runs.
+        paired = {
+            key: statistics.median(
+                a / b for a, b in zip(spread[key], figures["plain"][key], strict=True)
+            )
+            - 1
+            for key in spread
+        }
         print(f"-- {name}")
+        if name != "plain":
+            print(
+                "  median of per-run ratios to plain:"
+                f" round trip {paired['rtt']:+.1%}, its CPU {paired['rtt_cpu']:+.1%};"
+                f" items docs/s {paired['items']:+.1%}, its CPU {paired['items_cpu']:+.1%}"
+            )
         print(
             f"  round trip p50: {m['rtt'] * 1e6:.0f} us ({m['rtt'] / base['rtt'] - 1:+.1%});"
-            f" server CPU {m['rtt_cpu']:.2f} s ({m['rtt_cpu'] / base['rtt_cpu'] - 1:+.1%})"
+            f" server CPU {m['rtt_cpu']:.2f} s ({m['rtt_cpu'] / base['rtt_cpu'] - 1:+.1%},"
+            f" runs {min(spread['rtt_cpu']):.2f}-{max(spread['rtt_cpu']):.2f} s)"
         )
         print(
             f"  items({args.docs}): {m['items']:,.0f} docs/s ({m['items'] / base['items'] - 1:+.1%});"
-            f" server CPU {m['items_cpu']:.2f} s ({m['items_cpu'] / base['items_cpu'] - 1:+.1%})"
+            f" server CPU {m['items_cpu']:.2f} s ({m['items_cpu'] / base['items_cpu'] - 1:+.1%},"
+            f" runs {min(spread['items_cpu']):.2f}-{max(spread['items_cpu']):.2f} s)"
         )
 
 
