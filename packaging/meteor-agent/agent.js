@@ -78,7 +78,7 @@ function track(handle) {
     id: handle.id, handle: handle, session: session, socket: socket,
     connectedAt: new Date(), framesIn: 0, framesOut: 0, bytesIn: 0, bytesOut: 0,
     inFlight: new Map(),   // method id -> {name, since}
-    faults: {}, recent: [], queue: [], held: [], holdUntil: 0, timer: null, holdTimer: null,
+    faults: {}, recent: null, queue: [], held: [], holdUntil: 0, timer: null, holdTimer: null,
     send: socket.send,
   };
   records.set(rec.id, rec);
@@ -132,10 +132,40 @@ function masked(text) {
   return JSON.stringify(maskDeep(message));
 }
 
-function remember(rec, dir, text) {
-  rec.recent.push({ dir: dir, at: (Date.now() - rec.connectedAt.getTime()) / 1000, text: masked(text) });
-  // Trimmed in batches: one splice per RECENT_FRAMES frames, not one per frame.
-  if (rec.recent.length >= 2 * RECENT_FRAMES) rec.recent.splice(0, rec.recent.length - RECENT_FRAMES);
+// A ring of the last RECENT_FRAMES frames: three arrays written in place, so a frame
+// costs a clock read and three stores, no allocation; masking waits for a panel's ask.
+function Ring() {
+  this.texts = new Array(RECENT_FRAMES);
+  this.times = new Float64Array(RECENT_FRAMES);
+  this.toServer = new Uint8Array(RECENT_FRAMES);
+  this.next = 0;      // where the next frame goes
+  this.count = 0;
+}
+
+Ring.prototype.add = function (toServer, text) {
+  var at = this.next;
+  this.texts[at] = text;
+  this.times[at] = Date.now();
+  this.toServer[at] = toServer ? 1 : 0;
+  this.next = (at + 1) % RECENT_FRAMES;
+  if (this.count < RECENT_FRAMES) this.count += 1;
+};
+
+// The last `limit` frames, oldest first, as ddp-monitor's proxy.frames gives them.
+Ring.prototype.frames = function (limit, since) {
+  var count = Math.min(this.count, limit);
+  var out = [];
+  for (var k = count; k > 0; k--) {
+    var at = (this.next - k + RECENT_FRAMES) % RECENT_FRAMES;
+    out.push({ dir: this.toServer[at] ? 'toServer' : 'toClient',
+               at: (this.times[at] - since) / 1000, text: masked(this.texts[at]) });
+  }
+  return out;
+};
+
+function remember(rec, toServer, text) {
+  if (!rec.recent) rec.recent = new Ring();
+  rec.recent.add(toServer, text);
 }
 
 function incoming(rec, raw) {
@@ -148,7 +178,7 @@ function incoming(rec, raw) {
       if (typeof m.id === 'string') rec.inFlight.set(m.id, { name: String(m.method), since: new Date() });
     } catch (e) { /* the server answers the bad frame itself */ }
   }
-  if (watchers.size) { remember(rec, 'toServer', raw); dirty.add(rec); }
+  if (watchers.size) { remember(rec, true, raw); dirty.add(rec); }
 }
 
 function outgoing(rec, data) {
@@ -156,7 +186,7 @@ function outgoing(rec, data) {
   rec.bytesOut += Buffer.byteLength(data, 'utf8');
   var kind = rec.inFlight.size || rec.faulty ? kindOf(data) : '';
   if (kind === 'result' && rec.inFlight.size) rec.inFlight.delete(fieldOf(data, 'result', 'id'));
-  if (watchers.size) { remember(rec, 'toClient', data); dirty.add(rec); }
+  if (watchers.size) { remember(rec, false, data); dirty.add(rec); }
   if (!rec.faulty) return rec.send.call(rec.socket, data);
   var toClient = rec.faults.toClient || {};
   if (kind === 'pong' && toClient.swallowPongs) return undefined;
@@ -424,7 +454,7 @@ function start(secret) {
       if (!watchers.size && flusher) {
         Meteor.clearInterval(flusher);
         flusher = null;
-        records.forEach(function (rec) { rec.recent = []; });
+        records.forEach(function (rec) { rec.recent = null; });
       }
     });
     sub.ready();
@@ -457,9 +487,9 @@ function start(secret) {
   };
   methods[PREFIX + 'frames'] = function (given, id, limit) {
     check(this, given, 'frames ' + id);
-    var recent = recordOf(id).recent.slice(-RECENT_FRAMES);
-    var count = typeof limit === 'number' && limit > 0 ? Math.floor(limit) : recent.length;
-    return recent.slice(-count);
+    var rec = recordOf(id);
+    var count = typeof limit === 'number' && limit > 0 ? Math.floor(limit) : RECENT_FRAMES;
+    return rec.recent ? rec.recent.frames(count, rec.connectedAt.getTime()) : [];
   };
   Meteor.methods(methods);
   log('on: publishing ' + COLLECTION + ' for ' + SERVER + ' to whoever gives the secret');
