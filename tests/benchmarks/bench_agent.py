@@ -139,6 +139,22 @@ async def run(args: argparse.Namespace) -> None:
             for key in spread
         }
         print(f"-- {name}")
+        if name == "agent + panel":
+            # The same server process with and without the panel: no two
+            # processes' differences (placement, caches) in this ratio.
+            alone = figures["agent"]
+            same = {
+                key: statistics.median(
+                    a / b for a, b in zip(spread[key], alone[key], strict=True)
+                )
+                - 1
+                for key in spread
+            }
+            print(
+                "  median of per-run ratios to the agent alone (same process):"
+                f" round trip {same['rtt']:+.1%}, its CPU {same['rtt_cpu']:+.1%};"
+                f" items docs/s {same['items']:+.1%}, its CPU {same['items_cpu']:+.1%}"
+            )
         if name != "plain":
             print(
                 "  median of per-run ratios to plain:"
