@@ -18,6 +18,10 @@ A profile that notifies (``Profile.notify``, off by default) gets a
 ``qt.notices.ConnectionNotices`` on its adaptor, feeding the window's one
 ``ui.tray.StatusTray`` (issue 13 item 16); ticking or unticking the switch
 of an open profile takes effect at once.
+
+A recording file (File > Open recording, ``ddp-monitor FILE``) gets a page
+too, read-only, made from a ``qt.recording_adaptor.RecordingAdaptor``
+(issue 16); closing it only drops the page.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import asyncio
 import ssl
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex
@@ -43,6 +48,8 @@ from ddp_monitor.qt.battery_schedule import BatteryScheduler
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.notices import ConnectionNotices
 from ddp_monitor.qt.profile_model import PROFILE_ROLE
+from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
+from ddp_monitor.recording.format import RecordingError
 from ddp_monitor.transport.client.accounts import Accounts
 from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.client.handles import PendingMethod
@@ -109,10 +116,12 @@ class Workspace:
         self.window = window
         self._released = released
         self.connections: dict[str, OpenConnection] = {}
+        self.recordings: dict[str, RecordingAdaptor] = {}  # read-only pages
         self._opening: dict[str, asyncio.Future[OpenConnection]] = {}
         window.open_requested.connect(self._open_requested)
         window.url_requested.connect(self._url_requested)
         window.close_requested.connect(self._close_requested)
+        window.recording_requested.connect(self._recording_requested)
         window.server_adaptor.hosting_changed.connect(self._follow_hosted)
         self.tray = StatusTray(window)
         self.tray.connection_chosen.connect(window.select)
@@ -363,8 +372,43 @@ class Workspace:
         scheduler.start()
         opened.scheduler = scheduler
 
+    def open_recording(self, path: Path) -> ConnectionPage | None:
+        """Show a recording file as a read-only page (open already: select it).
+
+        The page shows at once and fills in as the file is read. A file that
+        is no recording: the banner says why (the line, for a damaged one)
+        and None; the window goes on as it was.
+        """
+        key = f"recording:{path.resolve()}"
+        if key in self.recordings:
+            self.window.select(key)
+            return self.window.pages[key]
+        try:
+            adaptor = RecordingAdaptor(path)
+        except (RecordingError, OSError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.window.banner.show_problem(
+                f"Cannot open \u201c{path.name}\u201d",
+                f"{path}: {why}.",
+            )
+            return None
+        self.recordings[key] = adaptor
+        page = self.window.add_connection(key, adaptor)
+        adaptor.start()
+        return page
+
+    def _close_recording(self, key: str) -> None:
+        adaptor = self.recordings.pop(key)
+        adaptor.close()
+        self.window.remove_connection(key)
+        adaptor.deleteLater()
+        self._released()
+
     async def close_connection(self, key: str) -> None:
-        """Close the client for good and drop its page."""
+        """Close the client for good and drop its page (a recording's: just the page)."""
+        if key in self.recordings:
+            self._close_recording(key)
+            return
         opened = self.connections.pop(key, None)
         if opened is None:
             return
@@ -376,7 +420,7 @@ class Workspace:
         self._released()
 
     async def close(self) -> None:
-        for key in list(self.connections):
+        for key in [*self.connections, *self.recordings]:
             await self.close_connection(key)
 
     # -- the window's requests --------------------------------------------------------
@@ -387,6 +431,9 @@ class Workspace:
 
     def _url_requested(self, url: str) -> None:
         self._spawn(self.open_url(url, url, "hosted server"))
+
+    def _recording_requested(self, path: str) -> None:
+        self.open_recording(Path(path))
 
     def _close_requested(self, key: str) -> None:
         self._spawn(self.close_connection(key))

@@ -24,6 +24,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from ddp_monitor import __version__
@@ -36,13 +37,15 @@ log = logging.getLogger("ddp_monitor")
 # Sub-command modules: each has add_arguments(subparsers) and run(args) -> int.
 _COMMANDS = ("watch", "serve", "proxy")
 
-_USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | COMMAND ...]"
+_USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | FILE.ddprec | COMMAND ...]"
+_RECORDING_SUFFIX = ".ddprec"
 
 _EPILOG = """\
 examples:
   ddp-monitor                                 open the window on the embedded demo server
   ddp-monitor http://localhost:3000           open the window on a Meteor app
   ddp-monitor wss://app.example.com           ... over TLS (also ws://, host:port)
+  ddp-monitor session.ddprec                  open a saved recording (File > Save recording)
   ddp-monitor serve --demo --port 4000        run the demo DDP server headless
   ddp-monitor proxy localhost:3000 --control-port 3101
                                               proxy a Meteor app's DDP clients, with faults
@@ -119,7 +122,8 @@ def _app_parser() -> argparse.ArgumentParser:
         "url",
         nargs="?",
         metavar="URL",
-        help="server URL: http(s)://, ws(s):// or host:port, e.g. localhost:3000",
+        help="server URL: http(s)://, ws(s):// or host:port, e.g. localhost:3000; "
+        "or a recording file to open (FILE.ddprec)",
     )
     _add_verbosity(parser, top=True)
     parser.add_argument(
@@ -200,7 +204,10 @@ def _open_app(args: argparse.Namespace, qt: list[str]) -> int:
 
     ``qt``: Qt's own options, for the window's ``QApplication``.
     """
-    if args.url is not None:
+    recording = _recording(args.url)
+    if isinstance(recording, str):
+        return _usage(recording)
+    if args.url is not None and recording is None:
         # Checked before Qt loads: a bad URL is a usage error with a message.
         from ddp_monitor.transport.client.urls import InvalidURL, to_websocket_url
 
@@ -221,7 +228,36 @@ def _open_app(args: argparse.Namespace, qt: list[str]) -> int:
     # paint); app.collector freezes what was built and turns it back on.
     gc.disable()
     app = importlib.import_module("ddp_monitor.app.desktop")
-    return _run(lambda: app.run(args.url, quit_after=args.quit_after, qt_args=qt))
+    return _run(
+        lambda: app.run(
+            None if recording else args.url,
+            quit_after=args.quit_after,
+            qt_args=qt,
+            recording=recording,
+        )
+    )
+
+
+def _recording(word: str | None) -> Path | str | None:
+    """A recording file to open (its header checked), why it cannot be, or None: a URL.
+
+    An existing file is a recording, as is a word ending in ``.ddprec``.
+    """
+    if word is None:
+        return None
+    path = Path(word)
+    if not (path.is_file() or path.suffix == _RECORDING_SUFFIX):
+        return None
+    from ddp_monitor.recording.format import RecordingError
+    from ddp_monitor.recording.recorder import read_header
+
+    try:
+        read_header(path)
+    except RecordingError as exc:
+        return f"{word}: {exc}"
+    except OSError as exc:
+        return f"cannot open the recording {word}: {exc.strerror or exc}"
+    return path
 
 
 def _usage(message: str) -> int:

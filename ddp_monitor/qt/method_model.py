@@ -235,6 +235,13 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
         self._touched(touched)
         self.counts_changed.emit()
 
+    def replay(self, events: Sequence[Event], times: Sequence[float]) -> None:
+        """Forget every call and follow ``events`` from the start, as one reset.
+
+        A recording's cursor moved: the calls as they stood at that moment.
+        """
+        self._rebuild(lambda: self.apply_events(events, times))
+
     def _requeue(self) -> set[str]:
         """Sent calls without a result go back to the queue (Meteor re-sends them)."""
         touched = set()

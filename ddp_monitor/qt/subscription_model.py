@@ -250,6 +250,18 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         self._touched(touched)
         self.counts_changed.emit()
 
+    def replay(self, events: Sequence[Event], times: Sequence[float]) -> None:
+        """Forget every subscription and follow ``events`` from the start, as one reset.
+
+        A recording's cursor moved: the subscriptions as they stood at that moment.
+        """
+
+        def apply() -> None:
+            self._connected = False
+            self.apply_events(events, times)
+
+        self._rebuild(apply)
+
     def _follow_status(self, event: StatusChanged, at: float) -> set[str]:
         """Offline, ready data is not live; a sub made offline is timed from its send."""
         connected = event.status.connected

@@ -3,7 +3,7 @@
 Owns ``RowTableModel``: rows are mutable records keyed by id, held in arrival
 order and shown sorted and filtered by ``OrderedTableModel`` (one sort value
 per row per sort, dynamically: a count going up moves its row), with one
-``dataChanged`` per flush; imports QtCore and ``qt.ordered_table``.
+``dataChanged`` per flush, or made again as one reset (``_rebuild``); imports QtCore and ``qt.ordered_table``.
 The document table keeps its own storage for speed (``qt.collection_model``).
 """
 
@@ -65,6 +65,7 @@ class RowTableModel(OrderedTableModel, Generic[R]):
         super().__init__(parent, dynamic=True)
         self._columns = list(columns)
         self._records: dict[str, R] = {}  # arrival order
+        self._rebuilding = False  # inside rebuild(): records change, rows wait
 
     # -- rows ---------------------------------------------------------------
     def row(self, key: str) -> R | None:
@@ -86,12 +87,14 @@ class RowTableModel(OrderedTableModel, Generic[R]):
         """New records at once (one row insert for the batch)."""
         fresh = [(k, r) for k, r in records if k not in self._records]
         self._records.update(fresh)
-        self._append_keys([k for k, _ in fresh])
+        if not self._rebuilding:
+            self._append_keys([k for k, _ in fresh])
 
     def _discard(self, keys: Collection[str]) -> None:
         """Forget these records (their rows go)."""
         gone = [k for k in keys if k in self._records]
-        self._remove_keys(gone)  # views may read the rows while they go
+        if not self._rebuilding:
+            self._remove_keys(gone)  # views may read the rows while they go
         for key in gone:
             del self._records[key]
 
@@ -103,7 +106,26 @@ class RowTableModel(OrderedTableModel, Generic[R]):
 
     def _touched(self, keys: Collection[str]) -> None:
         """Repaint these rows (one ``dataChanged`` for the flush), re-sort if sorted."""
-        self._keys_changed(keys)
+        if not self._rebuilding:
+            self._keys_changed(keys)
+
+    def _rebuild(self, apply: Callable[[], None]) -> None:
+        """Forget every record, let ``apply`` make them again, show them as one reset.
+
+        A recording's cursor moved (``qt.recording_adaptor``): thousands of
+        calls come back at once, and one row insert (and one re-sort) per call
+        would cost seconds where a reset costs one pass.
+        """
+        self.beginResetModel()
+        self._records.clear()
+        self._rebuilding = True
+        try:
+            apply()
+        finally:
+            self._rebuilding = False
+            self._set_keys(list(self._records))
+            self.endResetModel()
+        self.counts_changed.emit()
 
     # -- OrderedTableModel ----------------------------------------------------
     def sort_values(self, keys: Sequence[str], column: int) -> list[Any]:

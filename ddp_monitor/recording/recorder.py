@@ -1,6 +1,7 @@
 """Recording a live connection: a bounded ring in memory, and a file stream.
 
-Owns ``Recorder``, ``RecordingWriter``, ``load`` and ``read``; imports the
+Owns ``Recorder``, ``RecordingWriter``, ``Reader`` (a few lines at a time),
+``load``, ``read`` and ``read_header``; imports the
 standard library, ``recording.format`` and the transport's listener values.
 The recorder listens to a ``DDPClient``'s core events and its wiretap and
 keeps ``(time, item)`` pairs: no encoding on the hot path (an append to a
@@ -35,11 +36,13 @@ from ddp_monitor.transport.wiretap import Frame
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "Reader",
     "Recorder",
     "Recording",
     "RecordingWriter",
     "load",
     "read",
+    "read_header",
 ]
 
 #: Items the ring keeps per connection (frames and events; ~25-60 MB at most).
@@ -205,34 +208,82 @@ class Recording:
         return self.header.started + timedelta(seconds=t)
 
 
+class Reader:
+    """A recording read a few lines at a time (the window keeps painting meanwhile).
+
+    ``feed(lines)`` parses the next lines and returns their items; the header
+    is the first line that is not blank. ``RecordingError`` says which line is
+    wrong and why; ``finish()`` refuses a file with no header.
+    """
+
+    def __init__(self) -> None:
+        self.header: Header | None = None
+        self.line = 0  # lines read so far
+        self.skipped = 0  # lines of kinds this version does not know
+
+    def feed(
+        self, lines: Iterable[str], items: list[Recorded] | None = None
+    ) -> list[Recorded]:
+        """The items of ``lines``, appended to ``items`` (a new list when None).
+
+        On a bad line ``items`` keeps every item before it.
+        """
+        if items is None:
+            items = []
+        number = self.line
+        for number, text in enumerate(lines, start=self.line + 1):
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except ValueError as exc:
+                if self.header is None:
+                    raise RecordingError(
+                        "not a recording: the first line is not JSON", number
+                    ) from None
+                raise RecordingError(f"not JSON ({exc})", number) from None
+            if self.header is None:
+                self.header = parse_header(obj)
+                continue
+            recorded = parse_item(obj, number)
+            if recorded is None:
+                self.skipped += 1
+            else:
+                items.append(recorded)
+        self.line = number
+        return items
+
+    def finish(self) -> Header:
+        """The header, once every line was fed (``RecordingError`` if there was none)."""
+        if self.header is None:
+            raise RecordingError("the file is empty")
+        return self.header
+
+
 def read(lines: Iterable[str]) -> Recording:
     """Parse a recording's lines; ``RecordingError`` says which line is wrong and why."""
-    numbered = enumerate(lines, start=1)
-    header: Header | None = None
-    items: list[Recorded] = []
-    skipped = 0
-    for number, text in numbered:
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text)
-        except ValueError as exc:
-            if header is None:
-                raise RecordingError(
-                    "not a recording: the first line is not JSON", number
-                ) from None
-            raise RecordingError(f"not JSON ({exc})", number) from None
-        if header is None:
-            header = parse_header(obj)
-            continue
-        recorded = parse_item(obj, number)
-        if recorded is None:
-            skipped += 1
-        else:
-            items.append(recorded)
-    if header is None:
-        raise RecordingError("the file is empty")
-    return Recording(header, items, skipped)
+    reader = Reader()
+    items = reader.feed(lines)
+    return Recording(reader.finish(), items, reader.skipped)
+
+
+def read_header(path: Path) -> Header:
+    """The header of a recording file, read alone (the command line checks it).
+
+    Raises:
+        RecordingError: not a recording this version reads (the line and why).
+        OSError: the file cannot be read.
+    """
+    reader = Reader()
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                reader.feed([line])
+                if reader.header is not None:
+                    break
+    except UnicodeDecodeError:
+        raise RecordingError("not a recording: the file is not UTF-8 text") from None
+    return reader.finish()
 
 
 def load(path: Path) -> Recording:

@@ -2,7 +2,8 @@
 
 Owns ``ConnectionBar``; imports QtWidgets/QtGui/QtCore and ``ui.status_badge``.
 The buttons show actions the window owns (shortcuts live on the actions, so
-the menu, the bar and the keyboard do the same thing).
+the menu, the bar and the keyboard do the same thing). A recording's page
+keeps the badge and shows what the recording is where the URL was.
 """
 
 from __future__ import annotations
@@ -82,6 +83,24 @@ class ConnectionBar(QFrame):
         layout.addWidget(self.probe)
         layout.addWidget(self.rtt)
         layout.addWidget(self.rate)
+
+    def show_recording(self, words: str) -> None:
+        """A recording's page: what it is in the URL's place; no live controls.
+
+        The field is read-only and shows the words from their start (as the
+        URL: the server matters most); the tooltip has them whole.
+        """
+        for live in (
+            self.reconnect_button,
+            self.battery_button,
+            self.probe,
+            self.rtt,
+            self.rate,
+        ):
+            live.hide()
+        self.url.setReadOnly(True)
+        self.url.setToolTip(words)
+        self.show_url(words)
 
     @Slot(str)
     def show_url(self, url: str) -> None:

@@ -7,6 +7,12 @@ connections (issue 6): every open connection has a page, the window shows
 the selected one and points its shared actions (Ctrl+R, Ctrl+D, log pause,
 clear, export) at it. The page binds its adaptor's signals to its own
 models and panels and nothing else.
+
+A page shows a live connection (``ClientAdaptor``) or a saved recording
+(``RecordingAdaptor``, issue 16) with the same models and panels: a
+recording's adaptor sends the same signals, and ``rewound`` when its cursor
+moves, which the page shows in one go. A recording's page is read-only: no
+console, no subscribe form, no URL to move, no probe.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -39,6 +46,7 @@ from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableMo
 from ddp_monitor.qt.countdown import RetryCountdown
 from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
+from ddp_monitor.qt.recording_adaptor import RecordingAdaptor, Rewind
 from ddp_monitor.qt.status_look import session_outcome
 from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.ui.collections_view import CollectionsPanel
@@ -49,7 +57,10 @@ from ddp_monitor.ui.method_queue import MethodQueuePanel
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
 from ddp_monitor.ui.table_view import DenseTable
 
-__all__ = ["ConnectionPage", "PageActions"]
+__all__ = ["ConnectionPage", "PageActions", "PageSource"]
+
+#: What a page shows: a live connection or a saved recording of one.
+PageSource = ClientAdaptor | RecordingAdaptor
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +86,7 @@ class ConnectionPage(QWidget):
     def __init__(
         self,
         key: str,
-        adaptor: ClientAdaptor,
+        adaptor: PageSource,
         actions: PageActions,
         *,
         method_names: Sequence[str] = (),
@@ -90,13 +101,20 @@ class ConnectionPage(QWidget):
         self.subscription_model = SubscriptionModel(self)
         self.collection_model = CollectionListModel(adaptor.store, self)
         self.document_model = DocumentTableModel(adaptor.store, parent=self)
-        self.countdown = RetryCountdown(parent=self)
+        # A recording's clock is its cursor: a retry counts down from there.
+        self.countdown = RetryCountdown(adaptor.now, parent=self)
         self.bar = ConnectionBar(actions.reconnect, actions.battery)
         self.badge = self.bar.badge
         self.banner = ErrorBanner()
-        self.methods = MethodQueuePanel(self.method_model, adaptor.call, method_names)
+        live = adaptor if isinstance(adaptor, ClientAdaptor) else None
+        self.methods = MethodQueuePanel(
+            self.method_model, live.call if live else None, method_names
+        )
         self.subscriptions = SubscriptionsPanel(
-            self.subscription_model, adaptor.subscribe, adaptor.stop, publication_names
+            self.subscription_model,
+            live.subscribe if live else None,
+            live.stop if live else None,
+            publication_names,
         )
         self.collections = CollectionsPanel(self.collection_model, self.document_model)
         self.log = MessageLogPanel(
@@ -119,6 +137,11 @@ class ConnectionPage(QWidget):
         self._show_status(adaptor.status)
         self._update_titles()
 
+    @property
+    def read_only(self) -> bool:
+        """A recording's page: nothing here acts on a connection."""
+        return self.adaptor.read_only
+
     def _bind(self) -> None:
         a = self.adaptor
         a.status_changed.connect(self._show_status)
@@ -128,11 +151,17 @@ class ConnectionPage(QWidget):
         a.events_flushed.connect(self._apply_events)
         a.flushed.connect(self._log_batch)
         a.meter_changed.connect(self.bar.show_meter)
-        self.bar.probe.toggled.connect(a.set_probing)
-        self.bar.show_url(a.url)
-        self.bar.url.returnPressed.connect(self._move)
-        a.url_changed.connect(self.bar.show_url)
-        a.probing_changed.connect(self.bar.probe.setChecked)
+        if isinstance(a, ClientAdaptor):
+            self.bar.probe.toggled.connect(a.set_probing)
+            self.bar.show_url(a.url)
+            self.bar.url.returnPressed.connect(self._move)
+            a.url_changed.connect(self.bar.show_url)
+            a.probing_changed.connect(self.bar.probe.setChecked)
+        else:
+            a.rewound.connect(self._rewind)
+            for progressed in (a.progress, a.loaded, a.seeked):
+                progressed.connect(self._describe_recording)
+            self.bar.show_recording(a.describe())
         a.handshake_completed.connect(self.facts_changed)
         a.transport_lost.connect(self._transport_lost)
         a.problem.connect(self.banner.show_problem)
@@ -173,11 +202,11 @@ class ConnectionPage(QWidget):
         """Frames and the connection's own events into the log, in time order."""
         happened: list[LogEvent] = []
         outcomes = []
+        wall_offset = time.time() - time.monotonic()
         for event, at in zip(events, times, strict=True):
             if isinstance(event, StatusChanged):
-                fields = meteor_status(
-                    event.status, time.monotonic(), time.time() * 1000
-                )
+                # As it read when it changed (a recording's are long past).
+                fields = meteor_status(event.status, at, (at + wall_offset) * 1000)
                 happened.append(LogEvent(at, "status", fields))
             elif isinstance(event, TransportLost) and not event.local:
                 reason = event.reason or "the server closed the connection"
@@ -189,6 +218,49 @@ class ConnectionPage(QWidget):
             if outcome is not None:
                 self.log_model.annotate_last("connected", outcome.words, outcome.detail)
 
+    @Slot(object)
+    def _rewind(self, rewind: Rewind) -> None:
+        """A recording's cursor moved: every panel as it stood then, each in one go."""
+        shown = self.document_model.collection
+        self.method_model.replay(rewind.events, rewind.times)
+        self.subscription_model.replay(rewind.events, rewind.times)
+        self.collection_model.set_store(rewind.store)
+        self.document_model.set_collection(None, rewind.store)
+        if shown is not None:
+            self.collections.select_collection(shown)
+        self.log_model.clear()
+        self._log_batch(rewind.log_frames, rewind.log_events, rewind.log_times)
+        last = next(
+            (e for e in reversed(rewind.events) if isinstance(e, HandshakeCompleted)),
+            None,
+        )
+        self.badge.show_session_outcome(session_outcome(last) if last else None)
+        self._update_titles()
+        self.facts_changed.emit()
+
+    def _describe_recording(self, *_: object) -> None:
+        if isinstance(self.adaptor, RecordingAdaptor):
+            self.bar.show_recording(self.adaptor.describe())
+
+    def save_recording(
+        self, path: Path, start: float | None = None, end: float | None = None
+    ) -> int | None:
+        """Save what this page's connection did (or a span, in seconds since it began).
+
+        Returns how many items were written, or None when the file could not
+        be written (the banner says why; the recording in memory is untouched).
+        """
+        try:
+            return self.adaptor.save_recording(path, start, end)
+        except OSError as exc:
+            why = exc.strerror or str(exc)
+            self.banner.show_problem(
+                "The recording was not saved",
+                f"{path}: {why}. Nothing was lost: the recording is still in "
+                "memory; try another place.",
+            )
+            return None
+
     _connection_problem = False
 
     @Slot(object)
@@ -197,7 +269,11 @@ class ConnectionPage(QWidget):
         if status.status is ConnectionStatus.CONNECTED and self._connection_problem:
             self._connection_problem = False
             self.banner.dismiss()
-        if status.status is ConnectionStatus.FAILED and status.reason:
+        if (
+            status.status is ConnectionStatus.FAILED
+            and status.reason
+            and not self.read_only
+        ):
             self._connection_problem = True
             self.banner.show_problem(
                 "The connection failed for good",
@@ -208,6 +284,7 @@ class ConnectionPage(QWidget):
     def _move(self) -> None:
         """Enter in the URL field: this page talks to that server from now on."""
         typed = self.bar.url.text().strip()
+        assert isinstance(self.adaptor, ClientAdaptor)
         if not typed or typed == self.adaptor.url:
             self.bar.show_url(self.adaptor.url)
             return
@@ -219,7 +296,7 @@ class ConnectionPage(QWidget):
 
     @Slot(str)
     def _transport_lost(self, reason: str) -> None:
-        if self.adaptor.battery_saving:
+        if self.adaptor.battery_saving or self.read_only:
             return
         self.badge.show_last_failure(reason)
         self._connection_problem = True
@@ -256,7 +333,7 @@ class ConnectionPage(QWidget):
         if since is None:
             opened = "transport closed"
         else:
-            seconds = int(time.monotonic() - since)
+            seconds = int(a.now() - since)
             hours, rest = divmod(seconds, 3600)
             opened = f"transport open {hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
         return (

@@ -39,10 +39,11 @@ from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.profile_model import ProfileListModel
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.status_look import look
-from ddp_monitor.ui.connection_page import ConnectionPage, PageActions
+from ddp_monitor.ui.connection_page import ConnectionPage, PageActions, PageSource
 from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.profile_commands import ProfileCommands
+from ddp_monitor.ui.recording_commands import RecordingCommands
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.server_dock import ServerDock
 from ddp_monitor.ui.sidebar import Sidebar
@@ -82,6 +83,7 @@ class MainWindow(WindowChrome):
         open_requested(str): open a connection for this profile id.
         url_requested(str): open a connection to this URL (the hosted server's).
         close_requested(str): close the connection with this key.
+        recording_requested(str): open this recording file as a page.
         theme_chosen(str): the View menu's theme (a ``Theme`` value), already
             remembered; the app applies it.
     """
@@ -89,6 +91,7 @@ class MainWindow(WindowChrome):
     open_requested = Signal(str)
     url_requested = Signal(str)
     close_requested = Signal(str)
+    recording_requested = Signal(str)
     theme_chosen = Signal(str)
 
     def __init__(
@@ -130,6 +133,9 @@ class MainWindow(WindowChrome):
             lambda: self.banner,
             self.server_adaptor,
             lambda: self._current.adaptor.url if self._current is not None else "",
+        )
+        self.recordings = RecordingCommands(
+            self, lambda: self._current, lambda: self.banner
         )
         self._build_layout()
         self.server_dock = ServerDock(
@@ -175,7 +181,7 @@ class MainWindow(WindowChrome):
     def add_connection(
         self,
         key: str,
-        adaptor: ClientAdaptor,
+        adaptor: PageSource,
         *,
         method_names: Sequence[str] = (),
         publication_names: Sequence[str] = (),
@@ -264,13 +270,13 @@ class MainWindow(WindowChrome):
             (self.battery_action.toggled, "set_battery_saving"),
         ]
         if old is not None:
-            for signal, slot in pairs:
+            for signal, slot in pairs if not old.read_only else []:
                 signal.disconnect(getattr(old.adaptor, slot))
             self.pause_action.toggled.disconnect(old.log_model.set_paused)
             self.clear_action.triggered.disconnect(old.log_model.clear)
             self.export_action.triggered.disconnect(old.log.ask_export)
         self._sync_actions()  # before connecting: the checked states are the new page's
-        for signal, slot in pairs:
+        for signal, slot in pairs if not new.read_only else []:  # a recording: none
             signal.connect(getattr(new.adaptor, slot))
         self.pause_action.toggled.connect(new.log_model.set_paused)
         self.clear_action.triggered.connect(new.log_model.clear)
@@ -290,7 +296,9 @@ class MainWindow(WindowChrome):
                 action.blockSignals(False)
         self.reconnect_action.setEnabled(
             page.adaptor.status.status is not ConnectionStatus.CONNECTED
+            and not page.read_only
         )
+        self.battery_action.setEnabled(not page.read_only)
 
     # -- building --------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -359,6 +367,8 @@ class MainWindow(WindowChrome):
             s, self.new_action, self.import_action, self.export_profiles_action
         )
         self.close_connection_action.triggered.connect(self._close_current)
+        self.recordings.bind(self.save_recording_actions, self.open_recording_action)
+        self.recordings.open_requested.connect(self.recording_requested)
         self.find_action.triggered.connect(self._focus_filter)
         self.quit_action.triggered.connect(self.close)
         for at, item in enumerate(self.tab_actions):

@@ -49,7 +49,7 @@ class MethodQueuePanel(QWidget):
     def __init__(
         self,
         model: MethodQueueModel,
-        call: Caller,
+        call: Caller | None,
         method_names: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
@@ -105,7 +105,10 @@ class MethodQueuePanel(QWidget):
         options.addWidget(self.wait)
         options.addWidget(self.no_retry)
         options.addStretch(1)
-        console = QGridLayout()
+        # None: a recording's calls, read only (no console, no calling again).
+        self.console = QWidget()
+        self.console.setVisible(call is not None)
+        console = QGridLayout(self.console)
         console.setContentsMargins(0, 4, 0, 0)
         console.addWidget(
             form_label("Call", self.name), 0, 0, Qt.AlignmentFlag.AlignTop
@@ -121,7 +124,10 @@ class MethodQueuePanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.filter)
         layout.addWidget(self.splitter, 1)
-        layout.addLayout(console)
+        layout.addWidget(self.console)
+        if call is None:
+            self.table.empty_text = "No calls at this moment of the recording."
+            self.table.setToolTip("")
 
     def submit(self) -> None:
         """Call the typed method with the typed parameters (when both are valid)."""
@@ -133,6 +139,8 @@ class MethodQueuePanel(QWidget):
         if not self.params.valid:
             self.params.setFocus()
             return
+        if self._call is None:
+            return
         self._call(
             name,
             self.params.params,
@@ -142,6 +150,8 @@ class MethodQueuePanel(QWidget):
 
     def call_again(self, record: MethodRecord) -> None:
         """The same method, parameters and options, as a new call."""
+        if self._call is None:
+            return
         self._call(
             record.name, list(record.params), wait=record.wait, no_retry=record.no_retry
         )
@@ -159,7 +169,7 @@ class MethodQueuePanel(QWidget):
 
     def _row_menu(self, at: QPoint) -> None:
         index = self.table.indexAt(at)
-        if not index.isValid():
+        if not index.isValid() or self._call is None:
             return
         record = self.model.record(index.row())
         menu = QMenu(self)

@@ -5,7 +5,8 @@ QtWidgets/QtGui/QtCore, ``ui.resources`` and ``ui.theme`` (the theme names). Spl
 (past 500 lines once the Server dock came): everything here is built once
 and holds no connection; ``MainWindow`` points the actions at the selected
 page and fills the labels. Shortcuts follow docs/ux.md (Ctrl+R, Ctrl+D,
-Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server), and work
+Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server; Ctrl+O opens
+a recording, Ctrl+Shift+S saves one), and work
 from every field: a text field claims some of them for itself (on X11 a line
 edit takes Ctrl+E as "end of line"), so the window keeps its own keys.
 """
@@ -98,6 +99,18 @@ class WindowChrome(QMainWindow):
         self.quit_action = action("Quit", "Ctrl+Q")
         self.new_action = action("+ New profile", "Ctrl+N")
         self.close_connection_action = action("Close connection", "Ctrl+W")
+        # Recordings (issue 16): the selected page's connection, all of it or
+        # its last minutes; a saved one opens as a read-only page.
+        self.open_recording_action = action("Open recording...", "Ctrl+O")
+        self.save_recording_actions = {
+            None: action("All...", "Ctrl+Shift+S"),
+            1: action("Last minute...", None),
+            5: action("Last 5 minutes...", None),
+            15: action("Last 15 minutes...", None),
+        }
+        self.save_recording_actions[None].setToolTip(
+            "Save everything this connection did, as a recording (Ctrl+Shift+S)"
+        )
         self.import_action = action("Import profiles...", None)
         self.export_profiles_action = action("Export profiles...", None)
         self.tab_actions = [
@@ -125,6 +138,10 @@ class WindowChrome(QMainWindow):
         file = menus.addMenu("&File")
         for item in (self.new_action, self.import_action, self.export_profiles_action):
             file.addAction(item)
+        file.addSeparator()
+        file.addAction(self.open_recording_action)
+        save = file.addMenu("&Save recording")
+        save.addActions(list(self.save_recording_actions.values()))
         file.addSeparator()
         file.addAction(self.export_action)
         file.addSeparator()
