@@ -28,7 +28,7 @@ from ddp_monitor.ddp.client.events import (
 )
 from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.qt.cell_text import short_json
-from ddp_monitor.qt.table_model import Column, RowTableModel
+from ddp_monitor.qt.table_model import Column, RowTableModel, TableState
 
 __all__ = ["MethodQueueModel", "MethodRecord", "MethodState", "timing_notes"]
 
@@ -235,12 +235,17 @@ class MethodQueueModel(RowTableModel[MethodRecord]):
         self._touched(touched)
         self.counts_changed.emit()
 
-    def replay(self, events: Sequence[Event], times: Sequence[float]) -> None:
-        """Forget every call and follow ``events`` from the start, as one reset.
+    def replay(
+        self,
+        events: Sequence[Event],
+        times: Sequence[float],
+        start: TableState[MethodRecord] | None = None,
+    ) -> None:
+        """The calls as at ``start`` (None: none), then ``events``, shown as one reset.
 
         A recording's cursor moved: the calls as they stood at that moment.
         """
-        self._rebuild(lambda: self.apply_events(events, times))
+        self._rebuild(lambda: self.apply_events(events, times), start)
 
     def _requeue(self) -> set[str]:
         """Sent calls without a result go back to the queue (Meteor re-sends them)."""

@@ -18,10 +18,12 @@ page is shown the state at the end of what was read every ``SHOW_EVERY``
 seconds, then once more when the whole file is in (``loaded``).
 
 Seeking (``seek(t)``): the state at ``t`` is sent as one ``Rewind`` for the
-page to show in one go. The store is rebuilt from the nearest checkpoint
-(every ``CHECKPOINT`` items a copy of the store, one dict per collection,
-the documents shared) forward; the calls and subscriptions are replayed by
-their models from every event up to ``t`` (cheap: a type test per event);
+page to show in one go, made from the nearest checkpoint before ``t`` and
+the items from there: every ``CHECKPOINT`` items the loader keeps a copy of
+the store (one dict per collection, the documents shared) and of the calls'
+and subscriptions' tables (their own models, fed as the file is read, give
+``state()``); the page's models replay the events since the checkpoint from
+its tables. A seek so costs at most ``CHECKPOINT`` items wherever it lands;
 the log gets the last frames up to ``t``.
 """
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 import time
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from io import BufferedReader, TextIOWrapper
@@ -52,6 +54,9 @@ from ddp_monitor.ddp.client.events import (
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.qt.message_log_model import DEFAULT_LIMIT as LOG_LIMIT
+from ddp_monitor.qt.method_model import MethodQueueModel, MethodRecord
+from ddp_monitor.qt.subscription_model import SubscriptionModel, SubscriptionRecord
+from ddp_monitor.qt.table_model import TableState
 from ddp_monitor.recording.format import (
     Recorded,
     RecordedFrame,
@@ -64,6 +69,7 @@ __all__ = [
     "CHECKPOINT",
     "SHOW_EVERY",
     "SLICE_SECONDS",
+    "LogTail",
     "RecordingAdaptor",
     "Rewind",
 ]
@@ -84,25 +90,50 @@ _NOT_YET = Status(ConnectionStatus.CONNECTING, False, 0)
 class Rewind:
     """The state at one moment of a recording, for a page to show in one go.
 
-    ``events``/``times``: every event up to ``at``, for the models to replay;
-    ``log_*``: the last of the frames and events up to ``at`` (as many as the
-    log keeps); ``store``: the documents at ``at``.
+    ``methods``/``subscriptions``: those tables at the last checkpoint
+    before ``at``, and ``events``/``times`` every event from there to
+    ``at``, for the models to replay; ``log()``: the last of the frames and
+    events up to ``at`` (``log_rows`` of them, as many as the log keeps),
+    made when asked for (a page builds its log when it is in view);
+    ``store``: the documents at ``at``; ``handshake``: the session's, if one
+    is up.
     """
 
     at: float  # seconds since the recording's start
     store: Store
+    methods: TableState[MethodRecord]
+    subscriptions: TableState[SubscriptionRecord]
     events: list[Event]
     times: list[float]
-    log_frames: list[Frame]
-    log_events: list[Event]
-    log_times: list[float]
+    log_rows: int
+    log: Callable[[], LogTail]
     status: Status
+    handshake: HandshakeCompleted | None
+
+
+@dataclass(frozen=True, slots=True)
+class LogTail:
+    """The frames and the connection's events a log holds at one moment, in order."""
+
+    frames: list[Frame]
+    events: list[Event]  # status changes, drops, handshakes (their notes)
+    times: list[float]  # of the events, on the monotonic scale
 
 
 @dataclass(frozen=True, slots=True)
 class _Checkpoint:
     index: int  # items before it
+    events: int  # events before it
     store: Store
+    methods: TableState[MethodRecord]
+    subscriptions: TableState[SubscriptionRecord]
+
+
+def _is_log_row(event: Event) -> bool:
+    """A row of the page's log (``ConnectionPage._log_batch``): a status, a drop not ours."""
+    if isinstance(event, TransportLost):
+        return not event.local
+    return isinstance(event, StatusChanged)
 
 
 class RecordingAdaptor(QObject):
@@ -159,10 +190,17 @@ class RecordingAdaptor(QObject):
         self._events: list[Event] = []
         self._event_times: list[float] = []  # on the monotonic scale
         self._events_before = array("q")  # per item: events before it
+        self._log_rows_before = array("q")  # per item: log rows before it
+        self._log_rows = 0
         self._statuses: list[tuple[int, Status]] = []  # (item index, status)
         self._handshakes: list[tuple[int, HandshakeCompleted | None]] = []
-        self._checkpoints = [_Checkpoint(0, Store())]
-        self._store = Store()  # the running store while loading
+        # The running state while loading, copied at each checkpoint: the
+        # store, and the calls and subscriptions as their own models follow
+        # them (models of our own, never shown: the same code as the page's).
+        self._store = Store()
+        self._methods = MethodQueueModel(self)
+        self._subscriptions = SubscriptionModel(self)
+        self._checkpoints = [self._checkpoint(0)]
         self._reader = Reader()
         self._raw: BufferedReader | None = None  # its bytes, for the progress
         self._file: TextIOWrapper | None = None
@@ -307,17 +345,22 @@ class RecordingAdaptor(QObject):
         items, times = self._items, self._times
         events, event_times = self._events, self._event_times
         before, store = self._events_before, self._store
+        rows_before = self._log_rows_before
         for r in recorded:
             item, t = r.item, r.t
             index = len(items)
             if index % CHECKPOINT == 0 and index:
-                self._checkpoints.append(_Checkpoint(index, store.copy()))
+                self._checkpoints.append(self._checkpoint(index))
             before.append(len(events))
+            rows_before.append(self._log_rows)
             times.append(t)
             if isinstance(item, RecordedFrame):
                 direction = Direction.IN if item.inbound else Direction.OUT
                 items.append(Frame(direction, base + t, item.data))
+                self._log_rows += 1
                 continue
+            if _is_log_row(item):
+                self._log_rows += 1
             if isinstance(item, StatusChanged):
                 status = item.status
                 if status.retry_time is not None:  # the file's t scale -> ours
@@ -333,6 +376,22 @@ class RecordingAdaptor(QObject):
             items.append(item)
             events.append(item)
             event_times.append(base + t)
+
+    def _checkpoint(self, index: int) -> _Checkpoint:
+        """The state after the first ``index`` items (all of them taken)."""
+        last = self._checkpoints[-1].events if index else 0
+        count = len(self._events)
+        if count > last:
+            events, times = self._events[last:count], self._event_times[last:count]
+            self._methods.apply_events(events, times)
+            self._subscriptions.apply_events(events, times)
+        return _Checkpoint(
+            index,
+            count,
+            self._store.copy(),
+            self._methods.state(),
+            self._subscriptions.state(),
+        )
 
     def _finish(self) -> None:
         self._done = True
@@ -390,31 +449,40 @@ class RecordingAdaptor(QObject):
             if index < len(self._items)
             else len(self._events)
         )
-        first = max(index - LOG_LIMIT, 0)
-        log_frames: list[Frame] = []
-        log_events: list[Event] = []
-        log_times: list[float] = []
-        base, times = self.base, self._times
-        for at_index in range(first, index):
-            item = self._items[at_index]
-            if type(item) is Frame:
-                log_frames.append(item)
-            elif isinstance(item, StatusChanged | TransportLost | HandshakeCompleted):
-                log_events.append(item)
-                log_times.append(base + times[at_index])
+        rows = self._rows_before(index)
+        first = bisect_left(self._log_rows_before, rows - LOG_LIMIT)
         self.current = Rewind(
             self.cursor,
             store,
-            self._events[:count],
-            self._event_times[:count],
-            log_frames,
-            log_events,
-            log_times,
+            checkpoint.methods,
+            checkpoint.subscriptions,
+            self._events[checkpoint.events : count],
+            self._event_times[checkpoint.events : count],
+            rows - self._rows_before(first),
+            lambda: self._log_tail(first, index),
             self.status,
+            self._handshake(),
         )
         self.rewound.emit(self.current)
         self.status_changed.emit(self.current.status)
         self.seeked.emit(self.cursor)
+
+    def _rows_before(self, index: int) -> int:
+        rows = self._log_rows_before
+        return rows[index] if index < len(rows) else self._log_rows
+
+    def _log_tail(self, first: int, end: int) -> LogTail:
+        """Items ``first`` to ``end`` as a log has them: frames, and the connection's events."""
+        tail = LogTail([], [], [])
+        base, times = self.base, self._times
+        for at in range(first, end):
+            item = self._items[at]
+            if type(item) is Frame:
+                tail.frames.append(item)
+            elif isinstance(item, StatusChanged | TransportLost | HandshakeCompleted):
+                tail.events.append(item)
+                tail.times.append(base + times[at])
+        return tail
 
     # -- saving -----------------------------------------------------------------------
     def save_recording(

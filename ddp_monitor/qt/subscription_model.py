@@ -32,7 +32,7 @@ from ddp_monitor.ddp.client.events import (
 )
 from ddp_monitor.qt.cell_text import short_json
 from ddp_monitor.qt.ordered_table import DISPLAY, TOOLTIP
-from ddp_monitor.qt.table_model import Column, Index, RowTableModel
+from ddp_monitor.qt.table_model import Column, Index, RowTableModel, TableState
 
 __all__ = ["SubscriptionModel", "SubscriptionRecord", "SubscriptionState"]
 
@@ -250,17 +250,28 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         self._touched(touched)
         self.counts_changed.emit()
 
-    def replay(self, events: Sequence[Event], times: Sequence[float]) -> None:
-        """Forget every subscription and follow ``events`` from the start, as one reset.
+    def replay(
+        self,
+        events: Sequence[Event],
+        times: Sequence[float],
+        start: TableState[SubscriptionRecord] | None = None,
+    ) -> None:
+        """The subscriptions as at ``start`` (None: none), then ``events``, as one reset.
 
         A recording's cursor moved: the subscriptions as they stood at that moment.
         """
+        self._rebuild(lambda: self.apply_events(events, times), start)
 
-        def apply() -> None:
-            self._connected = False
-            self.apply_events(events, times)
+    def _copy_record(self, record: SubscriptionRecord) -> SubscriptionRecord:
+        twin = super()._copy_record(record)
+        twin.collections = set(record.collections)
+        return twin
 
-        self._rebuild(apply)
+    def _extra_state(self) -> object:
+        return self._connected
+
+    def _restore_extra(self, extra: object) -> None:
+        self._connected = bool(extra)
 
     def _follow_status(self, event: StatusChanged, at: float) -> set[str]:
         """Offline, ready data is not live; a sub made offline is timed from its send."""

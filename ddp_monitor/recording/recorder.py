@@ -245,7 +245,7 @@ class Reader:
             if self.header is None:
                 self.header = parse_header(obj)
                 continue
-            recorded = parse_item(obj, number)
+            recorded = parse_item(obj, number, text)
             if recorded is None:
                 self.skipped += 1
             else:

@@ -159,6 +159,7 @@ class ConnectionPage(QWidget):
             a.probing_changed.connect(self.bar.probe.setChecked)
         else:
             a.rewound.connect(self._rewind)
+            self.tabs.currentChanged.connect(self._show_log_due)
             for progressed in (a.progress, a.loaded, a.seeked):
                 progressed.connect(self._describe_recording)
             self.bar.show_recording(a.describe())
@@ -222,21 +223,35 @@ class ConnectionPage(QWidget):
     def _rewind(self, rewind: Rewind) -> None:
         """A recording's cursor moved: every panel as it stood then, each in one go."""
         shown = self.document_model.collection
-        self.method_model.replay(rewind.events, rewind.times)
-        self.subscription_model.replay(rewind.events, rewind.times)
+        self.method_model.replay(rewind.events, rewind.times, rewind.methods)
+        self.subscription_model.replay(
+            rewind.events, rewind.times, rewind.subscriptions
+        )
         self.collection_model.set_store(rewind.store)
         self.document_model.set_collection(None, rewind.store)
         if shown is not None:
             self.collections.select_collection(shown)
-        self.log_model.clear()
-        self._log_batch(rewind.log_frames, rewind.log_events, rewind.log_times)
-        last = next(
-            (e for e in reversed(rewind.events) if isinstance(e, HandshakeCompleted)),
-            None,
+        # The log is the costliest to make again (up to 50,000 rows): made
+        # when its tab is in view, so scrubbing over the other tabs skips it.
+        self._log_due = rewind
+        self._show_log_due()
+        handshake = rewind.handshake
+        self.badge.show_session_outcome(
+            session_outcome(handshake) if handshake else None
         )
-        self.badge.show_session_outcome(session_outcome(last) if last else None)
         self._update_titles()
         self.facts_changed.emit()
+
+    _log_due: Rewind | None = None
+
+    def _show_log_due(self, *_: object) -> None:
+        rewind = self._log_due
+        if rewind is None or self.tabs.currentWidget() is not self.log:
+            return
+        self._log_due = None
+        tail = rewind.log()
+        self.log_model.clear()
+        self._log_batch(tail.frames, tail.events, tail.times)
 
     def _describe_recording(self, *_: object) -> None:
         if isinstance(self.adaptor, RecordingAdaptor):
@@ -320,11 +335,15 @@ class ConnectionPage(QWidget):
             f"Methods ({calls})",
             f"Subscriptions ({self.subscription_model.live})",
             f"Collections ({self.collection_model.rowCount()})",
-            f"Messages ({self.log_model.total:,})",
+            f"Messages ({self._log_rows():,})",
         )
         for at, title in enumerate(titles):
             if self.tabs.tabText(at) != title:
                 self.tabs.setTabText(at, title)
+
+    def _log_rows(self) -> int:
+        due = self._log_due
+        return due.log_rows if due is not None else self.log_model.total
 
     def facts(self) -> tuple[str, str, str, str, str]:
         """Session, DDP version, transport time, subs ready, login: status-bar words."""

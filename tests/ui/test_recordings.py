@@ -68,6 +68,16 @@ def panels(page: ConnectionPage) -> dict[str, Any]:
     }
 
 
+def log(page: ConnectionPage) -> list[tuple[str, ...]]:
+    """The Messages tab's rows: direction, type, size, text (not the time)."""
+    page.tabs.setCurrentWidget(page.log)  # a recording's log is made in view
+    model = page.log_model
+    return [
+        tuple(model.data(model.index(r, c)) for c in range(1, 5))
+        for r in range(model.rowCount())
+    ]
+
+
 @asynccontextmanager
 async def server_url(kind: str, request: pytest.FixtureRequest) -> AsyncIterator[str]:
     if kind == "meteor":
@@ -143,6 +153,8 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
             await _subs(live, [SubscriptionState.STOPPED, SubscriptionState.READY])
             adaptor.flush()
             end = panels(live)
+            live_log = log(live)
+            live_tabs = [live.tabs.tabText(n) for n in range(4)]
             saved = live.save_recording(path)
             opened = await _opened(session, path)
             seen: dict[str, Any] = {
@@ -157,8 +169,8 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
                     session.window.battery_action.isEnabled(),
                 ),
                 "bar": opened.bar.url.text(),
-                "tabs": [opened.tabs.tabText(n) for n in range(4)],
-                "live_tabs": [live.tabs.tabText(n) for n in range(4)],
+                "tabs": ([opened.tabs.tabText(n) for n in range(4)], live_tabs),
+                "log": (log(opened), live_log),
             }
             recording = opened.adaptor
             assert isinstance(recording, RecordingAdaptor)
@@ -196,7 +208,9 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
     assert seen["read_only"] == (True, True, True, False, False)
     assert seen["bar"].startswith("Recording of ws://")
     assert seen["bar"].endswith(" events (read-only)")
-    assert seen["tabs"][:3] == seen["live_tabs"][:3]
+    assert seen["tabs"][0] == seen["tabs"][1]
+    assert seen["log"][0] == seen["log"][1]
+    assert ("\u2190 in", "connected") in {row[:2] for row in seen["log"][1]}
 
 
 def test_a_file_that_is_no_recording_is_refused_and_the_window_goes_on(

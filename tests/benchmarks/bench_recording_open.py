@@ -1,0 +1,263 @@
+"""Benchmark: opening a 1,000,000-item recording in the window, and scrubbing it (issue 16).
+
+Run from the repository root, on a display (Xvfb) or offscreen::
+
+    DISPLAY=:99 python -m tests.benchmarks.bench_recording_open [--items 1000000] [--runs 3]
+
+First it writes a recording of ``--items`` lines with the real writer
+(``recording.recorder.RecordingWriter``) over 30 minutes of a realistic
+connection: mostly documents added and changed, each with the ``added`` or
+``changed`` frame that brought it, in three collections; calls with their
+``method``/``result``/``updated`` frames; subscriptions; a drop and reconnect
+every 5 minutes. Then, per run, each in a fresh process (so one run's memory
+is not the next one's): the window is built, ``Workspace.open_recording``
+is timed to the page's first paint and to ``loaded`` (the whole file read),
+the cursor is moved to 10 random moments (each timed to the next paint of
+the page, median and max), and the process's RSS is read. Prints the median
+of the runs; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+_ROOT = Path(__file__).resolve().parents[2]
+MINUTES = 30
+SEEKS = 10
+
+
+# -- the recording ----------------------------------------------------------------
+def write_recording(path: Path, items: int, seed: int = 7) -> int:
+    """A realistic recording of ``items`` lines; returns how many were written."""
+    from ddp_monitor.ddp.client.events import (
+        DocumentAdded,
+        DocumentChanged,
+        DocumentRemoved,
+        HandshakeCompleted,
+        MethodCalled,
+        MethodCompleted,
+        MethodResultReceived,
+        MethodSent,
+        StatusChanged,
+        SubscriptionReady,
+        SubscriptionRequested,
+        TransportLost,
+    )
+    from ddp_monitor.ddp.client.status import ConnectionStatus, Status
+    from ddp_monitor.recording.format import Header, RecordedFrame
+    from ddp_monitor.recording.recorder import RecordingWriter
+
+    rng = random.Random(seed)
+    step = MINUTES * 60 / items
+    header = Header("ws://app.example.com/websocket", datetime.now(UTC), "bench")
+    sizes = {"messages": 12_000, "tasks": 3_000, "users": 500}
+    live: dict[str, list[str]] = {name: [] for name in sizes}
+    next_id = 0
+    call = 0
+    now = 0.0
+    with path.open("w", encoding="utf-8") as out:
+        writer = RecordingWriter(out, header, 0.0, flush_every=1 << 30)
+
+        def frame(inbound: bool, message: dict[str, Any]) -> None:
+            writer.write(now, RecordedFrame(inbound, json.dumps(message)))
+
+        def connect() -> None:
+            nonlocal now
+            connecting = Status(ConnectionStatus.CONNECTING, False, 0)
+            writer.write(now, StatusChanged(connecting))
+            frame(False, {"msg": "connect", "version": "1", "support": ["1"]})
+            frame(True, {"msg": "connected", "session": f"s{now:.0f}"})
+            writer.write(now, HandshakeCompleted(f"s{now:.0f}", "1"))
+            connected = Status(ConnectionStatus.CONNECTED, True, 0)
+            writer.write(now, StatusChanged(connected))
+            for sub, name in enumerate(sizes):
+                sub_id = f"sub{sub}-{now:.0f}"
+                writer.write(now, SubscriptionRequested(sub_id, name, [100]))
+                frame(False, {"msg": "sub", "id": sub_id, "name": name})
+                frame(True, {"msg": "ready", "subs": [sub_id]})
+                writer.write(now, SubscriptionReady(sub_id))
+
+        connect()
+        next_drop = 300.0
+        while writer.written < items:
+            now += step
+            if now >= next_drop:  # a drop and a reconnect, every 5 minutes
+                next_drop += 300.0
+                writer.write(now, TransportLost("socket closed", False))
+                waiting = Status(ConnectionStatus.WAITING, False, 1, now + 1.2)
+                writer.write(now, StatusChanged(waiting))
+                now += 1.2
+                connect()
+                continue
+            roll = rng.random()
+            if roll < 0.01:  # a call: 7 lines
+                call += 1
+                method_id = str(call)
+                params = [rng.randrange(1000), "text"]
+                writer.write(now, MethodCalled(method_id, "tasks.update", params))
+                writer.write(now, MethodSent(method_id, "tasks.update", params))
+                frame(False, {"msg": "method", "method": "tasks.update", "id": method_id})
+                now += step
+                frame(True, {"msg": "result", "id": method_id, "result": call})
+                writer.write(now, MethodResultReceived(method_id, call, None))
+                frame(True, {"msg": "updated", "methods": [method_id]})
+                writer.write(now, MethodCompleted(method_id, call, None))
+                continue
+            name = rng.choice(list(sizes))
+            ids = live[name]
+            if len(ids) < sizes[name] and (not ids or roll < 0.25):
+                next_id += 1
+                doc_id = f"d{next_id}"
+                fields = {"n": next_id, "text": f"document {next_id}", "done": False}
+                frame(
+                    True,
+                    {"msg": "added", "collection": name, "id": doc_id, "fields": fields},
+                )
+                writer.write(now, DocumentAdded(name, doc_id, fields))
+                ids.append(doc_id)
+            elif roll < 0.27 and ids:
+                doc_id = ids.pop(rng.randrange(len(ids)))
+                frame(True, {"msg": "removed", "collection": name, "id": doc_id})
+                writer.write(now, DocumentRemoved(name, doc_id))
+            else:
+                doc_id = rng.choice(ids)
+                fields = {"n": rng.randrange(10**6), "done": rng.random() < 0.5}
+                frame(
+                    True,
+                    {"msg": "changed", "collection": name, "id": doc_id, "fields": fields},
+                )
+                writer.write(now, DocumentChanged(name, doc_id, fields, []))
+        count = writer.written
+    return count
+
+
+# -- one run, in its own process ------------------------------------------------------
+def _one_run(path: Path, seed: int) -> dict[str, Any]:
+    from PySide6.QtCore import QEvent, QObject, QSettings
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    from ddp_monitor.app.workspace import Workspace
+    from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
+    from ddp_monitor.ui.main_window import MainWindow
+
+    settings_dir = tempfile.mkdtemp(prefix="bench-recording-")
+    settings = QSettings(f"{settings_dir}/s.ini", QSettings.Format.IniFormat)
+    window = MainWindow(None, settings)
+    window.resize(1280, 800)
+    window.show()
+    workspace = Workspace(window)
+    for _ in range(5):
+        app.processEvents()
+
+    class Painted(QObject):
+        at: float | None = None
+
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint and self.at is None:
+                self.at = time.perf_counter()
+            return False
+
+    painted = Painted()
+    started = time.perf_counter()
+    page = workspace.open_recording(path)
+    assert page is not None
+    page.tabs.installEventFilter(painted)
+    adaptor = page.adaptor
+    assert isinstance(adaptor, RecordingAdaptor)
+    while painted.at is None:
+        app.processEvents()
+    first_paint = painted.at - started
+    while not adaptor.done:
+        app.processEvents()
+    loaded = time.perf_counter() - started
+    for _ in range(5):
+        app.processEvents()
+    # Scrubbing: 10 moments, each timed to the page's next paint.
+    rng = random.Random(seed)
+    page.tabs.setCurrentIndex(2)  # the documents, the biggest table
+    seeks = []
+    for _ in range(SEEKS):
+        painted.at = None
+        at = rng.uniform(0, adaptor.duration)
+        begun = time.perf_counter()
+        adaptor.seek(at)
+        page.tabs.update()
+        while painted.at is None:
+            app.processEvents()
+        seeks.append(painted.at - begun)
+    rss = _rss_mb()
+    window.close()
+    return {
+        "items": len(adaptor),
+        "first_paint": first_paint,
+        "loaded": loaded,
+        "seek_median": statistics.median(seeks),
+        "seek_max": max(seeks),
+        "rss_mb": rss,
+    }
+
+
+def _rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--file", type=Path, help="use (or make) this recording")
+    parser.add_argument("--one", type=Path, help=argparse.SUPPRESS)  # a child run
+    parser.add_argument("--seed", type=int, default=1, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(_one_run(args.one, args.seed)))
+        return
+    path = args.file or Path(tempfile.mkdtemp(prefix="bench-rec-")) / "big.ddprec"
+    if not path.exists():
+        begun = time.perf_counter()
+        written = write_recording(path, args.items)
+        print(
+            f"wrote {written:,} items ({path.stat().st_size / 1e6:.0f} MB) "
+            f"in {time.perf_counter() - begun:.1f} s: {path}"
+        )
+    runs = []
+    for run in range(args.runs):
+        done = subprocess.run(
+            [sys.executable, "-m", "tests.benchmarks.bench_recording_open"]
+            + ["--one", str(path), "--seed", str(run + 1)],
+            cwd=_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        runs.append(figures)
+        print(f"run {run + 1}: " + json.dumps(figures))
+    print(f"median of {len(runs)} runs, {runs[0]['items']:,} items:")
+    for name, unit in (
+        ("first_paint", "s"),
+        ("loaded", "s"),
+        ("seek_median", "s"),
+        ("seek_max", "s"),
+        ("rss_mb", "MB"),
+    ):
+        value = statistics.median(r[name] for r in runs)
+        print(f"  {name:12} {value:8.3f} {unit}")
+
+
+if __name__ == "__main__":
+    main()
