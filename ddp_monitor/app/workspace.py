@@ -27,6 +27,7 @@ too, read-only, made from a ``qt.recording_adaptor.RecordingAdaptor``
 from __future__ import annotations
 
 import asyncio
+import logging
 import ssl
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,8 @@ from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.tray import StatusTray
 
 __all__ = ["OpenConnection", "Workspace", "client_options"]
+
+log = logging.getLogger(__name__)
 
 # Connection plumbing, not use: a phone with only heartbeats is idle.
 _NOT_ACTIVITY = (PongReceived, StatusChanged, HandshakeCompleted, TransportLost)
@@ -394,6 +397,9 @@ class Workspace:
             return None
         self.recordings[key] = adaptor
         page = self.window.add_connection(key, adaptor)
+        adaptor.loaded.connect(
+            lambda: log.info("recording %s read: %d items", path, len(adaptor))
+        )
         adaptor.start()
         return page
 

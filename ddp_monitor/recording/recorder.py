@@ -243,7 +243,10 @@ class Reader:
                     ) from None
                 raise RecordingError(f"not JSON ({exc})", number) from None
             if self.header is None:
-                self.header = parse_header(obj)
+                try:
+                    self.header = parse_header(obj)
+                except RecordingError as exc:  # the header may follow blank lines
+                    raise RecordingError(exc.why, number) from None
                 continue
             recorded = parse_item(obj, number, text)
             if recorded is None:

@@ -137,6 +137,44 @@ def test_app_shows_its_window_and_quits_after_the_hidden_delay(tmp_path: Path) -
     assert "ddp_monitor.app.desktop: window shown" in done.stderr
 
 
+def test_a_recording_file_opens_its_page_and_a_bad_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ddp-monitor FILE.ddprec`: the window on the recording; not one: status 2 and why."""
+    from ddp_monitor.ddp.client.events import SubscriptionReady
+    from ddp_monitor.recording.recorder import Recorder
+
+    recorder = Recorder("ws://127.0.0.1:3000/websocket", profile="cli")
+    for n in range(3):
+        recorder.event(SubscriptionReady(str(n)))
+    good = tmp_path / "good.ddprec"
+    recorder.save(good)
+    bad = tmp_path / "bad.ddprec"
+    bad.write_text('{"export": "ddp-monitor message log"}\n')
+    assert main([str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {bad}: line 1: not a ddp-monitor recording" in err
+    assert main([str(tmp_path / "missing.ddprec")]) == 2
+    assert "cannot open the recording" in capsys.readouterr().err
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "ddp_monitor", "-v", str(good), "--quit-after", "1"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 3,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"recording {good} read: 3 items" in done.stderr
+    assert "window shown" in done.stderr
+
+
 def test_qt_options_are_told_apart_from_ours() -> None:
     """Qt's words (one dash or two, value apart or joined) go to Qt, in order; ours stay."""
     from ddp_monitor.cli.qt_options import split
