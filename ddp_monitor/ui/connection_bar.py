@@ -1,6 +1,7 @@
 """The connection bar: badge, Reconnect now, the server's URL, battery saving, the RTT probe, RTT and msg/s.
 
-Owns ``ConnectionBar``; imports QtWidgets/QtGui/QtCore and ``ui.status_badge``.
+Owns ``ConnectionBar``; imports QtWidgets/QtGui/QtCore, ``ui.status_badge`` and
+``ui.elided_label``.
 The buttons show actions the window owns (shortcuts live on the actions, so
 the menu, the bar and the keyboard do the same thing). A recording's page
 keeps the badge and shows what the recording is where the URL was.
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ddp_monitor.ui.elided_label import ElidedLabel
 from ddp_monitor.ui.status_badge import StatusBadge
 
 __all__ = ["ConnectionBar"]
@@ -78,6 +80,10 @@ class ConnectionBar(QFrame):
         layout.addWidget(self.badge)
         layout.addWidget(self.reconnect_button)
         layout.addWidget(self.url, 1)
+        self.recording = ElidedLabel()
+        self.recording.setObjectName("recordingLabel")
+        self.recording.hide()
+        layout.addWidget(self.recording, 1)
         layout.addWidget(self.battery_button)
         layout.addSpacing(12)
         layout.addWidget(self.probe)
@@ -87,20 +93,21 @@ class ConnectionBar(QFrame):
     def show_recording(self, words: str) -> None:
         """A recording's page: what it is in the URL's place; no live controls.
 
-        The field is read-only and shows the words from their start (as the
-        URL: the server matters most); the tooltip has them whole.
+        Elided in the middle when narrow: what it is of and that it is
+        read-only stay in view; the tooltip has the words whole.
         """
-        for live in (
-            self.reconnect_button,
-            self.battery_button,
-            self.probe,
-            self.rtt,
-            self.rate,
-        ):
-            live.hide()
-        self.url.setReadOnly(True)
-        self.url.setToolTip(words)
-        self.show_url(words)
+        if self.recording.isHidden():
+            for live in (
+                self.url,
+                self.reconnect_button,
+                self.battery_button,
+                self.probe,
+                self.rtt,
+                self.rate,
+            ):
+                live.hide()
+            self.recording.show()
+        self.recording.setText(words)
 
     @Slot(str)
     def show_url(self, url: str) -> None:

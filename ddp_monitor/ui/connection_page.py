@@ -227,8 +227,10 @@ class ConnectionPage(QWidget):
         self.subscription_model.replay(
             rewind.events, rewind.times, rewind.subscriptions
         )
+        # The documents' store first: the collection list, made again, may
+        # select its first collection on the way, and that must read it.
+        self.document_model.set_collection(shown, rewind.store)
         self.collection_model.set_store(rewind.store)
-        self.document_model.set_collection(None, rewind.store)
         if shown is not None:
             self.collections.select_collection(shown)
         # The log is the costliest to make again (up to 50,000 rows): made

@@ -65,6 +65,11 @@ def panels(page: ConnectionPage) -> dict[str, Any]:
         "subscriptions": table(page.subscription_model),
         "collections": table(page.collection_model),
         "documents": documents(page),
+        "documents_shown": (
+            page.document_model.collection,
+            page.document_model.rowCount(),
+            page.collections.collection_table.selected_rows(),
+        ),
     }
 
 
@@ -164,11 +169,11 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
                 "read_only": (
                     opened.methods.console.isHidden(),
                     opened.subscriptions.form.isHidden(),
-                    opened.bar.url.isReadOnly(),
+                    opened.bar.url.isHidden(),
                     session.window.reconnect_action.isEnabled(),
                     session.window.battery_action.isEnabled(),
                 ),
-                "bar": opened.bar.url.text(),
+                "bar": opened.bar.recording.text(),
                 "tabs": ([opened.tabs.tabText(n) for n in range(4)], live_tabs),
                 "log": (log(opened), live_log),
             }
@@ -202,7 +207,9 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
         "subscriptions": [],
         "collections": [],
         "documents": {},
+        "documents_shown": ("items", 0, []),
     }
+    assert live["documents_shown"] == ("items", 3, [0])
     assert seen["again"] == live
     assert seen["current"]
     assert seen["read_only"] == (True, True, True, False, False)
