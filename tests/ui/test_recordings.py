@@ -13,6 +13,7 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,8 @@ from ddp_monitor.qt.ordered_table import DISPLAY
 from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
 from ddp_monitor.qt.subscription_model import SubscriptionState
 from ddp_monitor.ui.connection_page import ConnectionPage
+from ddp_monitor.ui.main_window import MainWindow
+from ddp_monitor.ui.recording_commands import suggested_name
 from tests.qt.harness import demo_server, next_emission, run, until
 
 C = ConnectionStatus
@@ -327,3 +330,68 @@ def test_a_failed_save_says_why_and_keeps_the_recording(
     assert seen["again"] >= seen["kept"][0]
     header = json.loads((tmp_path / "y.ddprec").read_text().splitlines()[0])
     assert header["format"] == "ddp-monitor recording"
+
+
+def test_save_recording_names_the_file_and_saves_the_last_minutes(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """File > Save recording's code: a suggested name, the .ddprec suffix, a span; Ctrl+W closes a recording's page."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+    async def scenario() -> dict[str, Any]:
+        async with demo_server() as server:
+            session = await open_session(str(server.url), settings)
+            window, live = session.window, session.window.current
+            assert live is not None
+            assert session.adaptor is not None
+            session.adaptor.call("add", [1, 2])
+            await _states(live, {"add": MethodState.UPDATED})
+            count = window.recordings.save(live, tmp_path / "last", 1)
+            opened = await _opened(session, tmp_path / "last.ddprec")
+            seen = {
+                "count": count,
+                "message": window.statusBar().currentMessage(),
+                "name": suggested_name(live.adaptor, datetime(2026, 12, 2, 11, 5, 9)),
+                "keys": {
+                    action.shortcut().toString()
+                    for action in (
+                        window.open_recording_action,
+                        window.save_recording_actions[None],
+                    )
+                },
+                "methods": table(opened.method_model),
+                "pages": len(window.pages),
+            }
+            window.close_connection_action.trigger()  # Ctrl+W on the recording
+            await next_emission(window.sidebar.connection_list.model().rowsRemoved)
+            seen["after"] = (len(window.pages), window.current is live)
+            window.close()
+            await session.close()
+            return seen
+
+    seen = run(qloop, scenario())
+    header = json.loads((tmp_path / "last.ddprec").read_text().splitlines()[0])
+    assert header["span"][0] == 0.0  # the connection is younger than a minute
+    assert seen["message"] == (
+        f"Saved {seen['count']:,} frames and events to {tmp_path / 'last.ddprec'}"
+    )
+    host = seen["name"].removesuffix("-20261202-110509.ddprec")
+    assert host.startswith("127.0.0.1-")
+    assert host.removeprefix("127.0.0.1-").isdigit()  # the port
+    assert seen["keys"] == {"Ctrl+O", "Ctrl+Shift+S"}
+    assert [m["method"] for m in seen["methods"]] == ["add"]
+    assert seen["pages"] == 2
+    assert seen["after"] == (1, True)
+
+
+def test_the_window_keys_are_each_used_once(qapp: Any, tmp_path: Path) -> None:
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(None, settings)
+    keys = [
+        action.shortcut().toString()
+        for action in window.actions()
+        if not action.shortcut().isEmpty()
+    ]
+    assert len(keys) == len(set(keys))
+    assert {"Ctrl+O", "Ctrl+Shift+S"} <= set(keys)
+    window.deleteLater()
