@@ -107,7 +107,6 @@ class MethodQueuePanel(QWidget):
         options.addStretch(1)
         # None: a recording's calls, read only (no console, no calling again).
         self.console = QWidget()
-        self.console.setVisible(call is not None)
         console = QGridLayout(self.console)
         console.setContentsMargins(0, 4, 0, 0)
         console.addWidget(
@@ -125,7 +124,10 @@ class MethodQueuePanel(QWidget):
         layout.addWidget(self.filter)
         layout.addWidget(self.splitter, 1)
         layout.addWidget(self.console)
+        # Hidden once in the layout, never shown by hand: a widget shown before
+        # it has a parent opens as a window of its own (and takes the focus).
         if call is None:
+            self.console.hide()
             self.table.empty_text = "No calls at this moment of the recording."
             self.table.setToolTip("")
 

@@ -58,7 +58,6 @@ class SubscriptionsPanel(QWidget):
         self.stop_button.clicked.connect(self.stop_selected)
         # None: a recording's subscriptions, read only (no form).
         self.form = QWidget()
-        self.form.setVisible(subscribe is not None)
         form = QGridLayout(self.form)
         form.setContentsMargins(0, 0, 0, 4)
         form.addWidget(
@@ -87,6 +86,7 @@ class SubscriptionsPanel(QWidget):
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.form)
         if subscribe is None:
+            self.form.hide()
             self.table.empty_text = "No subscriptions at this moment of the recording."
         layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
