@@ -43,6 +43,8 @@ __all__ = [
     "load",
     "read",
     "read_header",
+    "save_items",
+    "spanned",
 ]
 
 #: Items the ring keeps per connection (frames and events; ~25-60 MB at most).
@@ -172,24 +174,44 @@ class Recorder:
     def save(
         self, path: Path, start: float | None = None, end: float | None = None
     ) -> int:
-        """Write the kept items (or a span of them) to ``path``; returns how many.
+        """Write the kept items (or a span of them) to ``path``; returns how many."""
+        header = spanned(self.header(), start, end, self.duration)
+        return save_items(path, header, self.origin, self.items(start, end))
 
-        Written to a temporary file first and moved into place, so a failed
-        save never leaves half a file under the chosen name.
-        """
-        header = self.header()
-        if start is not None or end is not None:
-            header = replace(
-                header, span=(start or 0.0, end if end is not None else self.duration)
-            )
-        part = path.with_name(path.name + ".part")
+
+def spanned(
+    header: Header, start: float | None, end: float | None, duration: float
+) -> Header:
+    """``header`` of a file that holds ``start`` to ``end`` only (None, None: all)."""
+    if start is None and end is None:
+        return header
+    return replace(header, span=(start or 0.0, end if end is not None else duration))
+
+
+def save_items(
+    path: Path,
+    header: Header,
+    origin: float,
+    items: Iterable[tuple[float, Item | Frame | Event]],
+) -> int:
+    """Write a recording: ``header``, then ``items`` (time on ``origin``'s clock, item).
+
+    Written to a temporary file first and moved into place, so a failed
+    save never leaves half a file under the chosen name (nor the temporary
+    one). Returns how many items were written.
+    """
+    part = path.with_name(path.name + ".part")
+    try:
         with part.open("w", encoding="utf-8") as out:
-            writer = RecordingWriter(out, header, self.origin, flush_every=1 << 30)
-            for when, item in self.items(start, end):
+            writer = RecordingWriter(out, header, origin, flush_every=1 << 30)
+            for when, item in items:
                 writer.write(when, item)
             count = writer.written
         part.replace(path)
-        return count
+    except BaseException:
+        part.unlink(missing_ok=True)  # a full disk keeps no half file either
+        raise
+    return count
 
 
 @dataclass

@@ -46,7 +46,8 @@ from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableMo
 from ddp_monitor.qt.countdown import RetryCountdown
 from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
-from ddp_monitor.qt.recording_adaptor import RecordingAdaptor, Rewind
+from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
+from ddp_monitor.qt.recording_state import Rewind
 from ddp_monitor.qt.status_look import session_outcome
 from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.ui.collections_view import CollectionsPanel

@@ -32,7 +32,8 @@ from ddp_monitor.ddp.client.events import (
 from ddp_monitor.ddp.client.status import ConnectionStatus, Status
 from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.qt.method_model import MethodQueueModel
-from ddp_monitor.qt.recording_adaptor import CHECKPOINT, RecordingAdaptor, Rewind
+from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
+from ddp_monitor.qt.recording_state import CHECKPOINT, Rewind
 from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.recording.format import RecordingError
 from ddp_monitor.recording.recorder import Recorder, read_header
