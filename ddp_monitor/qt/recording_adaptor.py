@@ -11,7 +11,8 @@ the cursor, shown in one go. Nothing here acts on a connection.
 Loading never blocks the window for long: the file is parsed in slices of
 ``SLICE_SECONDS`` between Qt's events (``progress`` says how far), and the
 page is shown the state at the end of what was read every ``SHOW_EVERY``
-seconds, then once more when the whole file is in (``loaded``).
+seconds (less often when showing it costs more than a tenth of that), then
+once more when the whole file is in (``loaded``).
 ``seek(t)`` moves the cursor (a timeline's ``cursor_moved`` may drive it).
 """
 
@@ -37,7 +38,8 @@ __all__ = ["SHOW_EVERY", "SLICE_SECONDS", "RecordingAdaptor"]
 #: Parsing in slices this long keeps the window's events flowing.
 SLICE_SECONDS = 0.04
 _LINES_PER_STEP = 500  # lines parsed between two looks at the clock
-#: While loading, the page shows the end of what was read this often.
+#: While loading, the page shows the end of what was read this often (or
+#: less often: each show takes at most a tenth of the time).
 SHOW_EVERY = 1.5
 
 
@@ -97,7 +99,7 @@ class RecordingAdaptor(QObject):
         self._lines: Iterator[str] | None = None
         self._done = False
         self._followed = True  # the cursor follows the end while loading
-        self._shown_at = 0.0
+        self._show_next = 0.0  # when the page next gets the end of what was read
         self.cursor = 0.0  # seconds since the start
         self._cursor_index = 0
         self.current: Rewind | None = None
@@ -186,7 +188,7 @@ class RecordingAdaptor(QObject):
         self._raw = self.path.open("rb")
         self._file = TextIOWrapper(self._raw, encoding="utf-8")
         self._lines = iter(self._file)
-        self._shown_at = time.monotonic()
+        self._show_next = time.monotonic() + SHOW_EVERY
         self._timer.start()
 
     def load_all(self) -> None:
@@ -218,9 +220,12 @@ class RecordingAdaptor(QObject):
                 self._finish()
                 return
         self.progress.emit(self._read_bytes(), self.size)
-        if self._followed and time.monotonic() - self._shown_at >= SHOW_EVERY:
-            self._shown_at = time.monotonic()
+        began = time.monotonic()
+        if self._followed and began >= self._show_next:
             self._show(len(self.state))
+            # A show stalls the window while it lasts: at most a tenth of the time.
+            ended = time.monotonic()
+            self._show_next = ended + max(SHOW_EVERY, 10 * (ended - began))
 
     def _finish(self) -> None:
         self._done = True

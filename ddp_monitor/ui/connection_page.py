@@ -12,7 +12,8 @@ A page shows a live connection (``ClientAdaptor``) or a saved recording
 (``RecordingAdaptor``, issue 16) with the same models and panels: a
 recording's adaptor sends the same signals, and ``rewound`` when its cursor
 moves, which the page shows in one go. A recording's page is read-only: no
-console, no subscribe form, no URL to move, no probe.
+console, no subscribe form, no URL to move, no probe. (Past 400 lines for
+that: the recording's few methods sit beside the live ones they mirror.)
 """
 
 from __future__ import annotations

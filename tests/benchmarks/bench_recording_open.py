@@ -12,7 +12,8 @@ connection: mostly documents added and changed, each with the ``added`` or
 every 5 minutes. Then, per run, each in a fresh process (so one run's memory
 is not the next one's): the window is built, ``Workspace.open_recording``
 is timed to the page's first paint and to ``loaded`` (the whole file read;
-also in CPU seconds, which other work on a shared machine does not stretch),
+also in CPU seconds, which other work on a shared machine does not stretch;
+and the window's stalls meanwhile: a 5 ms timer's lateness, longest and p99),
 the cursor is moved to 10 random moments (each timed to the next paint of
 the page, median and max), over the Collections tab and then the Messages
 tab (whose log of up to 50,000 rows is made again at each move), and the
@@ -159,7 +160,7 @@ def write_recording(path: Path, items: int, seed: int = 7) -> int:
 
 # -- one run, in its own process ------------------------------------------------------
 def _one_run(path: Path, seed: int) -> dict[str, Any]:
-    from PySide6.QtCore import QEvent, QObject, QSettings
+    from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -190,6 +191,20 @@ def _one_run(path: Path, seed: int) -> dict[str, Any]:
             return False
 
     painted = Painted()
+    # The window's stalls while it reads: a 5 ms timer's lateness.
+    stalls: list[float] = []
+    last = [time.perf_counter()]
+
+    def tick() -> None:
+        now = time.perf_counter()
+        stalls.append(now - last[0] - 0.005)
+        last[0] = now
+
+    ticker = QTimer()
+    ticker.setTimerType(Qt.TimerType.PreciseTimer)
+    ticker.setInterval(5)
+    ticker.timeout.connect(tick)
+    ticker.start()
     cpu = time.process_time()
     started = time.perf_counter()
     page = workspace.open_recording(path)
@@ -204,6 +219,8 @@ def _one_run(path: Path, seed: int) -> dict[str, Any]:
         app.processEvents()
     loaded = time.perf_counter() - started
     loaded_cpu = time.process_time() - cpu
+    ticker.stop()
+    stalls.sort()
     for _ in range(5):
         app.processEvents()
     # Scrubbing: 10 moments, each timed to the page's next paint.
@@ -227,6 +244,8 @@ def _one_run(path: Path, seed: int) -> dict[str, Any]:
         "first_paint": first_paint,
         "loaded": loaded,
         "loaded_cpu": loaded_cpu,
+        "stall_max": stalls[-1],
+        "stall_p99": stalls[int(len(stalls) * 0.99)],
         "seek_median": statistics.median(seeks[2]),
         "seek_max": max(seeks[2]),
         "seek_log_median": statistics.median(seeks[3]),
@@ -286,6 +305,8 @@ def main() -> None:
         ("first_paint", "s"),
         ("loaded", "s"),
         ("loaded_cpu", "s"),
+        ("stall_max", "s"),
+        ("stall_p99", "s"),
         ("seek_median", "s"),
         ("seek_max", "s"),
         ("seek_log_median", "s"),
