@@ -10,22 +10,28 @@ connection: mostly documents added and changed, each with the ``added`` or
 ``changed`` frame that brought it, in three collections; calls with their
 ``method``/``result``/``updated`` frames; subscriptions; a drop and reconnect
 every 5 minutes. Then, per run, each in a fresh process (so one run's memory
-is not the next one's): the window is built, ``Workspace.open_recording``
-is timed to the page's first paint and to ``loaded`` (the whole file read;
-also in CPU seconds, which other work on a shared machine does not stretch;
-and the window's stalls meanwhile: a 5 ms timer's lateness, longest and p99),
-the cursor is moved to 10 random moments (each timed to the next paint of
-the page, median and max), over the Collections tab and then the Messages
-tab (whose log of up to 50,000 rows is made again at each move), and the
-process's RSS is read. The window is composed as the app composes it (the
-collector's plan included). Prints the median
-of the runs; asserts nothing.
+is not the next one's), the window composed as the app composes it (the
+collector's plan included):
+
+- ``Workspace.open_recording`` timed to the page's first paint and to
+  ``loaded`` (the whole file read; also in CPU seconds, which other work on
+  a shared machine does not stretch), and the window's stalls meanwhile (a
+  5 ms timer's lateness: longest and p99);
+- the cursor moved to 10 random moments, each timed to the page's next
+  paint (median and max), over the Collections tab, then over the Messages
+  tab (whose log of up to 50,000 rows is made again at each move);
+- the process's RSS;
+- then ``ddp-monitor -v FILE`` timed from its start to its log's "window
+  shown" (Python and Qt starting included).
+
+Prints each run and the median of the runs; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -254,6 +260,30 @@ def _one_run(path: Path, seed: int) -> dict[str, Any]:
     }
 
 
+def _window_shown(path: Path) -> float:
+    """Seconds from ``ddp-monitor -v FILE`` starting to its log's "window shown"."""
+    settings = tempfile.mkdtemp(prefix="bench-recording-cli-")
+    env = {**os.environ, "XDG_CONFIG_HOME": settings, "XDG_DATA_HOME": settings}
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    begun = time.perf_counter()
+    app = subprocess.Popen(
+        [sys.executable, "-m", "ddp_monitor", "-v", str(path), "--quit-after", "0"],
+        cwd=_ROOT,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert app.stderr is not None
+    shown = float("nan")
+    for line in app.stderr:
+        if "window shown" in line:
+            shown = time.perf_counter() - begun
+            break
+    app.kill()
+    app.wait()
+    return shown
+
+
 def _rss_mb() -> float:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -298,11 +328,13 @@ def main() -> None:
             check=True,
         )
         figures = json.loads(done.stdout.strip().splitlines()[-1])
+        figures["cli_window_shown"] = _window_shown(path)
         runs.append(figures)
         print(f"run {run + 1}: " + json.dumps(figures))
     print(f"median of {len(runs)} runs, {runs[0]['items']:,} items:")
     for name, unit in (
         ("first_paint", "s"),
+        ("cli_window_shown", "s"),
         ("loaded", "s"),
         ("loaded_cpu", "s"),
         ("stall_max", "s"),
