@@ -170,15 +170,19 @@ class RecordingAdaptor(QObject):
         count = f"{len(self.state):,} events"
         if not self._done:
             count += f" so far ({self._percent()} % read)"
+        if (
+            self.header.dropped
+        ):  # the ring had let the oldest go: state before is unknown
+            count += f" (the {self.header.dropped:,} before them not kept)"
         return f"Recording of {self.url} \u00b7 started {started} \u00b7 {count} (read-only)"
 
     def _percent(self) -> int:
         return int(100 * self._read_bytes() / self.size) if self.size else 100
 
     def _read_bytes(self) -> int:
-        if self._file is None or self._file.closed:
-            return self.size
-        return self._raw.tell() if self._raw is not None else self.size
+        if self._raw is None:
+            return 0  # not started
+        return self.size if self._raw.closed else self._raw.tell()
 
     # -- loading ------------------------------------------------------------------
     def start(self) -> None:

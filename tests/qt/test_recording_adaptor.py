@@ -219,3 +219,19 @@ def test_a_header_is_checked_alone(tmp_path: Path) -> None:
     assert str(error.value) == (
         "line 2: not a ddp-monitor recording (its first line names no such format)"
     )
+
+
+def test_the_bar_says_what_the_ring_had_let_go(qapp: Any, tmp_path: Path) -> None:
+    recorder = Recorder("ws://x/websocket", limit=3)
+    for n in range(5):
+        recorder.event(SubscriptionReady(str(n)))
+    path = tmp_path / "ring.ddprec"
+    recorder.save(path)
+    adaptor = RecordingAdaptor(path)
+    assert adaptor.describe().endswith(
+        "0 events so far (0 % read) (the 2 before them not kept) (read-only)"
+    )
+    adaptor.load_all()
+    words = adaptor.describe()
+    assert words.startswith("Recording of ws://x/websocket \u00b7 started ")
+    assert words.endswith(" \u00b7 3 events (the 2 before them not kept) (read-only)")
