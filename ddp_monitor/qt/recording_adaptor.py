@@ -236,7 +236,7 @@ class RecordingAdaptor(QObject):
         self._timer.stop()
         self._close_file()
         self.progress.emit(self.size, self.size)
-        self._show(len(self.state) if self._followed else self._cursor_index)
+        self._show_end()
         self.loaded.emit()
 
     def _fail(self, error: RecordingError) -> None:
@@ -244,12 +244,17 @@ class RecordingAdaptor(QObject):
         self._done = True
         self._timer.stop()
         self._close_file()
-        self._show(len(self.state) if self._followed else self._cursor_index)
+        self._show_end()
         self.problem.emit(
             "The recording is damaged",
             f"{self.path.name}: {error}. What comes before it is shown.",
         )
         self.loaded.emit()
+
+    def _show_end(self) -> None:
+        """The end of what was read, unless the cursor was put elsewhere (it stays)."""
+        if self._followed:
+            self._show(len(self.state))
 
     def _close_file(self) -> None:
         if self._file is not None:

@@ -37,6 +37,7 @@ from ddp_monitor.qt.recording_state import CHECKPOINT, Rewind
 from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.recording.format import RecordingError
 from ddp_monitor.recording.recorder import Recorder, read_header
+from tests.timeouts import TIMEOUT
 
 C = ConnectionStatus
 
@@ -235,3 +236,28 @@ def test_the_bar_says_what_the_ring_had_let_go(qapp: Any, tmp_path: Path) -> Non
     words = adaptor.describe()
     assert words.startswith("Recording of ws://x/websocket \u00b7 started ")
     assert words.endswith(" \u00b7 3 events (the 2 before them not kept) (read-only)")
+
+
+def test_a_cursor_moved_while_loading_stays_where_it_was_put(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Reading goes on in slices between Qt's events; a seek meanwhile is not undone by the end."""
+    path = tmp_path / "long.ddprec"
+    moments = _record(path)
+    adaptor = RecordingAdaptor(path)
+    progress: list[tuple[int, int]] = []
+    adaptor.progress.connect(lambda done, size: progress.append((done, size)))
+    adaptor.start()
+    assert not adaptor.done  # nothing is read before the window's next events
+    at, state = moments[1]
+    qtbot.waitUntil(
+        lambda: len(adaptor) > 0 and adaptor.duration > at, timeout=TIMEOUT * 1000
+    )
+    adaptor.seek(at)
+    with qtbot.waitSignal(adaptor.loaded, timeout=TIMEOUT * 1000):
+        pass
+    assert adaptor.cursor == at
+    assert adaptor.current is not None
+    assert _shown(adaptor.current) == state
+    assert len(progress) > 1  # it took several slices
+    assert progress[-1][0] == progress[-1][1] == path.stat().st_size
