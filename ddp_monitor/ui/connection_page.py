@@ -48,6 +48,7 @@ from ddp_monitor.ui.message_log import MessageLogPanel
 from ddp_monitor.ui.method_queue import MethodQueuePanel
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
 from ddp_monitor.ui.table_view import DenseTable
+from ddp_monitor.ui.timeline import Timeline
 
 __all__ = ["ConnectionPage", "PageActions"]
 
@@ -94,6 +95,10 @@ class ConnectionPage(QWidget):
         self.bar = ConnectionBar(actions.reconnect, actions.battery)
         self.badge = self.bar.badge
         self.banner = ErrorBanner()
+        # The connection's life and traffic over time (issue 16), fed by the
+        # adaptor's batches; View > Timeline hides it.
+        self.timeline = Timeline()
+        self.timeline.set_source(adaptor)
         self.methods = MethodQueuePanel(self.method_model, adaptor.call, method_names)
         self.subscriptions = SubscriptionsPanel(
             self.subscription_model, adaptor.subscribe, adaptor.stop, publication_names
@@ -110,6 +115,7 @@ class ConnectionPage(QWidget):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.bar)
+        column.addWidget(self.timeline)
         banner_box = QVBoxLayout()
         banner_box.setContentsMargins(8, 6, 8, 0)
         banner_box.addWidget(self.banner)

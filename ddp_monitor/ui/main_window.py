@@ -48,6 +48,7 @@ from ddp_monitor.ui.server_dock import ServerDock
 from ddp_monitor.ui.sidebar import Sidebar
 from ddp_monitor.ui.theme import SETTING as THEME_SETTING
 from ddp_monitor.ui.theme import Theme
+from ddp_monitor.ui.timeline import SETTING as TIMELINE_SETTING
 from ddp_monitor.ui.window_chrome import WindowChrome
 
 if TYPE_CHECKING:
@@ -63,6 +64,7 @@ _PAGE_ATTRIBUTES = frozenset(
         "adaptor", "badge", "bar", "countdown", "methods",
         "subscriptions", "collections", "log", "tabs", "log_model",
         "method_model", "subscription_model", "collection_model", "document_model",
+        "timeline",
     }
 )  # fmt: skip
 
@@ -196,6 +198,7 @@ class MainWindow(WindowChrome):
             publication_names=publication_names,
         )
         page.restore(self.settings)
+        page.timeline.setVisible(self.timeline_action.isChecked())
         self.pages[key] = page
         self.stack.addWidget(page)
         self.sidebar.add_connection(key, adaptor.label, adaptor.url)
@@ -365,6 +368,7 @@ class MainWindow(WindowChrome):
             item.triggered.connect(lambda _=False, at=at: self._show_tab(at))
         for theme, item in self.theme_actions.items():
             item.triggered.connect(lambda _=False, t=theme: self.choose_theme(t))
+        self.timeline_action.toggled.connect(self.show_timeline)
 
     def _close_current(self) -> None:
         if self._current is not None:
@@ -401,6 +405,17 @@ class MainWindow(WindowChrome):
         if isinstance(field, FilterField):
             field.focus()
 
+    # -- View > Timeline --------------------------------------------------------------
+    @Slot(bool)
+    def show_timeline(self, on: bool) -> None:
+        """Show or hide every page's timeline, and remember it."""
+        if self.timeline_action.isChecked() != on:
+            self.timeline_action.setChecked(on)  # comes back here through toggled
+            return
+        for page in self.pages.values():
+            page.timeline.setVisible(on)
+        self.settings.setValue(TIMELINE_SETTING, on)
+
     # -- the theme (View > Theme) ------------------------------------------------------
     def show_theme(self, theme: Theme) -> None:
         """Check the menu's entry for ``theme`` (the one in force)."""
@@ -428,6 +443,8 @@ class MainWindow(WindowChrome):
             # button (at 1280x800 it would take half the connection's page).
             self.server_dock.hide()
         self._restore_splitter(self.splitter)
+        timeline = self.settings.value(TIMELINE_SETTING, True)
+        self.timeline_action.setChecked(str(timeline).lower() not in ("false", "0"))
 
     def remembered_connections(self) -> list[str]:
         """The keys that were open when the window last closed."""

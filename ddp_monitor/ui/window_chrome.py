@@ -114,6 +114,13 @@ class WindowChrome(QMainWindow):
             made = self.theme_group.addAction(words)
             made.setCheckable(True)
             self.theme_actions[theme] = made
+        self.timeline_action = action("Timeline", None)
+        self.timeline_action.setCheckable(True)
+        self.timeline_action.setChecked(True)
+        self.timeline_action.setToolTip(
+            "Show or hide the timeline: the connection's status, traffic and "
+            "round trips over time"
+        )
         self.server_action = action("Server", "Ctrl+5")
         self.server_action.setCheckable(True)
         self.server_action.setToolTip(
@@ -141,6 +148,7 @@ class WindowChrome(QMainWindow):
         for item in self.tab_actions:
             view.addAction(item)
         view.addAction(self.server_action)
+        view.addAction(self.timeline_action)
         view.addSeparator()
         themes = view.addMenu("&Theme")
         themes.addActions(list(self.theme_actions.values()))
