@@ -303,8 +303,7 @@ class ConnectionPage(QWidget):
         for splitter in self.splitters():
             mine.set_value(f"splitters/{splitter.objectName()}", splitter.saveState())
         for table in self.tables():
-            header = table.horizontalHeader().saveState()
-            mine.set_value(f"columns/{table.objectName()}", header)
+            mine.set_value(f"columns/{table.objectName()}", table.header_state())
 
 
 class _PageSettings:
