@@ -438,6 +438,8 @@ def test_go_offline_is_meteors_disconnect_and_the_shortcut_brings_it_back(
             )
             await _status(session, C.OFFLINE)
             words = window.badge.words
+            assert window.current is not None
+            assert window.current.facts()[3] == "0 subs (not live)"
             checked = window.offline_action.isChecked()
             session.adaptor.client.apply_nowait("add", [2, 3])
             await until(model.counts_changed, lambda: model.rowCount() == 1)
