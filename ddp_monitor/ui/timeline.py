@@ -15,8 +15,8 @@ of the adaptor's recorder (the saved recording's ``t``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, QTimer, Signal, Slot
-from PySide6.QtGui import QPalette, QResizeEvent
+from PySide6.QtCore import QEvent, QSize, QTimer, Signal, Slot
+from PySide6.QtGui import QHideEvent, QPalette, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -48,12 +48,6 @@ SETTING = "view/timeline"
 #: Live redraws: often enough for the newest second to move smoothly.
 REFRESH_MS = 250
 
-_LEGEND = (
-    "<span style='color:#3b7dd8'>━</span> in&nbsp; "
-    "<span style='color:#c2458a'>━</span> out<br>"
-    "┄ RTT ms"
-)
-
 
 class Timeline(QFrame):
     """Status band, traffic each way, round trips and markers over time, with a cursor.
@@ -76,8 +70,6 @@ class Timeline(QFrame):
         # least height of its own (minimumSizeHint), so it never pushes the
         # window past a small screen.
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        self.setAutoFillBackground(True)
-        self.setBackgroundRole(QPalette.ColorRole.Base)
         self.chart = TimelineChart()
         self.model: TimelineModel | None = None
         self.live_button = QToolButton()
@@ -96,7 +88,7 @@ class Timeline(QFrame):
         self.bytes_button.setToolTip(
             "Messages per second each way; press for kilobytes per second"
         )
-        self.legend = QLabel(_LEGEND)
+        self.legend = QLabel()
         self.legend.setObjectName("timelineLegend")
         self.legend.setToolTip(
             "Above the chart: ▼ a drop, ▲ a reconnect, ◆ a subscription, "
@@ -113,6 +105,11 @@ class Timeline(QFrame):
             button.setAutoRaise(True)
             side.addWidget(button)
         side.addWidget(self.legend)
+        # One background with the chart's (after the parts: a palette change
+        # redraws the legend).
+        self.setAutoFillBackground(True)
+        self.setBackgroundRole(QPalette.ColorRole.Base)
+        self._show_legend()
         side.addStretch(1)
         row = QHBoxLayout(self)
         row.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
@@ -237,6 +234,18 @@ class Timeline(QFrame):
         if not self.chart.view.follow and self.live_button.isChecked():
             self.set_follow(False)
 
+    def _show_legend(self) -> None:
+        ins, outs = self.chart.line_colours()
+        self.legend.setText(
+            f"<span style='color:{ins.name()}'>━</span> in&nbsp; "
+            f"<span style='color:{outs.name()}'>━</span> out<br>┄ RTT ms"
+        )
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._show_legend()
+
     def _run_timer(self) -> None:
         live = self.model is not None and self.model.live
         if live and self.isVisible():
@@ -244,11 +253,11 @@ class Timeline(QFrame):
         else:
             self._timer.stop()
 
-    def showEvent(self, event: object) -> None:
-        super().showEvent(event)  # type: ignore[arg-type]
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
         self._run_timer()
         self.chart.refresh()
 
-    def hideEvent(self, event: object) -> None:
-        super().hideEvent(event)  # type: ignore[arg-type]
+    def hideEvent(self, event: QHideEvent) -> None:
+        super().hideEvent(event)
         self._timer.stop()

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QEvent, QMargins, QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QMargins, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -221,8 +221,8 @@ class TimelineChart(QChartView):
         return min(max(t, start), end)
 
     # -- drawing what QtCharts has not ---------------------------------------------
-    def drawForeground(self, painter: QPainter, rect: QRectF | object) -> None:
-        super().drawForeground(painter, rect)  # type: ignore[arg-type]
+    def drawForeground(self, painter: QPainter, rect: QRectF | QRect) -> None:
+        super().drawForeground(painter, rect)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
         painter.setFont(self._small)
@@ -411,6 +411,14 @@ class TimelineChart(QChartView):
         return "\n".join(lines)
 
     # -- looks -------------------------------------------------------------------------
+    def line_colours(self) -> tuple[QColor, QColor]:
+        """The in and out lines' colours: lifted on a dark palette to keep their contrast."""
+        palette = self.palette()
+        base = palette.color(QPalette.ColorRole.Base)
+        dark = base.lightness() < palette.color(QPalette.ColorRole.Text).lightness()
+        lift = 135 if dark else 100
+        return _IN.lighter(lift), _OUT.lighter(lift)
+
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         plot = self.plot()
@@ -431,7 +439,6 @@ class TimelineChart(QChartView):
         palette = self.palette()
         base = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
-        dark = base.lightness() < text.lightness()
         grid = QColor(text)
         grid.setAlphaF(0.12)
         chart = self.chart()
@@ -442,9 +449,9 @@ class TimelineChart(QChartView):
             axis.setGridLineColor(grid)
             axis.setLinePenColor(grid)
         self.rtt_axis.setGridLineVisible(False)
-        lift = 135 if dark else 100
-        self.in_series.setPen(QPen(_IN.lighter(lift), 1.5))
-        self.out_series.setPen(QPen(_OUT.lighter(lift), 1.5))
+        ins, outs = self.line_colours()
+        self.in_series.setPen(QPen(ins, 1.5))
+        self.out_series.setPen(QPen(outs, 1.5))
         rtt = QColor(text)
         rtt.setAlphaF(0.7)
         pen = QPen(rtt, 1, Qt.PenStyle.DashLine)
