@@ -1,6 +1,6 @@
 """The timeline's traffic bins: frames and bytes each way, and the fastest round trip, per bin.
 
-Owns ``Bins`` and ``Point``; imports the standard library only (no Qt: pure
+Owns ``Bins``, ``Series`` and ``Point``; imports the standard library only (no Qt: pure
 arithmetic, shared by the live and the recorded timeline through
 ``qt.timeline_model``).
 
@@ -16,10 +16,22 @@ import math
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["MAX_BINS", "Bins", "Point", "byte_length", "width_for"]
+__all__ = ["MAX_BINS", "Bins", "Point", "Series", "byte_length", "width_for"]
 
 #: Bins kept at most; 4,096 one-second bins are the last 68 minutes.
 MAX_BINS: Final = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Series:
+    """The charts' points as columns: per second rates, the fastest round trip (nan: none)."""
+
+    t: list[float]
+    msgs_in: list[float]
+    msgs_out: list[float]
+    bytes_in: list[float]
+    bytes_out: list[float]
+    rtt: list[float]
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,7 +97,9 @@ class Bins:
         return at
 
     def frame(self, t: float, inbound: bool, size: int) -> None:
-        at = self.index(t)
+        at = int(t / self.width) if t > 0 else 0
+        if at >= len(self.msgs_in):  # the rare case out of line: a call less per frame
+            at = self.index(t)
         if inbound:
             self.msgs_in[at] += 1
             self.bytes_in[at] += size
@@ -134,41 +148,42 @@ class Bins:
             None if math.isnan(rtt) else rtt,
         )
 
-    def points(self, start: float, end: float, most: int, complete: int) -> list[Point]:
+    def series(self, start: float, end: float, most: int, complete: int) -> Series:
         """The bins from ``start`` to ``end`` seconds (of the first ``complete``), at most ``most`` points.
 
         With more bins than points, neighbours are merged keeping each one's
         highest rate and fastest round trip, so a one-second burst still shows
-        when zoomed out. Each point's ``t`` is its bins' middle.
+        when zoomed out. Each point's ``t`` is the middle of its bins. Lists,
+        not a value per point: this runs for every redraw.
         """
         w = self.width
         lo = max(0, int(start / w))
         hi = min(complete, len(self), math.ceil(end / w) + 1)
         if hi <= lo:
-            return []
+            return Series([], [], [], [], [], [])
         step = max(1, math.ceil((hi - lo) / max(1, most)))
-        ins, outs, bins, bouts, rtts = (
-            self.msgs_in,
-            self.msgs_out,
-            self.bytes_in,
-            self.bytes_out,
-            self.rtt,
+        cuts = range(0, hi - lo, step)
+
+        def rates(values: list[int]) -> list[float]:
+            part = values[lo:hi]
+            if step == 1:
+                return [v / w for v in part]
+            return [max(part[at : at + step]) / w for at in cuts]
+
+        rtt = self.rtt[lo:hi]
+        if step > 1:
+            rtt = [
+                min((r for r in rtt[at : at + step] if r == r), default=math.nan)
+                for at in cuts
+            ]
+        return Series(
+            [(lo + at + min(step, hi - lo - at) / 2) * w for at in cuts],
+            rates(self.msgs_in),
+            rates(self.msgs_out),
+            rates(self.bytes_in),
+            rates(self.bytes_out),
+            rtt,
         )
-        out: list[Point] = []
-        for first in range(lo, hi, step):
-            last = min(first + step, hi)
-            rtt = min((r for r in rtts[first:last] if r == r), default=math.nan)
-            out.append(
-                Point(
-                    (first + last) * w / 2,
-                    max(ins[first:last]) / w,
-                    max(outs[first:last]) / w,
-                    max(bins[first:last]) / w,
-                    max(bouts[first:last]) / w,
-                    None if math.isnan(rtt) else rtt,
-                )
-            )
-        return out
 
 
 def fastest(a: float, b: float) -> float:

@@ -44,7 +44,14 @@ from ddp_monitor.ddp.client.events import (
     TransportLost,
 )
 from ddp_monitor.ddp.client.status import ConnectionStatus
-from ddp_monitor.qt.timeline_bins import MAX_BINS, Bins, Point, byte_length, width_for
+from ddp_monitor.qt.timeline_bins import (
+    MAX_BINS,
+    Bins,
+    Point,
+    Series,
+    byte_length,
+    width_for,
+)
 from ddp_monitor.recording.format import Recorded, RecordedFrame
 from ddp_monitor.recording.recorder import Recorder, Recording
 from ddp_monitor.transport.wiretap import Direction, Frame
@@ -245,10 +252,14 @@ class TimelineModel(QObject):
         """One batch of the adaptor (``flushed``): frames, events and the events' times."""
         skip = self._skip_until
         origin = self.origin
+        count = self.bins.frame
+        inbound = Direction.IN
         for frame in frames:
-            if frame.time > skip:
-                inbound = frame.direction is Direction.IN
-                self._frame(frame.time - origin, inbound, frame.data)
+            when = frame.time
+            if when > skip:
+                count(
+                    when - origin, frame.direction is inbound, byte_length(frame.data)
+                )
         for event, when in zip(events, times, strict=True):
             if when > skip:
                 self._event(when - origin, event)
@@ -350,9 +361,9 @@ class TimelineModel(QObject):
             return len(self.bins)
         return min(len(self.bins), int(self.now() / self.bins.width))
 
-    def points(self, start: float, end: float, most: int) -> list[Point]:
-        """The charts' points from ``start`` to ``end``, at most ``most`` (``Bins.points``)."""
-        return self.bins.points(start, end, most, self.complete())
+    def series(self, start: float, end: float, most: int) -> Series:
+        """The charts' points from ``start`` to ``end``, at most ``most`` (``Bins.series``)."""
+        return self.bins.series(start, end, most, self.complete())
 
     def status_at(self, t: float) -> ConnectionStatus | None:
         """The status at ``t`` (None before the first one known)."""

@@ -9,7 +9,7 @@ dependency) draws the lines, the two value axes and the grid; the plot area
 is fixed by hand (``setPlotArea``) so the parts QtCharts does not have fit
 around it at known places: the markers' strip above, the status band and
 the time labels below (drawn in ``drawForeground``, in the colours of the
-status badge). Points are at most one per pixel (``TimelineModel.points``
+status badge). Points are at most one per pixel (``TimelineModel.series``
 merges neighbouring bins, keeping peaks), so a repaint costs the same for an
 hour as for a minute.
 
@@ -41,6 +41,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QToolTip, QWidget
 
 from ddp_monitor.qt.status_look import status_colour
+from ddp_monitor.qt.timeline_bins import Series
 from ddp_monitor.qt.timeline_model import Marker, MarkerKind, TimelineModel
 
 __all__ = ["TimelineChart", "TimelineView", "clock_words", "tick_step"]
@@ -191,22 +192,26 @@ class TimelineChart(QChartView):
         self.x_axis.setRange(start, end)
         plot = self.plot()
         self.x_axis.setTickInterval(tick_step(end - start, plot.width()))
-        points = model.points(start, end, int(plot.width())) if model else []
-        if self.bytes:
-            ins = [QPointF(p.t, p.bytes_in / 1000) for p in points]
-            outs = [QPointF(p.t, p.bytes_out / 1000) for p in points]
+        if model is None:
+            series = Series([], [], [], [], [], [])
         else:
-            ins = [QPointF(p.t, p.msgs_in) for p in points]
-            outs = [QPointF(p.t, p.msgs_out) for p in points]
-        rtts = [QPointF(p.t, p.rtt * 1000) for p in points if p.rtt is not None]
-        self.in_series.replace(ins)
-        self.out_series.replace(outs)
-        self.rtt_series.replace(rtts)
-        top = max((p.y() for p in (*ins, *outs)), default=0.0)
-        self.rate_axis.setRange(0.0, nice_ceiling(top))
-        self.rtt_axis.setRange(
-            0.0, nice_ceiling(max((p.y() for p in rtts), default=1.0))
+            series = model.series(start, end, max(1, int(plot.width())))
+        if self.bytes:
+            ins = [v / 1000 for v in series.bytes_in]
+            outs = [v / 1000 for v in series.bytes_out]
+        else:
+            ins, outs = series.msgs_in, series.msgs_out
+        ts = series.t
+        self.in_series.replace([QPointF(t, v) for t, v in zip(ts, ins, strict=True)])
+        self.out_series.replace([QPointF(t, v) for t, v in zip(ts, outs, strict=True)])
+        rtts = [r * 1000 for r in series.rtt]
+        self.rtt_series.replace(
+            [QPointF(t, r) for t, r in zip(ts, rtts, strict=True) if r == r]
         )
+        top = max(max(ins, default=0.0), max(outs, default=0.0))
+        self.rate_axis.setRange(0.0, nice_ceiling(top))
+        slowest = max((r for r in rtts if r == r), default=1.0)
+        self.rtt_axis.setRange(0.0, nice_ceiling(slowest))
         self.viewport().update()
 
     def x_of(self, t: float) -> float:

@@ -179,12 +179,14 @@ def test_points_keep_the_peaks_when_zoomed_out() -> None:
     for t in range(100):
         for _ in range(50 if t == 42 else 1):
             bins.frame(t + 0.5, True, 1)
-    points = bins.points(0, 100, 10, complete=100)
-    assert len(points) == 10
-    assert [p.msgs_in for p in points] == [1, 1, 1, 1, 50, 1, 1, 1, 1, 1]
-    assert points[4].t == 45.0  # the middle of its ten bins
-    live = bins.points(0, 100, 10, complete=40)  # live: whole bins only
-    assert (len(live), live[-1].t) == (10, 38.0)
+    series = bins.series(0, 100, 10, complete=100)
+    assert series.msgs_in == [1, 1, 1, 1, 50, 1, 1, 1, 1, 1]
+    assert series.t[4] == 45.0  # the middle of its ten bins
+    live = bins.series(0, 100, 10, complete=40)  # live: whole bins only
+    assert (len(live.t), live.t[-1]) == (10, 38.0)
+    whole = bins.series(10, 20, 100, complete=100)  # fewer bins than points
+    assert whole.t[:2] == [10.5, 11.5]
+    assert whole.msgs_in == [1.0] * len(whole.t)
 
 
 def test_a_long_recording_is_binned_at_the_width_its_length_needs() -> None:
