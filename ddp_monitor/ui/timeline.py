@@ -6,7 +6,7 @@ drawing), ``qt.timeline_model`` (the figures), the ``ClientAdaptor`` and
 
 One widget for a live connection and for a recording: ``set_source`` takes
 either. Live, it follows the newest second (the Live switch) and redraws
-four times a second while shown, never while hidden (the model keeps
+twice a second while shown, never while hidden (the model keeps
 counting: that costs a counter per frame). The cursor and the span are the
 caller's to use: ``cursor_moved(t)`` to show every panel at that moment,
 ``span_selected(start, end)`` to save that part; t is seconds since t = 0
@@ -45,8 +45,9 @@ ROOMY = 88
 BAND_ONLY = 44
 #: Where the window's settings keep View > Timeline (shown or hidden).
 SETTING = "view/timeline"
-#: Live redraws: often enough for the newest second to move smoothly.
-REFRESH_MS = 250
+#: Live redraws: twice a second (the bins are a second wide; each redraw
+#: costs a few milliseconds of the window's thread, bench_timeline says how many).
+REFRESH_MS = 500
 
 
 class Timeline(QFrame):
@@ -119,7 +120,8 @@ class Timeline(QFrame):
         row.addWidget(self.chart, 1)
         self._timer = QTimer(self)
         self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.chart.refresh)
+        self._timer.timeout.connect(self._tick)
+        self._news = False  # the model changed since the last redraw
         self.live_button.toggled.connect(self.set_follow)
         self.bytes_button.toggled.connect(self._show_bytes)
         self.chart.cursor_moved.connect(self.cursor_moved)
@@ -157,8 +159,12 @@ class Timeline(QFrame):
             model = source
         if model is not None and model.parent() is None:
             model.setParent(self)
-        if old is not None and old is not model and old.parent() is self:
-            old.deleteLater()  # its connection to the adaptor goes with it
+        if old is not None and old is not model:
+            old.changed.disconnect(self._model_changed)
+            if old.parent() is self:
+                old.deleteLater()  # its connection to the adaptor goes with it
+        if model is not None:
+            model.changed.connect(self._model_changed)
         self.model = self.chart.model = model
         self.chart.cursor_t = self.chart.span = None
         view = self.chart.view
@@ -245,6 +251,15 @@ class Timeline(QFrame):
         super().changeEvent(event)
         if event.type() == QEvent.Type.PaletteChange:
             self._show_legend()
+
+    def _tick(self) -> None:
+        # Following, the view moves with the clock; else only news redraw it.
+        if self.chart.view.follow or self._news:
+            self._news = False
+            self.chart.refresh()
+
+    def _model_changed(self) -> None:
+        self._news = True
 
     def _run_timer(self) -> None:
         live = self.model is not None and self.model.live

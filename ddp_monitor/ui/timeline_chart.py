@@ -186,7 +186,7 @@ class TimelineChart(QChartView):
         )
 
     def refresh(self) -> None:
-        """Take the model's figures for the seconds in view (about 4 times a second live)."""
+        """Take the model's figures for the seconds in view (twice a second live)."""
         model = self.model
         start, end = self._range = self.view.range(model.now() if model else 0.0)
         self.x_axis.setRange(start, end)

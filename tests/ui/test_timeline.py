@@ -311,3 +311,33 @@ def test_a_live_page_charts_its_connection(
     assert 0 < counted <= frames
     assert names == {(MarkerKind.SUBSCRIPTION, "items"), (MarkerKind.CALL, "echo")}
     assert following
+
+
+def test_a_recording_is_shown_whole_and_a_live_source_follows(
+    qtbot: Any, qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """set_source: a recording whole with Live off; a live adaptor followed; the old model let go."""
+    timeline = Timeline()
+    qtbot.addWidget(timeline)
+    timeline.resize(900, HEIGHT)
+    timeline.show()
+    recording = _recording(tmp_path)
+    timeline.set_source(recording)
+    recorded = timeline.model
+    assert recorded is not None
+    whole = timeline.visible_range()
+    assert whole == pytest.approx((0.0, recording.duration))
+    assert not timeline.live_button.isEnabled()
+
+    async def scenario() -> tuple[bool, bool, bool]:
+        adaptor = ClientAdaptor(DDPClient("ws://127.0.0.1:9/websocket"), "closed port")
+        await adaptor.start()
+        timeline.set_source(adaptor)
+        live = timeline.model
+        following = live is not None and live.live and timeline.chart.view.follow
+        enabled = timeline.live_button.isEnabled() and timeline.live_button.isChecked()
+        timeline.set_source(None)
+        await adaptor.close()
+        return following, enabled, timeline.model is None
+
+    assert run(qloop, scenario()) == (True, True, True)
