@@ -178,6 +178,10 @@ class TimelineModel(QObject):
     ) -> TimelineModel:
         """A live connection's timeline: what its recorder kept so far, then every batch."""
         model = cls.from_recorder(adaptor.recorder, max_bins=max_bins)
+        if not model.spans:
+            # A client starts out connecting without a status change to say
+            # so: the band shows it from t = 0, as the badge does.
+            model._status(0.0, StatusChanged(adaptor.status))
         adaptor.flushed.connect(model.add_batch)
         return model
 

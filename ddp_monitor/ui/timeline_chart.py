@@ -312,10 +312,16 @@ class TimelineChart(QChartView):
             shade.setAlphaF(0.22)
             painter.fillRect(QRectF(x0, 0, max(1.0, x1 - x0), band.bottom()), shade)
         if self.cursor_t is not None:
+            # In the text's colour with a handle: the accent is the highlighted markers'.
             x = self.x_of(self.cursor_t)
             if plot.left() - 1 <= x <= plot.right() + 1:
-                painter.setPen(QPen(accent, 2))
+                ink = self.palette().color(QPalette.ColorRole.Text)
+                painter.setPen(QPen(ink, 2))
                 painter.drawLine(QPointF(x, 0), QPointF(x, band.bottom()))
+                painter.setPen(Qt.PenStyle.NoPen)
+                painter.setBrush(ink)
+                handle = [QPointF(x - 5, 0), QPointF(x + 5, 0), QPointF(x, 6)]
+                painter.drawPolygon(QPolygonF(handle))
 
     # -- the mouse -----------------------------------------------------------------
     def _in_plot(self, event: QMouseEvent) -> bool:
