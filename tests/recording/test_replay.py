@@ -8,58 +8,41 @@ methods answer otherwise, and against one that never answers.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import re
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import pytest_asyncio
 
-from ddp_monitor.ddp.client.status import ConnectionStatus
-from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.demo.names import ACCOUNT
-from ddp_monitor.demo.server import install_demo
-from ddp_monitor.recording.credentials import Credentials
-from ddp_monitor.recording.recorder import Recorder, Recording, load
-from ddp_monitor.recording.replay import plan
+from ddp_monitor.profiles import (
+    LoginKind,
+    LoginSpec,
+    Profile,
+    ProfileStore,
+    SecretStore,
+)
+from ddp_monitor.recording.credentials import (
+    Credentials,
+    CredentialsError,
+    from_profile,
+)
+from ddp_monitor.recording.recorder import Recorder, Recording, load, read
+from ddp_monitor.recording.replay import Call, Skipped, Subscribe, Unsubscribe, plan
 from ddp_monitor.recording.replay_report import (
     DEFAULT_IGNORE,
     Ignore,
     compare,
+    diff,
     exit_status,
 )
 from ddp_monitor.recording.replay_run import ReplayError, replay
-from ddp_monitor.transport.client.accounts import Accounts
-from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.server import DDPServer, MethodInvocation, Subscription
+from tests.keyrings import MemoryKeyring
+from tests.recording.sessions import changed_server, login_session, record, scenario
 from tests.timeouts import TIMEOUT
-
-Session = Callable[[DDPClient], Awaitable[None]]
-
-
-async def record(url: str, path: Path, session: Session) -> Recording:
-    """Run ``session`` on a client to ``url`` with a recorder attached; save, load."""
-    client = DDPClient(url)
-    recorder = Recorder(url)
-    recorder.attach(client)
-    async with client:
-        await client.wait_for_status(ConnectionStatus.CONNECTED, timeout=TIMEOUT)
-        await session(client)
-        recorder.save(path)
-    return load(path)
-
-
-async def scenario(client: DDPClient) -> None:
-    """Two subscriptions (one stopped by the client), a result and an error."""
-    handle = client.subscribe("items", 5)
-    await asyncio.wait_for(handle.wait_ready(), TIMEOUT)
-    assert await asyncio.wait_for(client.call("add", 2, 3), TIMEOUT) == 5
-    with pytest.raises(MethodError):
-        await asyncio.wait_for(client.call("fail"), TIMEOUT)
-    handle.stop()
-    handle = client.subscribe("items", 3)
-    await asyncio.wait_for(handle.wait_ready(), TIMEOUT)
-    assert await asyncio.wait_for(client.call("echo", {"a": [1, "b"]}), TIMEOUT)
 
 
 def outcomes(lines: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
@@ -99,23 +82,6 @@ async def test_a_replay_against_the_same_server_answers_the_same(
     ready = the_plan.answers[("subscription", 2)]
     assert ready["outcome"] == "ready"
     assert ready["documents"]["items"]["i2"] == {"k": 2, "text": "item 2"}
-
-
-def changed_server() -> DDPServer:
-    """The demo's scenario, but ``add`` is off by one and ``echo`` is gone."""
-    server = DDPServer(host="127.0.0.1", port=0)
-
-    def items(sub: Subscription, n: int = 0, *_: Any) -> None:
-        for k in range(n):
-            sub.added("items", f"i{k}", {"k": k, "text": f"item {k}"})
-        sub.ready()
-
-    def fail(this: MethodInvocation) -> None:
-        raise MethodError("boom", "Boom: requested failure", {"scenario": "fail"})
-
-    server.methods({"add": lambda this, a, b: a + b + 1, "fail": fail})
-    server.publish("items", items)
-    return server
 
 
 @pytest_asyncio.fixture
@@ -195,11 +161,6 @@ async def test_an_answer_that_never_comes_is_missing(
     assert exit_status(lines) == 1
 
 
-async def login_session(client: DDPClient) -> None:
-    await asyncio.wait_for(Accounts.of(client).login_with_password(*ACCOUNT), TIMEOUT)
-    assert await asyncio.wait_for(client.call("add", 1, 1), TIMEOUT) == 2
-
-
 @pytest.mark.asyncio
 async def test_a_login_is_replayed_with_fresh_credentials(
     our_server: Any, tmp_path: Path
@@ -246,3 +207,130 @@ async def record_nothing(tmp_path: Path) -> Recording:
     path = tmp_path / "empty.ddprec"
     Recorder("ws://127.0.0.1:1/websocket").save(path)
     return load(path)
+
+
+# -- the plan's rules, on lines as a file holds them ------------------------------------
+HEADER = '{"format": "ddp-monitor recording", "version": 1, "started": "2026-01-01T00:00:00+00:00"}'
+
+
+def lines(*items: str) -> Recording:
+    return read([HEADER, *items])
+
+
+def test_a_stop_is_the_clients_unless_a_nosub_frame_caused_it() -> None:
+    the_plan = plan(
+        lines(
+            '{"t": 1, "k": "sub_requested", "id": "a", "name": "items", "params": [1]}',
+            '{"t": 2, "k": "sub_requested", "id": "b", "name": "items", "params": [2]}',
+            '{"t": 3, "k": "sub_stopped", "id": "a", "error": null}',
+            '{"t": 4, "k": "in", "frame": {"msg": "nosub", "id": "b"}}',
+            '{"t": 4, "k": "sub_stopped", "id": "b", "error": null}',
+        )
+    )
+    assert the_plan.actions == [
+        Subscribe(1, 1.0, "items", [1]),
+        Subscribe(2, 2.0, "items", [2]),
+        Unsubscribe(1, 3.0),
+    ]
+    assert the_plan.answers == {
+        ("subscription", 2): {"outcome": "nosub", "error": None}
+    }
+    # The stopped one had no answer from the server: replayed, not compared.
+    assert the_plan.skipped == [
+        Skipped(
+            "subscription", 1, "items", "the recording holds no answer from the server"
+        )
+    ]
+
+
+def test_masked_calls_and_meteors_relogins_are_not_replayed() -> None:
+    login = (
+        '"name": "login", "params": [{"resume": "***"}], "masked": ["params.0.resume"]'
+    )
+    the_plan = plan(
+        lines(
+            f'{{"t": 1, "k": "method_called", "id": "1", {login}, "wait": true}}',
+            '{"t": 2, "k": "method_called", "id": "2", "name": "changePassword", '
+            '"params": ["***", "***"], "masked": ["params.0", "params.1"]}',
+            '{"t": 3, "k": "lost", "reason": "gone", "local": false}',
+            f'{{"t": 4, "k": "method_called", "id": "3", {login}, "wait": true}}',
+            '{"t": 5, "k": "connected", "session": "s", "version": "1"}',
+            '{"t": 6, "k": "method_called", "id": "4", "name": "add", "params": [1, 2]}',
+            '{"t": 6.5, "k": "method_result", "id": "4", "result": 3}',
+        )
+    )
+    assert the_plan.actions == [
+        Call(1, 1.0, "login", [{"resume": "***"}], wait=True, login=True),
+        Call(4, 6.0, "add", [1, 2]),
+    ]
+    assert [(s.index, s.name) for s in the_plan.skipped] == [
+        (1, "login"),  # replayed, but the file holds no answer to compare
+        (2, "changePassword"),
+        (3, "login"),
+    ]
+    whys = {s.index: s.why for s in the_plan.skipped}
+    assert "masked" in whys[2]
+    assert "re-login" in whys[3]
+    assert the_plan.answers == {("call", 4): {"result": 3}}
+
+
+def test_a_diff_names_each_path_and_both_values() -> None:
+    recorded = {"a": 1, "b": [1, 2], "c": {"d": True}, "gone": 0}
+    replayed = {"a": 1.0, "b": [1, 3], "c": {"d": 1}, "new": None}
+    assert diff(recorded, replayed) == [
+        {"path": "b.1", "change": "changed", "recorded": 2, "replayed": 3},
+        {"path": "c.d", "change": "changed", "recorded": True, "replayed": 1},
+        {"path": "gone", "change": "removed", "recorded": 0},
+        {"path": "new", "change": "added", "replayed": None},
+    ]
+    assert diff([1], [1, 2]) == [
+        {"path": "", "change": "changed", "recorded": [1], "replayed": [1, 2]}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "name", "path", "ignored"),
+    [
+        ("result", "add", "result", True),
+        ("result", "add", "result.total", True),  # a parent ignores its children
+        ("result.total", "add", "result", False),
+        ("*At", "tasks.add", "result.createdAt", True),
+        ("documents.tasks.*.createdAt", None, "documents.tasks.x1.createdAt", True),
+        ("add:result", "add", "result", True),
+        ("add:result", "echo", "result", False),
+        ("tasks.add:result", "tasks.add", "result", True),
+    ],
+)
+def test_ignore_patterns(
+    pattern: str, name: str | None, path: str, ignored: bool
+) -> None:
+    assert Ignore.parse(pattern).ignores(name, path) is ignored
+
+
+def test_an_empty_ignore_pattern_is_refused() -> None:
+    with pytest.raises(ValueError, match="needs a path"):
+        Ignore.parse("add:")
+
+
+def test_credentials_come_from_a_profile_and_its_keyring(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    store = ProfileStore(tmp_path / "profiles.json")
+    ada = Profile("ada", "localhost:3000", login=LoginSpec(LoginKind.PASSWORD, "ada"))
+    token = Profile("t", "localhost:3000", login=LoginSpec(LoginKind.RESUME))
+    none = Profile("none", "localhost:3000")
+    store.save([ada, token, none])
+    store.secrets.set(SecretStore.key(ada), "lovelace")
+    store.secrets.set(SecretStore.key(token), "tok")
+    assert from_profile("ada", store) == Credentials("ada", "lovelace")
+    assert from_profile("t", store) == Credentials(token="tok")
+    assert "lovelace" not in repr(from_profile("ada", store))
+    for name, why in [
+        ("nobody", "no profile named 'nobody' ('ada', 't', 'none')"),
+        ("none", "does not log in"),
+    ]:
+        with pytest.raises(CredentialsError, match=re.escape(why)):
+            from_profile(name, store)
+    store.secrets.delete(SecretStore.key(token))
+    with pytest.raises(CredentialsError, match="no saved secret"):
+        from_profile("t", store)
