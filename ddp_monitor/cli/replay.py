@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import sys
 from pathlib import Path
@@ -173,21 +172,15 @@ async def _replay(
     credentials: Any,
     ignore: Any,
 ) -> int:
-    from ddp_monitor.recording.replay_report import compare, header, summary
-    from ddp_monitor.recording.replay_run import ReplayError, replay
+    from ddp_monitor.recording.replay_run import ReplayError, report
 
-    first = header(
-        the_plan,
-        recording=str(args.file),
-        recorded_url=recorded_url,
-        url=url,
-        pacing=args.pacing,
-        ignore=ignore,
-    )
     try:
-        replayed = await replay(
+        done = await report(
             the_plan,
             url,
+            source=str(args.file),
+            recorded_url=recorded_url,
+            ignore=ignore,
             credentials=credentials,
             pacing=args.pacing,
             timeout=args.timeout,
@@ -195,9 +188,5 @@ async def _replay(
         )
     except ReplayError as exc:
         return _fail(str(exc))
-    lines = compare(the_plan, replayed.answers, replayed.documents, ignore)
-    last = summary(lines, replayed.seconds, replayed.problem)
-    for line in (first, *lines, last):
-        print(json.dumps(line, ensure_ascii=False))
-    sys.stdout.flush()
-    return int(last["status"])
+    print("\n".join(done.json_lines()), flush=True)
+    return done.status

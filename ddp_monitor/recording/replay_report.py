@@ -18,6 +18,7 @@ too (``documents.presence`` ignores every document of that collection).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
@@ -40,6 +41,7 @@ __all__ = [
     "OUTCOMES",
     "SAME",
     "Ignore",
+    "Report",
     "compare",
     "diff",
     "exit_status",
@@ -85,6 +87,24 @@ class Ignore:
             fnmatchcase(".".join(parts[:n]), self.pattern)
             for n in range(len(parts), 0, -1)
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A whole report: the header line, one line per answer, the summary."""
+
+    header: dict[str, Any]
+    lines: list[dict[str, Any]]
+    summary: dict[str, Any]
+
+    @property
+    def status(self) -> int:
+        return int(self.summary["status"])
+
+    def json_lines(self) -> list[str]:
+        """The report as the command prints it and the window saves it."""
+        every = (self.header, *self.lines, self.summary)
+        return [json.dumps(line, ensure_ascii=False) for line in every]
 
 
 def diff(recorded: Any, replayed: Any, path: str = "") -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ what came so far (the rest missing) and says so.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
@@ -31,11 +31,21 @@ from ddp_monitor.recording.replay import (
     Ref,
     Subscribe,
 )
+from ddp_monitor.recording.replay_report import Ignore, Report, compare, header, summary
 from ddp_monitor.transport.client.accounts import Accounts
 from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.client.handles import PendingMethod, SubscriptionHandle
 
-__all__ = ["PACINGS", "Pacing", "Progress", "ReplayError", "Replayed", "replay"]
+__all__ = [
+    "PACINGS",
+    "Pacing",
+    "Progress",
+    "ReplayError",
+    "Replayed",
+    "check_credentials",
+    "replay",
+    "report",
+]
 
 Pacing = Literal["none", "recorded"]
 PACINGS: Final = ("none", "recorded")
@@ -91,6 +101,45 @@ async def replay(
         return await run.actions(plan, credentials, pacing, progress)
     finally:
         await run.client.close()
+
+
+async def report(
+    plan: Plan,
+    url: str,
+    *,
+    source: str,
+    recorded_url: str,
+    ignore: Sequence[Ignore] = (),
+    credentials: Credentials | None = None,
+    pacing: Pacing = "none",
+    timeout: float = 10.0,  # noqa: ASYNC109 (per answer)
+    connect_timeout: float = 10.0,
+    progress: Progress | None = None,
+) -> Report:
+    """``replay`` and compare: the whole report (``ReplayError`` as ``replay``).
+
+    ``source`` names the recording (its file) and ``url`` must already be a
+    WebSocket URL (``urls.to_websocket_url``) for the header to show it as used.
+    """
+    first = header(
+        plan,
+        recording=source,
+        recorded_url=recorded_url,
+        url=url,
+        pacing=pacing,
+        ignore=ignore,
+    )
+    replayed = await replay(
+        plan,
+        url,
+        credentials=credentials,
+        pacing=pacing,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        progress=progress,
+    )
+    lines = compare(plan, replayed.answers, replayed.documents, ignore)
+    return Report(first, lines, summary(lines, replayed.seconds, replayed.problem))
 
 
 class _Run:
