@@ -53,6 +53,10 @@ _PACINGS = (
 )
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
 class ReplayDialog(QDialog):
     """One recording, replayed against a server as often as the user asks."""
 
@@ -74,8 +78,9 @@ class ReplayDialog(QDialog):
         counts = a.counts()
         about = QLabel(
             f"Recorded against {a.recorded_url or 'an unknown server'}: "
-            f"{counts['calls']} calls and {counts['subscriptions']} subscriptions to "
-            f"send, {counts['compared']} answers to compare."
+            f"{_count(counts['calls'], 'call')} and "
+            f"{_count(counts['subscriptions'], 'subscription')} to send, "
+            f"{_count(counts['compared'], 'answer')} to compare."
             + (
                 " The file starts mid-connection: what came before is not in it."
                 if counts["partial"]
@@ -97,6 +102,7 @@ class ReplayDialog(QDialog):
         for value, words in _PACINGS:
             self.pacing.addItem(words, value)
         self.timeout = QDoubleSpinBox()
+        self.timeout.setDecimals(1)
         self.timeout.setRange(0.1, 3600.0)
         self.timeout.setValue(10.0)
         self.timeout.setSuffix(" s")
@@ -116,7 +122,11 @@ class ReplayDialog(QDialog):
         form = QFormLayout()
         form.addRow("Server", self.url)
         if a.needs_credentials:
-            form.addRow(f"Log in as ({a.plan.logins} logins)", credentials)
+            form.addRow("Log in as", credentials)
+            self.user.setToolTip(
+                "The recording logs in; its password or token is never in the "
+                "file, so the replay logs in with these"
+            )
         else:
             self.user.hide()
             self.password.hide()
@@ -142,13 +152,13 @@ class ReplayDialog(QDialog):
             "replayReport", "Press Replay: each recorded answer gets a row here."
         )
         self.table.show_sorted(self.model)
-        self.table.set_column_widths(140, 160, 90)
+        self.table.set_column_widths(150, 110, 80)  # the differences take the rest
         self.detail = JsonView("Select a row: its differences, path by path.")
         self.table.selectionModel().selectionChanged.connect(self._selected)
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(self.table)
         split.addWidget(self.detail)
-        split.setSizes([460, 300])
+        split.setSizes([520, 260])
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.save_button = buttons.addButton(
