@@ -34,7 +34,7 @@ What an answer is, as JSON values (EJSON, masked as in the file):
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -159,6 +159,8 @@ class Answers:
 
     def __init__(self) -> None:
         self.answers: dict[Ref, Any] = {}
+        #: called with each answer's ``Ref`` as it is stored (the runner's waits)
+        self.on_answer: Callable[[Ref], None] | None = None
         self._calls: dict[str, int] = {}  # method id -> index
         self._subs: dict[str, int] = {}  # sub id -> index
         self._waiting: dict[str, set[str]] = {}  # sub id -> collections touched
@@ -220,16 +222,19 @@ class Answers:
             return
         answer = _answer(e.result, e.error)
         if answer is not None:
-            self.answers[(CALL, index)] = answer
+            self._store((CALL, index), answer)
+
+    def _store(self, ref: Ref, answer: Any) -> None:
+        self.answers[ref] = answer
+        if self.on_answer is not None:
+            self.on_answer(ref)
 
     def _ready(self, sub_id: str) -> None:
         index = self._subs.pop(sub_id, None)
         touched = self._waiting.pop(sub_id, None)
         if index is not None and touched is not None:
-            self.answers[(SUBSCRIPTION, index)] = {
-                "outcome": "ready",
-                "documents": self.documents(touched),
-            }
+            answer = {"outcome": "ready", "documents": self.documents(touched)}
+            self._store((SUBSCRIPTION, index), answer)
 
     def _nosub(self, e: SubscriptionStopped) -> None:
         if e.sub_id in self._ours:
@@ -239,7 +244,7 @@ class Answers:
         self._waiting.pop(e.sub_id, None)
         if index is not None:
             error = None if e.error is None else _error(e.error)
-            self.answers[(SUBSCRIPTION, index)] = {"outcome": "nosub", "error": error}
+            self._store((SUBSCRIPTION, index), {"outcome": "nosub", "error": error})
 
 
 def _error(error: MethodError) -> Any:

@@ -152,19 +152,31 @@ class _Run:
         self.made: dict[Ref, float] = {}  # loop time each action was made
         self.handles: dict[int, SubscriptionHandle] = {}
         self.lost: str | None = None
-        self._changed = asyncio.Event()
+        self._changed = asyncio.Event()  # the status moved
+        self._waits: dict[Ref, asyncio.Future[None]] = {}
+        self.answers.on_answer = self._answered
         client.add_listener(self._on_event)
+
+    def _answered(self, ref: Ref) -> None:
+        wait = self._waits.pop(ref, None)
+        if wait is not None and not wait.done():
+            wait.set_result(None)
 
     def _on_event(self, event: Event) -> None:
         self.answers.event(event)
         if isinstance(event, TransportLost) and not event.local:
             self.lost = event.reason or "the server closed the connection"
-        elif (
-            isinstance(event, StatusChanged)
-            and event.status.status is ConnectionStatus.FAILED
-        ):
-            self.lost = self.lost or event.status.reason or "the connection failed"
-        self._changed.set()  # an answer, maybe: the waits look again
+        elif isinstance(event, StatusChanged):
+            if event.status.status is ConnectionStatus.FAILED:
+                self.lost = self.lost or event.status.reason or "the connection failed"
+        else:
+            return
+        self._changed.set()
+        if self.lost is not None:  # no answer comes now: stop every wait
+            waits, self._waits = self._waits, {}
+            for wait in waits.values():
+                if not wait.done():
+                    wait.set_result(None)
 
     async def connect(self, timeout: float) -> None:  # noqa: ASYNC109
         client = self.client
@@ -254,16 +266,13 @@ class _Run:
     async def _until(self, ref: Ref) -> None:
         """Wait for ``ref``'s answer, at most ``timeout`` after its action was made."""
         made = self.made.get(ref)
-        if made is None:
-            return  # not made: the run stopped before it
-        deadline = made + self.timeout
-        loop = asyncio.get_running_loop()
-        while ref not in self.answers.answers and self.lost is None:
-            left = deadline - loop.time()
-            if left <= 0:
-                return
-            try:
-                async with asyncio.timeout(left):
-                    await self._next_change()
-            except TimeoutError:
-                return
+        if made is None or ref in self.answers.answers or self.lost is not None:
+            return  # not made (the run stopped before it), answered, or lost
+        wait = self._waits.get(ref)
+        if wait is None:
+            wait = self._waits[ref] = asyncio.get_running_loop().create_future()
+        try:
+            async with asyncio.timeout_at(made + self.timeout):  # the loop's clock
+                await wait
+        except TimeoutError:
+            self._waits.pop(ref, None)

@@ -334,3 +334,19 @@ def test_credentials_come_from_a_profile_and_its_keyring(
     store.secrets.delete(SecretStore.key(token))
     with pytest.raises(CredentialsError, match="no saved secret"):
         from_profile("t", store)
+
+
+@pytest.mark.asyncio
+async def test_recorded_pacing_keeps_the_recorded_pauses(our_server: Any) -> None:
+    the_plan = plan(
+        lines(
+            '{"t": 1, "k": "method_called", "id": "1", "name": "add", "params": [1, 2]}',
+            '{"t": 1.1, "k": "method_result", "id": "1", "result": 3}',
+            '{"t": 1.4, "k": "method_called", "id": "2", "name": "add", "params": [2, 2]}',
+            '{"t": 1.5, "k": "method_result", "id": "2", "result": 4}',
+        )
+    )
+    paced = await replay(the_plan, str(our_server.url), pacing="recorded")
+    # A lower bound only: the second call waited for its recorded moment.
+    assert paced.seconds >= 0.4
+    assert paced.answers == the_plan.answers
