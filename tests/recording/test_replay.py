@@ -350,3 +350,28 @@ async def test_recorded_pacing_keeps_the_recorded_pauses(our_server: Any) -> Non
     # A lower bound only: the second call waited for its recorded moment.
     assert paced.seconds >= 0.4
     assert paced.answers == the_plan.answers
+
+
+@pytest.mark.asyncio
+async def test_a_connection_lost_midway_ends_the_run_and_says_so(
+    our_server: Any, tmp_path: Path
+) -> None:
+    recording = await record(str(our_server.url), tmp_path / "s.ddprec", scenario)
+    server = changed_server()
+    server.methods({"echo": lambda this, *_: this.connection.close()})
+    await server.start()
+    try:
+        lost = await replay(plan(recording), str(server.url), timeout=TIMEOUT)
+    finally:
+        await server.stop()
+    assert lost.problem is not None
+    assert lost.problem.startswith("the connection was lost")
+    assert lost.documents is None  # not compared: the run did not end
+    lines = compare(plan(recording), lost.answers, lost.documents)
+    assert [x["outcome"] for x in lines] == [
+        "same",
+        "different",
+        "same",
+        "same",
+        "missing",
+    ]

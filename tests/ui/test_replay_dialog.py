@@ -24,6 +24,7 @@ from ddp_monitor.ui.replay_dialog import (
     open_for_replay,
     replay_recording,
 )
+from tests.peers.meteor_server import free_port
 from tests.qt.harness import demo_server, next_emission, run
 from tests.recording.sessions import changed_server, login_session, record, scenario
 
@@ -123,6 +124,14 @@ def test_the_dialog_asks_for_credentials_and_says_what_is_wrong(
                 dialog.password.setText(ACCOUNT[1])
                 dialog.run_button.click()
                 assert "ftp" in dialog.banner.detail
+                dialog.url.setText(f"127.0.0.1:{free_port()}")  # nobody listens
+                failed = asyncio.ensure_future(next_emission(dialog.adaptor.failed))
+                await asyncio.sleep(0)
+                dialog.run_button.click()
+                (why,) = await failed
+                assert "cannot reach" in why
+                assert dialog.banner.title == "The replay did not run"
+                assert dialog.run_button.isEnabled()  # try again
                 report = await replayed(dialog, str(server.url))
                 assert report.status == 0, report.lines
                 assert outcomes(dialog) == ["same", "same", "same"]
