@@ -98,6 +98,8 @@ class ReplayAdaptor(QObject):
         )
 
     def cancel(self) -> None:
+        """Stop a run (its client closes); nothing is emitted for it: the
+        dialog that asked is closing, and this object may go with it."""
         if self._task is not None:
             self._task.cancel()
 
@@ -122,9 +124,6 @@ class ReplayAdaptor(QObject):
                 connect_timeout=timeout,
                 progress=self.progressed.emit,
             )
-        except asyncio.CancelledError:
-            self.failed.emit("the replay was cancelled")
-            raise
         except (ReplayError, OSError) as exc:
             self.failed.emit(str(exc))
             return

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from ddp_monitor.demo.names import ACCOUNT
 from ddp_monitor.qt.replay_model import OUTCOME_COLOURS
+from ddp_monitor.transport.server import DDPServer
 from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.replay_dialog import (
@@ -27,6 +28,7 @@ from ddp_monitor.ui.replay_dialog import (
 from tests.peers.meteor_server import free_port
 from tests.qt.harness import demo_server, next_emission, run
 from tests.recording.sessions import changed_server, login_session, record, scenario
+from tests.timeouts import TIMEOUT
 
 
 def outcomes(dialog: ReplayDialog) -> list[str]:
@@ -159,3 +161,37 @@ def test_the_file_menu_offers_it(qapp: QApplication) -> None:
         assert window.replay_action.text() == "Replay a recording..."
     finally:
         window.close()
+
+
+def test_closing_the_dialog_stops_its_run(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    async def scene() -> None:
+        async with demo_server() as server:
+            path = tmp_path / "session.ddprec"
+            recording = await record(str(server.url), path, scenario)
+            silent = DDPServer(host="127.0.0.1", port=0)
+            never: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+            async def hold(sub: Any, *_: Any) -> None:
+                await never  # never ready: the run waits on it
+
+            silent.publish("items", hold)
+            await silent.start()
+            try:
+                dialog = replay_recording(recording, str(path))
+                opened = asyncio.get_running_loop().create_future()
+                silent.on_connection(lambda conn: opened.set_result(conn))
+                dialog.url.setText(str(silent.url))
+                dialog.run_button.click()
+                conn = await asyncio.wait_for(opened, TIMEOUT)
+                closed = asyncio.get_running_loop().create_future()
+                conn.on_close(lambda: closed.set_result(None))
+                dialog.close()  # while the run waits for "ready"
+                await asyncio.wait_for(closed, TIMEOUT)  # the run's client went
+                assert silent.connections == []
+            finally:
+                never.cancel()
+                await silent.stop()
+
+    run(qloop, scene())
