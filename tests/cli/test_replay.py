@@ -10,14 +10,25 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ddp_monitor.cli.main import main
 from ddp_monitor.cli.replay import PASSWORD_VARIABLE
 from ddp_monitor.demo.names import ACCOUNT
+from ddp_monitor.profiles import (
+    LoginKind,
+    LoginSpec,
+    Profile,
+    ProfileStore,
+    SecretStore,
+)
+from tests.peers.meteor_server import free_port
 from tests.recording.sessions import changed_server, login_session, record, scenario
 from tests.timeouts import TIMEOUT
 
@@ -142,8 +153,6 @@ async def test_bad_input_exits_2_with_a_clear_message(
     elif content is not None:
         path.write_text(content)
     if url.endswith(":FREE"):
-        from tests.peers.meteor_server import free_port
-
         url = f"127.0.0.1:{free_port()}"
     code, lines, err = await replay(str(path), url, "--connect-timeout", "3")
     assert code == 2
@@ -156,3 +165,45 @@ async def record_empty(path: Path) -> None:
     from ddp_monitor.recording.recorder import Recorder
 
     Recorder("ws://127.0.0.1:1/websocket").save(path)
+
+
+def test_a_profile_gives_the_login_its_credentials(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``--profile NAME``: the saved profile's user, its password from the keyring (in-process)."""
+    monkeypatch.setenv(
+        "XDG_CONFIG_HOME", str(tmp_path / "config")
+    )  # a store of its own
+    store = ProfileStore()
+    demo = Profile("demo", "localhost", login=LoginSpec(LoginKind.PASSWORD, ACCOUNT[0]))
+    store.save([demo])
+    store.secrets.set(SecretStore.key(demo), ACCOUNT[1])
+    path = tmp_path / "login.ddprec"
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "ddp_monitor", "serve", "--demo", "--port", str(port)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert server.stdout is not None
+        url = server.stdout.readline().split()[-1]  # "... listening on URL"
+        asyncio.run(asyncio.wait_for(record(url, path, login_session), TIMEOUT))
+        assert main(["replay", str(path), url, "--profile", "demo"]) == 0
+        lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
+        assert lines[0]["logins"] == 1
+        assert lines[1] == {
+            "kind": "call",
+            "index": 1,
+            "name": "login",
+            "outcome": "same",
+            "diff": [],
+        }
+        assert main(["replay", str(path), url, "--profile", "nobody"]) == 2
+        assert "no profile named 'nobody' ('demo')" in capsys.readouterr().err
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(TIMEOUT)
