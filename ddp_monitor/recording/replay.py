@@ -190,15 +190,14 @@ class Answers:
         }
 
     def event(self, e: Event) -> None:
-        kind = type(e)
-        if kind is DocumentAdded or kind is DocumentChanged or kind is DocumentRemoved:
-            self._document(e)  # type: ignore[arg-type]
-        elif kind is MethodResultReceived or kind is MethodCompleted:
-            self._answered(e)  # type: ignore[arg-type]
-        elif kind is SubscriptionReady:
-            self._ready(e.sub_id)  # type: ignore[union-attr]
-        elif kind is SubscriptionStopped:
-            self._nosub(e)  # type: ignore[arg-type]
+        if isinstance(e, DocumentAdded | DocumentChanged | DocumentRemoved):
+            self._document(e)
+        elif isinstance(e, MethodResultReceived | MethodCompleted):
+            self._answered(e)
+        elif isinstance(e, SubscriptionReady):
+            self._ready(e.sub_id)
+        elif isinstance(e, SubscriptionStopped):
+            self._nosub(e)
 
     def _document(self, e: DocumentAdded | DocumentChanged | DocumentRemoved) -> None:
         for touched in self._waiting.values():
@@ -272,12 +271,14 @@ class _Planner:
         self._calls = 0
         self._nosub_in: str | None = None  # the sub id of the last frame, if nosub
         self._reconnecting = False  # a drop seen, no handshake yet
-        self._seen: set[Ref] = set()  # answers an earlier action already waited for
+        self._new: list[Ref] = []  # answers no action has waited for yet
+        self.answers.on_answer = self._new.append
 
     def after(self) -> tuple[Ref, ...]:
-        new = [ref for ref in self.answers.answers if ref not in self._seen]
-        self._seen.update(new)
-        return tuple(new)
+        """The answers that came since the last action: the next one waits for them."""
+        new = tuple(self._new)
+        self._new.clear()
+        return new
 
     def item(self, t: float, item: Any, masked: tuple[str, ...]) -> None:
         if isinstance(item, RecordedFrame):
