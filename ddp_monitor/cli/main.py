@@ -1,9 +1,9 @@
-"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve`` and ``proxy`` run headless.
+"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve``, ``proxy`` and ``replay`` run headless.
 
 Owns argument parsing, logging set-up (the one ``logging`` configuration of
 the process) and exit statuses: 0 done, 1 a runtime failure, 2 a usage error
 (argparse's own convention). Each command's module is imported when it runs,
-so ``watch``, ``serve`` and ``proxy`` start without loading Qt.
+so ``watch``, ``serve``, ``proxy`` and ``replay`` start without loading Qt.
 
 The window also takes Qt's own options (``-style Fusion``, ``-platform xcb``,
 ``-reverse``...: ``cli.qt_options``), passed on to its ``QApplication``;
@@ -34,7 +34,7 @@ __all__ = ["build_parser", "configure_logging", "main"]
 log = logging.getLogger("ddp_monitor")
 
 # Sub-command modules: each has add_arguments(subparsers) and run(args) -> int.
-_COMMANDS = ("watch", "serve", "proxy")
+_COMMANDS = ("watch", "serve", "proxy", "replay")
 
 _USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | COMMAND ...]"
 
@@ -48,6 +48,9 @@ examples:
                                               proxy a Meteor app's DDP clients, with faults
   ddp-monitor watch localhost:4000 --subscribe items '[10]' --call add '[1, 2]'
                                               print status changes and results as JSON lines
+  ddp-monitor replay session.ddprec localhost:3000
+                                              send a recording's calls and subscriptions again,
+                                              compare the answers (exit 1 when any differs)
   ddp-monitor COMMAND --help                  a command's own options
 
 The window also takes Qt's options, e.g. -style Fusion, -platform xcb, -reverse,
