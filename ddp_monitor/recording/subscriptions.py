@@ -112,6 +112,8 @@ class SubscriptionLife:
             return {event.sub_id}
         if isinstance(event, DocumentAdded | DocumentRemoved):
             return self._count(event)
+        if not isinstance(event, SubscriptionReady | SubscriptionStopped):
+            return set()
         record = self.records.get(event.sub_id)
         if record is None:
             return set()
@@ -120,20 +122,19 @@ class SubscriptionLife:
                 return set()
             record.state = SubscriptionState.READY
             record.ready_after = at - record.started_at
-        elif isinstance(event, SubscriptionStopped):
-            if event.error is not None:
-                # A failed subscription's documents are taken back before its
-                # nosub (livedata_server.js _stopSubscription:
-                # _removeAllDocuments, then nosub with the error), so what
-                # arrived while it waited was another's.
-                record.state = SubscriptionState.ERROR
-                record.reason = event.error.reason or str(event.error)
-                record.documents = 0
-                record.collections.clear()
-            else:
-                # Its documents went with it (or stay for another
-                # subscription): its count says nothing any more.
-                record.state = SubscriptionState.STOPPED
+        elif event.error is not None:
+            # A failed subscription's documents are taken back before its
+            # nosub (livedata_server.js _stopSubscription:
+            # _removeAllDocuments, then nosub with the error), so what
+            # arrived while it waited was another's.
+            record.state = SubscriptionState.ERROR
+            record.reason = event.error.reason or str(event.error)
+            record.documents = 0
+            record.collections.clear()
+        else:
+            # Its documents went with it (or stay for another
+            # subscription): its count says nothing any more.
+            record.state = SubscriptionState.STOPPED
         return {record.sub_id}
 
     def _count(self, event: DocumentAdded | DocumentRemoved) -> set[str]:
