@@ -16,7 +16,7 @@ from typing import Any
 from PySide6.QtGui import QColor
 
 from ddp_monitor.ddp.client.events import Event
-from ddp_monitor.qt.cell_text import short_json
+from ddp_monitor.qt.cell_text import duration_text, short_json
 from ddp_monitor.qt.ordered_table import DISPLAY, TOOLTIP
 from ddp_monitor.qt.table_model import Column, Index, RowTableModel
 from ddp_monitor.recording.subscriptions import (
@@ -60,13 +60,6 @@ def _docs_tip(record: SubscriptionRecord) -> str:
     return "documents that arrived while this subscription alone waited for ready"
 
 
-def _ready(record: SubscriptionRecord) -> str:
-    if record.ready_after is None:
-        return "-"
-    ms = record.ready_after * 1000
-    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
-
-
 _COLOURS = {
     SubscriptionState.WAITING: QColor("#c98500"),
     SubscriptionState.READY: QColor("#2e9d4f"),
@@ -82,7 +75,7 @@ _COLUMNS: list[Column[SubscriptionRecord]] = [
     Column("state", _state, colour=lambda r: _COLOURS[r.state]),
     Column(
         "time to ready",
-        _ready,
+        lambda r: duration_text(r.ready_after),
         key=lambda r: -1.0 if r.ready_after is None else r.ready_after,
     ),
     Column(

@@ -2,8 +2,9 @@
 
 Owns ``document_history``, ``HistoryReader`` (the same, fed a piece at a time,
 so a live view reads only what is new), ``DocumentChange`` and
-``DocumentHistory``; imports the standard library, ``ddp.client.events``, the
-wiretap's ``Frame`` and ``recording.format.RecordedFrame``. Issue 16.
+``DocumentHistory``, and ``RecordingItems`` (a read-back recording read as a
+live ring is); imports the standard library, ``ddp.client.events``, the
+wiretap's ``Frame``, ``recording.format`` and ``recording.recorder``. Issue 16.
 
 Items are ``(time, item)`` pairs in the order they happened: a live
 ``Recorder``'s ring or a read-back ``Recording`` (``pairs``), frames and the
@@ -29,6 +30,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final
 
 from ddp_monitor.ddp.client.events import (
@@ -39,6 +41,7 @@ from ddp_monitor.ddp.client.events import (
     HandshakeCompleted,
 )
 from ddp_monitor.recording.format import Recorded, RecordedFrame
+from ddp_monitor.recording.recorder import Recording
 from ddp_monitor.transport.wiretap import Direction, Frame
 
 __all__ = [
@@ -47,6 +50,7 @@ __all__ = [
     "DocumentChange",
     "DocumentHistory",
     "HistoryReader",
+    "RecordingItems",
     "document_history",
     "pairs",
 ]
@@ -258,3 +262,25 @@ def document_history(
 def pairs(items: Iterable[Recorded]) -> Iterable[tuple[float, object]]:
     """A read-back recording's items as ``(t, item)`` pairs, as the live ring holds them."""
     return ((recorded.t, recorded.item) for recorded in items)
+
+
+class RecordingItems:
+    """A read-back ``Recording`` as a history's source, as a live ``Recorder`` is one.
+
+    The same reading surface: ``since(total)``, ``total``, ``dropped`` (what
+    the ring had let go before the file began), ``origin`` (t = 0) and
+    ``started`` (its wall time).
+    """
+
+    def __init__(self, recording: Recording) -> None:
+        self._items = recording.items
+        self.dropped = recording.header.dropped
+        self.origin = 0.0
+        self.started: datetime = recording.header.started
+
+    @property
+    def total(self) -> int:
+        return self.dropped + len(self._items)
+
+    def since(self, total: int) -> list[tuple[float, object]]:
+        return list(pairs(self._items[max(total - self.dropped, 0) :]))
