@@ -48,14 +48,14 @@ class FiguresPanel(QWidget):
             "No calls yet: call a method in the Methods tab (Ctrl+1).",
             METHOD,
         )
-        self.method_table.set_column_widths(120, 48, 52, 62, *[82] * 6)
+        self.method_table.set_column_widths(120, 48, 52, 62, *[90] * 5)
         self.subscription_table = self._table(
             "subscriptionFiguresTable",
             model.subscriptions,
             "No subscriptions yet: subscribe in the Subscriptions tab (Ctrl+2).",
             SUBSCRIPTION,
         )
-        self.subscription_table.set_column_widths(120, 48, 52, 52, 82, 82)
+        self.subscription_table.set_column_widths(120, 48, 52, 52, 90, 90)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("figuresSplitter")
         self.splitter.addWidget(self.method_table)

@@ -84,7 +84,7 @@ class HistoryPane(QWidget):
         )
         self.table.setModel(model)  # oldest first, as they happened
         self.table.setSelectionMode(DenseTable.SelectionMode.SingleSelection)
-        self.table.set_column_widths(92, 62, 110)
+        self.table.set_column_widths(92, 58, 70)
         self.table.selectionModel().selectionChanged.connect(self._chosen)
         self.starts = QLabel()
         self.starts.setObjectName("hintLabel")
