@@ -10,6 +10,7 @@ import asyncio
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,6 +23,7 @@ from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.demo.server import create_demo_server
 from ddp_monitor.recording.diff import LineKind, diff_lines
 from ddp_monitor.recording.history import (
+    NO_FRAME,
     RESET,
     DocumentChange,
     HistoryReader,
@@ -193,3 +195,31 @@ async def test_a_task_s_history_names_its_frames_and_the_reconnect_that_removed_
     assert removed.why_no_frame == RESET
     assert removed.before == toggled.after
     assert removed.after is None
+
+
+@pytest.mark.asyncio
+async def test_a_stub_s_write_has_no_frame_and_says_so(our_server: Any) -> None:
+    """A client stub flips ``done`` before the server does: that change names no frame."""
+    url = str(our_server.url)
+    recorder = Recorder(url)
+    client = DDPClient(url)
+    recorder.attach(client)
+    async with client:
+        await client.wait_for_status(ConnectionStatus.CONNECTED, timeout=TIMEOUT)
+        await asyncio.wait_for(client.subscribe("tasks").wait_ready(), TIMEOUT)
+        task = await asyncio.wait_for(client.call("tasks.add", "stubbed"), TIMEOUT)
+
+        def toggle(this: Any, id_: str) -> None:
+            this.collection("tasks").update(id_, {"done": True})
+
+        client.methods({"tasks.toggle": toggle})
+        # The callback runs once `updated` came: the server's write has landed.
+        assert await asyncio.wait_for(client.call("tasks.toggle", task), TIMEOUT)
+        history = document_history(recorder.items(), "tasks", task)
+
+    added, stubbed = history.changes  # the server's equal write changed nothing
+    assert _frame(added)["msg"] == "added"
+    assert stubbed.kind == "changed"
+    assert stubbed.fields == {"done": True}
+    assert stubbed.frame is None
+    assert stubbed.why_no_frame == NO_FRAME
