@@ -126,7 +126,8 @@ class CollectionsPanel(QWidget):
             self.document_tabs.addTab(self.history, "History")
             self.document_tabs.currentChanged.connect(self._tab_changed)
         self.splitter.addWidget(self.document_tabs)
-        self.splitter.setSizes([190, 560, 300])
+        # The document's pane holds its History too: a little more room.
+        self.splitter.setSizes([180, 520, 350])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.filter)

@@ -30,7 +30,7 @@ _BACKGROUNDS = {
     LineKind.ADDED: ("#d9f5df", "#23492f"),
 }
 _LEAST = 44  # pixels: two rows of a table, three lines of the diff
-_FRAME_SHOWN = 400  # characters of a frame in the label (all of it in the tooltip)
+_FRAME_LINES = 4  # the frame's pane is this tall; it scrolls for more
 
 
 class DiffView(JsonView):
@@ -80,11 +80,15 @@ class HistoryPane(QWidget):
         super().__init__(parent)
         self.model = model
         self.table = DenseTable(
-            "historyTable", "Select a document to see every change it went through."
+            "historyTable",
+            "Select a document to see every change it went through.",
+            # The frame column gives way first: the chosen change's frame is
+            # shown whole below, and the time stays whole.
+            last_column_min=40,
         )
         self.table.setModel(model)  # oldest first, as they happened
         self.table.setSelectionMode(DenseTable.SelectionMode.SingleSelection)
-        self.table.set_column_widths(92, 58, 70)
+        self.table.set_column_widths(90, 58, 60)
         self.table.selectionModel().selectionChanged.connect(self._chosen)
         self.starts = QLabel()
         self.starts.setObjectName("hintLabel")
@@ -93,6 +97,13 @@ class HistoryPane(QWidget):
         self.cause = QLabel()
         self.cause.setWordWrap(True)
         self.cause.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # The frame as it came: a JSON line with no spaces, which a label
+        # could not wrap (it would widen the pane); this wraps anywhere.
+        self.frame = JsonView("")
+        self.frame.setObjectName("frameView")
+        lines = self.frame.fontMetrics().lineSpacing() * _FRAME_LINES
+        self.frame.setFixedHeight(lines + 2 * self.frame.frameWidth() + 8)
+        self.frame.hide()
         self.diff = DiffView("Choose a change to see the document before and after.")
         # Small minimums: the window fits a 1024x640 screen (scroll bars do the rest).
         self.table.setMinimumHeight(_LEAST)
@@ -101,6 +112,7 @@ class HistoryPane(QWidget):
         column = QVBoxLayout(below)
         column.setContentsMargins(0, 4, 0, 0)
         column.addWidget(self.cause)
+        column.addWidget(self.frame)
         column.addWidget(self.diff, 1)
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.setObjectName("historySplitter")
@@ -119,30 +131,21 @@ class HistoryPane(QWidget):
         """The cause and the diff of ``change`` (None: blank)."""
         if change is None:
             self.cause.clear()
-            self.cause.setToolTip("")
+            self.frame.hide()
             self.diff.show_lines([])
             return
         when = self.model.clock(change)
+        words = f"{change.kind.capitalize()} at {when}"
         if change.frame is not None and change.frame_at is not None:
-            frame = change.frame
-            shown = (
-                frame if len(frame) <= _FRAME_SHOWN else frame[:_FRAME_SHOWN] + "\u2026"
-            )
-            self.cause.setText(
-                f"{change.kind.capitalize()} at {when}, by the frame received at "
-                f"{self.model.clock(change.frame_at)}:\n{shown}"
-            )
-            self.cause.setToolTip(frame)
+            words += f", by the frame received at {self.model.clock(change.frame_at)}:"
+            self.frame.show_text(change.frame)
+            self.frame.show()
         else:
-            self.cause.setText(
-                f"{change.kind.capitalize()} at {when}; {change.why_no_frame}."
-            )
-            self.cause.setToolTip("")
+            words += f"; {change.why_no_frame}."
+            self.frame.hide()
         if not change.whole:
-            self.cause.setText(
-                self.cause.text() + "\nIts add was let go: the values hold only "
-                "the fields seen since."
-            )
+            words += "\nIts add was let go: the values hold only the fields seen since."
+        self.cause.setText(words)
         self.diff.show_lines(diff_lines(change.before, change.after))
 
     def _new_document(self) -> None:

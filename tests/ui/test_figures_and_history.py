@@ -74,7 +74,10 @@ def _ms(text: str) -> float:
 
 
 def test_the_figures_tab_times_calls_and_subscriptions_by_name(
-    qloop: asyncio.AbstractEventLoop, tmp_path: Path, server_kind: str | None
+    qloop: asyncio.AbstractEventLoop,
+    tmp_path: Path,
+    server_kind: str | None,
+    qtmodeltester: Any,
 ) -> None:
     """slow(150) twice, fail once, items(3): counted, timed (>= 150 ms), sortable, filterable, selectable."""
 
@@ -125,6 +128,8 @@ def test_the_figures_tab_times_calls_and_subscriptions_by_name(
             table.select_key("fail")
             page.figures.subscription_table.select_key("items")
             method_still_chosen = bool(table.selected_keys())
+            qtmodeltester.check(methods)
+            qtmodeltester.check(subs)
             page.figures.filter.setText("it")
             page.figures.filter.apply()
             filtered = (methods.rowCount(), subs.rowCount(), subs.key(0))
@@ -162,6 +167,7 @@ def test_a_ticking_document_s_history_lists_each_change_and_its_diff(
     tmp_path: Path,
     server_kind: str | None,
     switch: ThemeSwitch,
+    qtmodeltester: Any,
 ) -> None:
     """ticker(40): added then changed, each with its frame; the diff shows n going up; a recording shows the same."""
 
@@ -182,12 +188,14 @@ def test_a_ticking_document_s_history_lists_each_change_and_its_diff(
             panel.show_history()
             history = page.history_model
             await until(history.rowsInserted, lambda: history.rowCount() >= 4)
+            qtmodeltester.check(history)
             pane = page.history
             kinds = [history.change(r).kind for r in range(history.rowCount())]
             frames = [history.index(r, 3).data() for r in range(history.rowCount())]
             following = pane.table.selected_rows() == [history.rowCount() - 1]
             newest_diff = pane.diff.kinds()
             cause = pane.cause.text()
+            frame = pane.frame.toPlainText() if pane.frame.isVisible() else ""
             # An older change, chosen: the view stays on it as ticks come.
             pane.table.selectRow(1)
             older = pane.diff.toPlainText()
@@ -217,6 +225,7 @@ def test_a_ticking_document_s_history_lists_each_change_and_its_diff(
                 "following": following,
                 "newest_diff": newest_diff,
                 "cause": cause,
+                "frame": frame,
                 "older": older,
                 "stays": stays,
                 "colours": colours,
@@ -233,7 +242,7 @@ def test_a_ticking_document_s_history_lists_each_change_and_its_diff(
     assert LineKind.REMOVED in got["newest_diff"]
     assert LineKind.ADDED in got["newest_diff"]
     assert "by the frame received at" in got["cause"]
-    assert '"msg":"changed"' in got["cause"]
+    assert got["frame"] == got["frames"][-1]  # the newest change's, whole
     assert '-   "n": 0,' in got["older"]
     assert '+   "n": 1,' in got["older"]
     assert got["stays"]
