@@ -20,6 +20,7 @@ from ddp_monitor.qt.cell_text import duration_text, short_json
 from ddp_monitor.qt.ordered_table import DISPLAY, TOOLTIP
 from ddp_monitor.qt.table_model import Column, Index, RowTableModel
 from ddp_monitor.recording.subscriptions import (
+    DOCUMENT_EVENTS,
     EVENTS,
     SubscriptionLife,
     SubscriptionRecord,
@@ -135,8 +136,13 @@ class SubscriptionModel(RowTableModel[SubscriptionRecord]):
         life, records = self._life, self._records
         stamps = times or [time.monotonic()] * len(events)
         for event, at in zip(events, stamps, strict=True):
-            if type(event) not in EVENTS:
+            kind = type(event)
+            if kind not in EVENTS:
                 continue  # changed documents pass through here: one test each
+            if kind in DOCUMENT_EVENTS:
+                if life.waiting:  # a flood after every ready: nothing to count
+                    touched |= life.apply(event, at)
+                continue
             moved = life.apply(event, at)
             fresh = [(k, life.records[k]) for k in moved if k not in records]
             if fresh:

@@ -43,8 +43,8 @@ from ddp_monitor.ddp.client.events import (
     SubscriptionRequested,
     SubscriptionStopped,
 )
+from ddp_monitor.recording.subscriptions import DOCUMENT_EVENTS, SubscriptionLife
 from ddp_monitor.recording.subscriptions import EVENTS as SUBSCRIPTION_EVENTS
-from ddp_monitor.recording.subscriptions import SubscriptionLife
 
 __all__ = [
     "SAMPLES",
@@ -161,8 +161,14 @@ class Figures:
         """Follow a batch; the method names and publication names whose figures moved."""
         methods: set[str] = set()
         publications: set[str] = set()
+        life = self._life
         for event, at in zip(events, times, strict=True):
             kind = type(event)
+            if kind in DOCUMENT_EVENTS:
+                # A flood's documents count only while a subscription waits.
+                if life.waiting:
+                    life.apply(event, at)
+                continue
             if kind in _METHOD_EVENTS:
                 name = self._method(event, at)
                 if name is not None:
@@ -213,12 +219,10 @@ class Figures:
     # -- subscriptions ---------------------------------------------------------------
     def _subscription(self, event: Event, at: float) -> set[str]:
         moved = self._life.apply(event, at)
-        if not isinstance(
+        if not moved or not isinstance(
             event, SubscriptionRequested | SubscriptionReady | SubscriptionStopped
         ):
             return set()  # documents and status: only the life moved
-        if not moved:
-            return set()
         record = self._life.records[event.sub_id]
         figures = self.subscriptions.get(record.name)
         if figures is None:
