@@ -18,6 +18,7 @@ from ddp_monitor.ddp.client.events import (
     DocumentChanged,
     DocumentRemoved,
     Event,
+    SubscriptionReady,
 )
 from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.demo.server import create_demo_server
@@ -223,3 +224,17 @@ async def test_a_stub_s_write_has_no_frame_and_says_so(our_server: Any) -> None:
     assert stubbed.fields == {"done": True}
     assert stubbed.frame is None
     assert stubbed.why_no_frame == NO_FRAME
+
+
+def test_a_reader_s_place_in_the_ring_stays_put_as_the_ring_lets_items_go() -> None:
+    """``total`` and ``since``: what a History that follows reads after each flush."""
+    recorder = Recorder("ws://x/websocket", limit=3)
+    for n in range(2):
+        recorder.event(SubscriptionReady(str(n)))
+    place = recorder.total
+    for n in range(2, 6):
+        recorder.event(SubscriptionReady(str(n)))
+    # 2..5 came since; the ring kept 3..5 (2 was let go before it was read).
+    assert [item.sub_id for _, item in recorder.since(place)] == ["3", "4", "5"]  # type: ignore[union-attr]
+    assert (recorder.total, recorder.dropped) == (6, 3)
+    assert recorder.since(recorder.total) == []
