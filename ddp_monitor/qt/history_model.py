@@ -22,7 +22,10 @@ from ddp_monitor.qt.ordered_table import DISPLAY, TOOLTIP, Index
 from ddp_monitor.qt.table_model import Column, RowTableModel
 from ddp_monitor.recording.history import DocumentChange, HistoryReader
 
-__all__ = ["HistoryModel", "HistorySource"]
+__all__ = ["FRAME_COLUMN", "HistoryModel", "HistorySource"]
+
+#: The column of the frame that caused a change (its tooltip: the whole frame, or why none).
+FRAME_COLUMN = 3
 
 
 class HistorySource(Protocol):
@@ -111,7 +114,7 @@ class HistoryModel(RowTableModel[DocumentChange]):
         return reader.history.starts_at if reader is not None else None
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if role == TOOLTIP and index.isValid() and index.column() == 3:
+        if role == TOOLTIP and index.isValid() and index.column() == FRAME_COLUMN:
             change = self.record(index.row())
             return change.frame or change.why_no_frame
         return super().data(index, role)
