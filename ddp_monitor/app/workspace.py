@@ -23,7 +23,6 @@ of an open profile takes effect at once.
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,8 +36,13 @@ from ddp_monitor.ddp.client.events import (
     TransportLost,
 )
 from ddp_monitor.ddp.errors import DDPError, MethodError
-from ddp_monitor.ddp.messages import SUPPORTED_VERSIONS
-from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
+from ddp_monitor.profiles import (
+    LoginKind,
+    Profile,
+    SecretStore,
+    SecretsUnavailable,
+    client_options,
+)
 from ddp_monitor.qt.battery_schedule import BatteryScheduler
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.notices import ConnectionNotices
@@ -76,24 +80,6 @@ class OpenConnection:
     @property
     def client(self) -> DDPClient:
         return self.adaptor.client
-
-
-def client_options(profile: Profile) -> dict[str, Any]:
-    """``DDPClient`` keyword arguments for a profile: version order, TLS, resumption."""
-    versions = list(SUPPORTED_VERSIONS)
-    if profile.ddp_version in versions:
-        versions.remove(profile.ddp_version)
-        versions.insert(0, profile.ddp_version)
-    options: dict[str, Any] = {
-        "supported_versions": tuple(versions),
-        "resume": profile.resume_sessions,
-    }
-    if not profile.verify_tls:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        options["ssl"] = context
-    return options
 
 
 class Workspace:
