@@ -4,9 +4,8 @@ Owns ``Verdict`` and ``check``; imports the standard library, ``steps`` and
 ``ddp`` values (EJSON, ``MethodError``). Pure: a result and an error in, a
 verdict out.
 
-Values compare as EJSON values do (``3 == 3.0``, key order ignored), except
-that a boolean never equals a number: ``true`` is no ``1`` in JavaScript's
-``EJSON.equals``. The diff is a unified diff of both values as indented
+Values compare as ``EJSON.equals`` does (``ejson.equals``: ``3 == 3.0``, key
+order ignored, a boolean is no number). The diff is a unified diff of both values as indented
 canonical EJSON, so a reader sees the field that differs.
 """
 
@@ -17,11 +16,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from ddp_monitor.ddp.ejson import to_json_value
+from ddp_monitor.ddp.ejson import equals, to_json_value
 from ddp_monitor.ddp.errors import MethodError
 from ddp_monitor.steps import Expect, ExpectKind
 
-__all__ = ["Verdict", "check", "error_fields", "same"]
+__all__ = ["Verdict", "check", "error_fields"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +35,6 @@ def error_fields(error: BaseException) -> dict[str, Any]:
     if isinstance(error, MethodError):
         return {"error": error.error, "reason": error.reason, "details": error.details}
     return {"error": type(error).__name__, "reason": str(error), "details": None}
-
-
-def same(a: Any, b: Any) -> bool:
-    """EJSON equality: numbers by value, objects by keys, booleans apart from numbers."""
-    if isinstance(a, bool) or isinstance(b, bool):
-        return isinstance(a, bool) and isinstance(b, bool) and a == b
-    if isinstance(a, dict) and isinstance(b, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
-    if isinstance(a, list | tuple) and isinstance(b, list | tuple):
-        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, int | float) and isinstance(b, int | float):
-        return a == b
-    return type(a) is type(b) and bool(a == b)
 
 
 def _text(value: Any) -> list[str]:
@@ -78,7 +64,7 @@ def check(expect: Expect | None, result: Any, error: BaseException | None) -> Ve
     if expect.kind is ExpectKind.RESULT:
         if error is not None:
             return Verdict(False, f"expected a result, got the error {error}")
-        if same(expect.value, result):
+        if equals(expect.value, result):
             return Verdict(True, "the result is the one expected")
         return Verdict(
             False, "the result is not the one expected", _diff(expect.value, result)
@@ -94,6 +80,6 @@ def check(expect: Expect | None, result: Any, error: BaseException | None) -> Ve
         )
     fields = error_fields(error)
     got = {key: fields[key] for key in wanted}
-    if same(wanted, got):
+    if equals(wanted, got):
         return Verdict(True, f"failed as expected: {error}")
     return Verdict(False, "not the error expected", _diff(wanted, got))
