@@ -208,7 +208,11 @@ class ScenarioRunner:
                 result, error = None, exc
             return run.answered(index, clock(), result, error)
         if isinstance(step, WaitStep):
-            await asyncio.sleep(step.seconds)
+            # To the deadline: a loop on Qt's timers (qasync) may wake up to
+            # 5 % early (Qt's coarse timers), and a wait is at least its time.
+            until = clock() + step.seconds
+            while (left := until - clock()) > 0:  # noqa: ASYNC110 (the wait is the step)
+                await asyncio.sleep(left)
             return run.passed(index, clock(), f"waited {step.seconds:g} s")
         assert isinstance(step, UnsubscribeStep)
         found = self._subs.pop(step.name, None)

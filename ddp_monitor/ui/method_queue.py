@@ -123,8 +123,13 @@ class MethodQueuePanel(QWidget):
         options.addWidget(self.wait)
         options.addWidget(self.no_retry)
         options.addStretch(1)
+        # The verdict on the parameters, then what a profile keeps: one row,
+        # so the console is no taller than before (the window fits 1024x640).
+        kept = QHBoxLayout()
+        kept.setContentsMargins(0, 0, 0, 0)
+        kept.addWidget(self.params.status_label, 1)
         for button in (self.saved_button, self.save_button, self.scenarios_button):
-            options.addWidget(button)
+            kept.addWidget(button)
         self.profile_scenarios: ProfileScenarios | None = None
         self.runs: ScenarioRunAdaptor | None = None
         self.dialog: ScenariosDialog | None = None  # made when first opened
@@ -137,8 +142,8 @@ class MethodQueuePanel(QWidget):
         console.addWidget(self.name, 0, 1, Qt.AlignmentFlag.AlignTop)
         console.addWidget(self.params, 0, 2)
         console.addWidget(self.call_button, 0, 3, Qt.AlignmentFlag.AlignTop)
-        console.addLayout(options, 1, 1, 1, 3)
-        console.addWidget(self.params.status_label, 2, 1, 1, 3)
+        console.addLayout(options, 1, 1)
+        console.addLayout(kept, 1, 2, 1, 2)
         console.setColumnStretch(1, 1)
         console.setColumnStretch(2, 3)
         layout = QVBoxLayout(self)

@@ -54,7 +54,9 @@ class ScenariosDialog(QDialog):
         self.scenarios = scenarios
         self.runs = runs
         profile = scenarios.profile
-        self.setWindowTitle(f"Scenarios \u2014 {profile.name if profile else ''}")
+        self.setWindowTitle(
+            f"Scenarios \u2014 {profile.name if profile else ''} on {runs.adaptor.url}"
+        )
         self.resize(880, 500)
         self.names = QListWidget()
         self.names.setObjectName("scenarioList")
@@ -81,7 +83,7 @@ class ScenariosDialog(QDialog):
             "No steps yet: Add step puts a login, subscribe, call, wait or unsubscribe here.",
         )
         self.table.setModel(self.model)
-        self.table.set_column_widths(28, 260, 64, 60, 200)
+        self.table.set_column_widths(28, 300, 60, 60, 220)
         self.table.doubleClicked.connect(lambda _: self.edit_step())
         self.table.selectionModel().selectionChanged.connect(self._selected)
         self.add_button = QToolButton()
@@ -125,8 +127,10 @@ class ScenariosDialog(QDialog):
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left_box)
         split.addWidget(right_box)
-        split.setStretchFactor(0, 1)
-        split.setStretchFactor(1, 4)
+        split.setStretchFactor(0, 0)  # extra room goes to the steps
+        split.setStretchFactor(1, 1)
+        self.names.setMinimumWidth(120)
+        left_box.setMaximumWidth(260)
         self.keep_going = QCheckBox("Keep going after a failed step")
         self.summary = QLabel()
         self.run_button = QPushButton("Run")

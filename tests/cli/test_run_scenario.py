@@ -268,3 +268,22 @@ async def test_an_unreachable_server_exits_1(tmp_path: Path) -> None:
     assert ran.code == 1
     assert ran.lines[1]["event"] == "unreachable"
     assert {line["state"] for line in ran.ended()} == {"skipped"}
+
+
+def test_help_shows_an_example_the_output_and_the_exit_statuses(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from ddp_monitor.cli.main import main
+
+    assert main(["run-scenario", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: ddp-monitor run-scenario ")
+    for text in (
+        "examples:",
+        '"expect": {"result": 3}',
+        "exit status: 0",
+        "--keep-going",
+    ):
+        assert text in out
+    assert main(["--help"]) == 0
+    assert "run-scenario" in capsys.readouterr().out
