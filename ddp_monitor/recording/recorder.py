@@ -145,7 +145,7 @@ class Recorder:
 
     def _add(self, when: float, item: Item | Frame | Event) -> None:
         items = self._items
-        if len(items) == items.maxlen:
+        if len(items) == items.maxlen and items.maxlen:  # 0: no ring, a writer only
             self.dropped += 1
         items.append((when, item))
         if self.writer is not None:

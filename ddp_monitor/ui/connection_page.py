@@ -263,7 +263,10 @@ class ConnectionPage(QWidget):
             f"session {a.session or '-'}",
             f"DDP {a.version or '-'}",
             opened,
-            f"{self.subscription_model.ready} subs ready",
+            # Offline the data is the last the server sent, not live (issue 13 item 14).
+            f"{self.subscription_model.ready} subs ready"
+            if a.status.connected
+            else f"{self.subscription_model.ready} subs (not live)",
             f"logged in as {self.user_id}" if self.user_id else "not logged in",
         )
 
@@ -303,8 +306,7 @@ class ConnectionPage(QWidget):
         for splitter in self.splitters():
             mine.set_value(f"splitters/{splitter.objectName()}", splitter.saveState())
         for table in self.tables():
-            header = table.horizontalHeader().saveState()
-            mine.set_value(f"columns/{table.objectName()}", header)
+            mine.set_value(f"columns/{table.objectName()}", table.header_state())
 
 
 class _PageSettings:

@@ -262,6 +262,7 @@ class MainWindow(WindowChrome):
         pairs: list[tuple[Any, Any]] = [
             (self.reconnect_action.triggered, "reconnect"),
             (self.battery_action.toggled, "set_battery_saving"),
+            (self.offline_action.toggled, "set_offline"),
         ]
         if old is not None:
             for signal, slot in pairs:
@@ -282,6 +283,10 @@ class MainWindow(WindowChrome):
             return
         for action, on in (
             (self.battery_action, page.adaptor.battery_saving),
+            (
+                self.offline_action,
+                page.adaptor.status.status is ConnectionStatus.OFFLINE,
+            ),
             (self.pause_action, page.log_model.paused),
         ):
             if action.isChecked() != on:

@@ -90,6 +90,15 @@ class WindowChrome(QMainWindow):
             "Battery saving (Ctrl+D): disconnect as a phone would; calls queue "
             "until you switch it off"
         )
+        # Meteor's own Meteor.disconnect(): offline, no retries, calls queue;
+        # battery saving (above) is a dead link the client keeps retrying.
+        self.offline_action = action("Go offline", "Ctrl+Shift+D")
+        self.offline_action.setCheckable(True)
+        self.offline_action.setToolTip(
+            "Go offline (Ctrl+Shift+D): Meteor.disconnect(); no retries, calls "
+            "queue until you switch it off or press Reconnect now "
+            "(Meteor.reconnect())"
+        )
         self.pause_action = action("Pause", None, "pause")
         self.pause_action.setCheckable(True)
         self.clear_action = action("Clear", "Ctrl+L", "clear")
@@ -132,6 +141,7 @@ class WindowChrome(QMainWindow):
         connection = menus.addMenu("&Connection")
         connection.addAction(self.reconnect_action)
         connection.addAction(self.battery_action)
+        connection.addAction(self.offline_action)
         connection.addAction(self.close_connection_action)
         view = menus.addMenu("&View")
         view.addAction(self.find_action)
