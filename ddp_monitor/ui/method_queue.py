@@ -248,6 +248,11 @@ class MethodQueuePanel(QWidget):
                 f"{call.name}  \u2014  {call.method}", partial(self.call_saved, call)
             )
             action.setToolTip(ejson.stringify(list(call.params)))
+        if calls and scenarios is not None:
+            self.saved_menu.addSeparator()
+            forget = self.saved_menu.addMenu("Forget")
+            for call in calls:
+                forget.addAction(call.name, partial(scenarios.remove_call, call.name))
         self.saved_button.setEnabled(bool(calls))
         no_profile = "Open a saved profile to keep calls and scenarios in it"
         for button, tip in (

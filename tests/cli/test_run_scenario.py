@@ -287,3 +287,32 @@ def test_help_shows_an_example_the_output_and_the_exit_statuses(
         assert text in out
     assert main(["--help"]) == 0
     assert "run-scenario" in capsys.readouterr().out
+
+
+@pytest.mark.asyncio
+async def test_a_corrupt_step_in_the_profiles_file_is_named_and_loses_nothing(
+    our_server: Any, tmp_path: Path
+) -> None:
+    """The broken scenario is refused (exit 2) naming profile, scenario and step; another runs; the file is untouched."""
+    path = save_profiles(
+        tmp_path,
+        Profile(
+            "app",
+            str(our_server.url),
+            scenarios=(WRONG, Scenario("fine", (CallStep("add", (1, 2)),))),
+        ),
+    )
+    data = json.loads(path.read_text())
+    data["profiles"][0]["scenarios"][0]["steps"][1] = {"step": "call", "params": [1]}
+    path.write_text(json.dumps(data))
+    before = path.read_bytes()
+    broken = await run_scenario(tmp_path, "app", "wrong")
+    assert broken.code == 2
+    assert (
+        "profile 'app', scenario 'wrong', step 2: 'method' is missing" in broken.stderr
+    )
+    assert "scenario 'wrong' cannot run: step 2 cannot be read" in broken.stderr
+    fine = await run_scenario(tmp_path, "app", "fine")
+    assert fine.code == 0, fine.stderr
+    assert path.read_bytes() == before
+    assert sorted(p.name for p in path.parent.iterdir()) == ["profiles.json"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,8 @@ from PySide6.QtWidgets import QInputDialog
 from ddp_monitor.app.desktop import open_session
 from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.profiles import LoginKind, LoginSpec, Profile, ProfileStore
+from ddp_monitor.qt.profile_model import ProfileListModel
+from ddp_monitor.qt.profile_scenarios import ProfileScenarios
 from ddp_monitor.scenarios.sequence import StepState
 from ddp_monitor.steps import (
     CallStep,
@@ -31,6 +34,7 @@ from ddp_monitor.steps import (
     UnsubscribeStep,
     WaitStep,
 )
+from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.step_editor import StepEditor
 from tests.keyrings import MemoryKeyring
 from tests.qt.harness import demo_server, next_emission, run, until
@@ -126,6 +130,20 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
             seen["summary"] = dialog.summary.text()
             dialog.table.selectRow(4)
             seen["detail"] = dialog.detail.toPlainText()
+            # Stop: the step under way fails as stopped, the rest are skipped.
+            dialog.new_scenario("long")
+            dialog.set_steps([WaitStep(60), CallStep("add", (1, 1))])
+            dialog.run_scenario()
+            while dialog.model.outcome(0) is None:
+                await next_emission(dialog.runs.step_changed)
+            dialog.stop_button.click()
+            seen["stopped_ok"] = (await next_emission(dialog.runs.finished))[0]
+            seen["stopped"] = [
+                (o.state, o.detail)
+                for o in (dialog.model.outcome(0), dialog.model.outcome(1))
+                if o is not None
+            ]
+            seen["run_enabled"] = dialog.run_button.isEnabled()
             adaptor.flush()
             seen["user"] = opened.page.user_id
             seen["subs"] = [
@@ -138,7 +156,12 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
 
     seen = run(qloop, scenario())
     assert seen["enabled"]
-    assert seen["menu"] == ["add two  \u2014  add", "echo it  \u2014  echo"]
+    assert seen["menu"] == [
+        "add two  \u2014  add",
+        "echo it  \u2014  echo",
+        "",
+        "Forget",
+    ]
     assert "password or token (params.0.password)" in seen["refused"]
     assert seen["clicked"] == "add"
     assert seen["running"]
@@ -150,10 +173,13 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
     assert "the result is not the one expected" in seen["detail"]
     assert "-5\n+4" in seen["detail"]
     assert seen["user"] is not None
+    assert seen["stopped_ok"] is False
+    assert seen["stopped"] == [(F, "stopped"), (StepState.SKIPPED, "")]
+    assert seen["run_enabled"]
     saved = json.loads(store.path.read_text(encoding="utf-8"))["profiles"][0]
     assert [c["name"] for c in saved["saved_calls"]] == ["add two", "echo it"]
     assert saved["saved_calls"][0]["wait"] is True
-    assert saved["scenarios"][0]["name"] == "smoke"
+    assert [s["name"] for s in saved["scenarios"]] == ["smoke", "long"]
     assert [s["step"] for s in saved["scenarios"][0]["steps"]] == [
         "login",
         "subscribe",
@@ -192,3 +218,28 @@ def test_the_step_editor_builds_each_kind(qtbot: Any) -> None:
         again = StepEditor(original, ["add two"])
         qtbot.addWidget(again)
         assert again.step() == original
+
+
+def test_editing_a_profile_keeps_the_calls_saved_while_the_form_was_open(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """The profile form edits neither calls nor scenarios: its older copy does not undo a save."""
+    store = ProfileStore(tmp_path / "profiles.json")
+    model = ProfileListModel(store)
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, profiles=model)
+    qtbot.addWidget(window)
+    profile = Profile("p", "localhost:3000")
+    assert window.save_profile(profile, None)
+    scenarios = ProfileScenarios(model, profile.id)
+    changed: list[bool] = []
+    scenarios.changed.connect(lambda: changed.append(True))
+    call = SavedCall("a", "add", (1, 2))
+    assert scenarios.save_call(call) is None
+    assert changed
+    assert window.save_profile(replace(profile, name="renamed"), None)
+    (kept,) = ProfileStore(store.path).load()
+    assert kept.name == "renamed"
+    assert kept.saved_calls == (call,)
+    scenarios.remove_call("a")
+    assert ProfileStore(store.path).load()[0].saved_calls == ()
