@@ -136,7 +136,13 @@ def add_arguments(subparsers: Any) -> None:
     parser.add_argument(
         "--connect-timeout", type=float, default=10.0, metavar="SECONDS"
     )
-    parser.add_argument("--profiles", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--profiles",
+        type=Path,
+        metavar="FILE",
+        help="the profiles file to read PROFILE from (default: the window's, "
+        "in the user's config directory; an exported file works too)",
+    )
     parser.set_defaults(command="run-scenario")
 
 

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMenu,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QToolButton,
     QVBoxLayout,
@@ -130,9 +131,13 @@ class ScenariosDialog(QDialog):
         split.setStretchFactor(0, 0)  # extra room goes to the steps
         split.setStretchFactor(1, 1)
         self.names.setMinimumWidth(120)
-        left_box.setMaximumWidth(260)
+        left_box.setMaximumWidth(200)
         self.keep_going = QCheckBox("Keep going after a failed step")
         self.summary = QLabel()
+        # A long reason is cut here and whole in the tooltip: the buttons stay.
+        self.summary.setSizePolicy(
+            QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred
+        )
         self.run_button = QPushButton("Run")
         self.run_button.setDefault(True)
         self.run_button.setToolTip("Run the steps on this page's connection")
@@ -154,6 +159,7 @@ class ScenariosDialog(QDialog):
         runs.started.connect(self._started)
         runs.step_changed.connect(self._step_changed)
         runs.finished.connect(self._finished)
+        runs.problem.connect(self._refused)
         scenarios.changed.connect(self._reload)
         self._reload()
 
@@ -281,6 +287,17 @@ class ScenariosDialog(QDialog):
         if rows and rows[0] == outcome.index:
             self._show_outcome(outcome.index)
 
+    def _refused(self, _title: str, why: str) -> None:
+        """A scenario that cannot run says why here too (the page's banner is behind)."""
+        self._show_summary(f"\u2717 {why}", ok=False)
+        self.summary.setToolTip(why)
+
+    def _show_summary(self, text: str, *, ok: bool) -> None:
+        self.summary.setText(text)
+        self.summary.setObjectName("validOk" if ok else "validBad")
+        self.summary.style().unpolish(self.summary)
+        self.summary.style().polish(self.summary)
+
     def _finished(self, ok: bool) -> None:
         counts = {state: 0 for state in StepState}
         for row in range(self.model.rowCount()):
@@ -292,10 +309,7 @@ class ScenariosDialog(QDialog):
             words += f", {counts[StepState.FAILED]} failed"
         if counts[StepState.SKIPPED]:
             words += f", {counts[StepState.SKIPPED]} skipped"
-        self.summary.setText(("\u2713 " if ok else "\u2717 ") + words)
-        self.summary.setObjectName("validOk" if ok else "validBad")
-        self.summary.style().unpolish(self.summary)
-        self.summary.style().polish(self.summary)
+        self._show_summary(("\u2713 " if ok else "\u2717 ") + words, ok=ok)
         self._sync()
 
     # -- keeping in step ---------------------------------------------------------------

@@ -316,3 +316,21 @@ async def test_a_corrupt_step_in_the_profiles_file_is_named_and_loses_nothing(
     assert fine.code == 0, fine.stderr
     assert path.read_bytes() == before
     assert sorted(p.name for p in path.parent.iterdir()) == ["profiles.json"]
+
+
+@pytest.mark.asyncio
+async def test_profiles_from_an_exported_file(our_server: Any, tmp_path: Path) -> None:
+    """--profiles FILE: a file exported from the window, not the user's own profiles."""
+    exported = tmp_path / "team-profiles.json"
+    fine = Scenario(
+        "fine", (CallStep("add", (1, 2), expect=Expect(ExpectKind.RESULT, 3)),)
+    )
+    ProfileStore.write(
+        exported, [Profile("shared", str(our_server.url), scenarios=(fine,))]
+    )
+    ran = await run_scenario(tmp_path, "shared", "fine", "--profiles", str(exported))
+    assert ran.code == 0, ran.stderr
+    assert ran.lines[-1]["ok"] is True
+    missing = await run_scenario(tmp_path, "shared", "fine")
+    assert missing.code == 2
+    assert "no saved profile is named 'shared' (saved: none)" in missing.stderr

@@ -144,6 +144,11 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
                 if o is not None
             ]
             seen["run_enabled"] = dialog.run_button.isEnabled()
+            # A scenario that cannot run says why in the dialog, and sends nothing.
+            dialog.new_scenario("unrunnable")
+            dialog.set_steps([CallStep(saved="gone")])
+            seen["refused_run"] = dialog.run_scenario()
+            seen["refused_why"] = dialog.summary.toolTip()
             adaptor.flush()
             seen["user"] = opened.page.user_id
             seen["subs"] = [
@@ -176,10 +181,15 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
     assert seen["stopped_ok"] is False
     assert seen["stopped"] == [(F, "stopped"), (StepState.SKIPPED, "")]
     assert seen["run_enabled"]
+    assert seen["refused_run"] is None
+    assert seen["refused_why"] == (
+        "scenario 'unrunnable' cannot run: step 1 calls the saved call 'gone', "
+        "which the profile does not have (it has: 'add two', 'echo it')."
+    )
     saved = json.loads(store.path.read_text(encoding="utf-8"))["profiles"][0]
     assert [c["name"] for c in saved["saved_calls"]] == ["add two", "echo it"]
     assert saved["saved_calls"][0]["wait"] is True
-    assert [s["name"] for s in saved["scenarios"]] == ["smoke", "long"]
+    assert [s["name"] for s in saved["scenarios"]] == ["smoke", "long", "unrunnable"]
     assert [s["step"] for s in saved["scenarios"][0]["steps"]] == [
         "login",
         "subscribe",
