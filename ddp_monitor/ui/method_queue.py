@@ -269,9 +269,12 @@ class MethodQueuePanel(QWidget):
 
     def _row_menu(self, at: QPoint) -> None:
         index = self.table.indexAt(at)
-        if not index.isValid():
-            return
-        record = self.model.record(index.row())
+        if index.isValid():
+            menu = self.row_menu(self.model.record(index.row()))
+            menu.exec(self.table.viewport().mapToGlobal(at))
+
+    def row_menu(self, record: MethodRecord) -> QMenu:
+        """A past call's context menu: again, edit, save."""
         menu = QMenu(self)
         menu.addAction(f"Call {record.name} again", lambda: self.call_again(record))
         menu.addAction("Edit, then call...", lambda: self.edit_call(record))
@@ -282,7 +285,7 @@ class MethodQueuePanel(QWidget):
             ),
         )
         save.setEnabled(self.profile_scenarios is not None)
-        menu.exec(self.table.viewport().mapToGlobal(at))
+        return menu
 
     def _selected(self, _new: QItemSelection, _old: QItemSelection) -> None:
         rows = self.table.selected_rows()

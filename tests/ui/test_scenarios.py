@@ -73,6 +73,13 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
                 lambda: adaptor.status.status is ConnectionStatus.CONNECTED,
             )
             seen: dict[str, Any] = {"enabled": methods.scenarios_button.isEnabled()}
+            plain = next(
+                p.methods for p in window.pages.values() if p.adaptor is session.adaptor
+            )  # the page opened on a URL: no profile to keep anything in
+            seen["plain"] = [
+                b.isEnabled()
+                for b in (plain.saved_button, plain.save_button, plain.scenarios_button)
+            ]
             # The console's own call, saved by the button beside it.
             methods.name.setText("add")
             methods.params.setPlainText("[1, 2]")
@@ -85,7 +92,10 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
             while not any(r.name == "echo" for r in methods.model.rows()):
                 await next_emission(adaptor.events_flushed)
             record = next(r for r in methods.model.rows() if r.name == "echo")
-            methods.save_call(record.name, list(record.params), record.wait, False)
+            menu = methods.row_menu(record)
+            save = next(a for a in menu.actions() if a.text() == "Save call\u2026")
+            seen["menu_save_enabled"] = save.isEnabled()
+            save.trigger()
             seen["menu"] = [a.text() for a in methods.saved_menu.actions()]
             # A secret never goes to the file.
             seen["refused"] = methods.profile_scenarios.save_call(  # type: ignore[union-attr]
@@ -161,6 +171,8 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
 
     seen = run(qloop, scenario())
     assert seen["enabled"]
+    assert seen["plain"] == [False, False, False]
+    assert seen["menu_save_enabled"]
     assert seen["menu"] == [
         "add two  \u2014  add",
         "echo it  \u2014  echo",
