@@ -368,6 +368,8 @@ class Workspace:
             return
         if opened.scheduler is not None:
             opened.scheduler.stop()
+        if opened.page.methods.runs is not None:  # a scenario still running ends here
+            await opened.page.methods.runs.close()
         self._notify(opened, False)
         await opened.adaptor.close()
         self.window.remove_connection(key)

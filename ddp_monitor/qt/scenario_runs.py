@@ -11,6 +11,7 @@ state, time and outcome); imports asyncio, QtCore/QtGui, ``scenarios``
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from typing import Any
 
@@ -109,6 +110,14 @@ class ScenarioRunAdaptor(QObject):
         """Stop the run: the step under way fails ("stopped"), the rest are skipped."""
         if self._task is not None:
             self._task.cancel()
+
+    async def close(self) -> None:
+        """Stop the run and wait until it has said so (before its page goes)."""
+        task = self._task
+        if task is not None and not task.done():
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 # The status badge's colours (UX.md): passed as connected, failed as failed,

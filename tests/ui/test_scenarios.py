@@ -165,6 +165,14 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
                 opened.page.subscription_model.index(r, 0).data()
                 for r in range(opened.page.subscription_model.rowCount())
             ]
+            # Closing the page while a scenario runs ends the run first.
+            dialog.select("long")
+            dialog.run_scenario()
+            seen["running_at_close"] = dialog.runs.running
+            finished: list[bool] = []
+            dialog.runs.finished.connect(finished.append)
+            await workspace.close_connection(profile.id)
+            seen["finished_at_close"] = finished
             window.close()
             await session.close()
             return seen
@@ -172,6 +180,8 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
     seen = run(qloop, scenario())
     assert seen["enabled"]
     assert seen["plain"] == [False, False, False]
+    assert seen["running_at_close"]
+    assert seen["finished_at_close"] == [False]
     assert seen["menu_save_enabled"]
     assert seen["menu"] == [
         "add two  \u2014  add",
