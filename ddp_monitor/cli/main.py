@@ -1,4 +1,4 @@
-"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve``, ``proxy`` and ``run-scenario`` run headless.
+"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve``, ``proxy``, ``replay`` and ``run-scenario`` run headless.
 
 Owns argument parsing, logging set-up (the one ``logging`` configuration of
 the process) and exit statuses: 0 done, 1 a runtime failure, 2 a usage error
@@ -34,7 +34,7 @@ __all__ = ["build_parser", "configure_logging", "main"]
 log = logging.getLogger("ddp_monitor")
 
 # Sub-command modules: each has add_arguments(subparsers) and run(args) -> int.
-_COMMANDS = ("watch", "serve", "proxy", "run-scenario")
+_COMMANDS = ("watch", "serve", "proxy", "replay", "run-scenario")
 
 _USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | COMMAND ...]"
 
@@ -48,6 +48,9 @@ examples:
                                               proxy a Meteor app's DDP clients, with faults
   ddp-monitor watch localhost:4000 --subscribe items '[10]' --call add '[1, 2]'
                                               print status changes and results as JSON lines
+  ddp-monitor replay session.ddprec localhost:3000
+                                              send a recording's calls and subscriptions again,
+                                              compare the answers (exit 1 when any differs)
   ddp-monitor run-scenario staging "smoke test"
                                               run a profile's saved scenario, a JSON line per step
   ddp-monitor COMMAND --help                  a command's own options

@@ -140,6 +140,10 @@ class Recorder:
     def event(self, event: Event) -> None:
         self._add(self._clock(), event)
 
+    def event_at(self, when: float, event: Event) -> None:
+        """An event at a known time (the frame that caused it)."""
+        self._add(when, event)
+
     def frame(self, frame: Frame) -> None:
         self._add(frame.time, frame)
 

@@ -109,6 +109,11 @@ class WindowChrome(QMainWindow):
         self.close_connection_action = action("Close connection", "Ctrl+W")
         self.import_action = action("Import profiles...", None)
         self.export_profiles_action = action("Export profiles...", None)
+        self.replay_action = action("Replay a recording...", None)
+        self.replay_action.setToolTip(
+            "Send a recording's calls and subscriptions to a server and compare "
+            "the answers with the recorded ones"
+        )
         self.tab_actions = [
             action(name, f"Ctrl+{n}") for n, name in enumerate(TAB_NAMES, 1)
         ]
@@ -136,6 +141,7 @@ class WindowChrome(QMainWindow):
             file.addAction(item)
         file.addSeparator()
         file.addAction(self.export_action)
+        file.addAction(self.replay_action)
         file.addSeparator()
         file.addAction(self.quit_action)
         connection = menus.addMenu("&Connection")
