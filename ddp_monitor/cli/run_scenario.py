@@ -2,8 +2,8 @@
 
 Owns the ``run-scenario`` sub-command (``add_arguments``/``run`` for ``cli``)
 and its output. Imports the standard library, ``steps``, ``profiles`` and
-``scenarios.sequence`` at the top; ``scenarios.runner`` and the transport
-(websockets) only when it runs. Nothing here loads Qt.
+``scenarios.sequence`` at the top; ``scenarios.runner``,
+``recording.credentials`` and the transport (websockets) only when it runs. Nothing here loads Qt.
 
 Every line is a JSON object with ``"event"`` and ``"t"`` (epoch
 milliseconds): one ``scenario`` line, then a ``step`` line when each step
@@ -26,7 +26,6 @@ from typing import Any
 
 from ddp_monitor.ddp.ejson import to_json_value
 from ddp_monitor.profiles import (
-    LoginKind,
     Profile,
     ProfileError,
     ProfileStore,
@@ -213,10 +212,9 @@ class _Plan:
 
     async def run(self, args: argparse.Namespace) -> int:
         from ddp_monitor.ddp.client.status import ConnectionStatus
+        from ddp_monitor.recording.credentials import Credentials, CredentialsError
         from ddp_monitor.scenarios.runner import (
             ClientConnection,
-            Credentials,
-            NoCredentials,
             ScenarioRunner,
             profile_credentials,
         )
@@ -243,10 +241,10 @@ class _Plan:
             def credentials() -> Credentials:
                 password = os.environ.get(PASSWORD_VARIABLE)
                 if not user or password is None:
-                    raise NoCredentials(
+                    raise CredentialsError(
                         f"give --user and the password in ${PASSWORD_VARIABLE}"
                     )
-                return Credentials(LoginKind.PASSWORD, user, password)
+                return Credentials(user, password)
 
         await client.start()
         try:

@@ -2,9 +2,10 @@
 
 Owns ``ScenarioRunner``, ``Connection`` (what it needs of the caller's
 connection: ``call`` and ``subscribe``, which ``qt.ClientAdaptor`` has, and
-``ClientConnection`` wraps a bare client with) and ``Credentials``; imports
-asyncio, ``transport.client`` (the client, its handles, ``accounts``),
-``profiles`` (a profile's login and secret), ``steps`` and ``sequence``.
+``ClientConnection`` wraps a bare client with); imports asyncio,
+``transport.client`` (the client, its handles, ``accounts``), ``profiles``
+and ``recording.credentials`` (a profile's login and secret, the replay's
+too), ``steps`` and ``sequence``.
 
 The order and the outcomes are ``sequence.ScenarioRun``'s; this module only
 does each step and reports the time it started and ended on the loop's clock.
@@ -20,11 +21,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from functools import partial
 from typing import Any, Protocol
 
 from ddp_monitor.ddp.errors import DDPError
-from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
+from ddp_monitor.profiles import Profile, SecretStore
+from ddp_monitor.recording.credentials import Credentials, CredentialsError, of_profile
 from ddp_monitor.scenarios.expectations import error_fields
 from ddp_monitor.scenarios.sequence import ScenarioRun, StepOutcome
 from ddp_monitor.steps import (
@@ -43,8 +45,6 @@ __all__ = [
     "STEP_TIMEOUT",
     "ClientConnection",
     "Connection",
-    "Credentials",
-    "NoCredentials",
     "ScenarioRunner",
     "profile_credentials",
 ]
@@ -92,43 +92,15 @@ class ClientConnection:
         return self.client.subscribe(name, *params)
 
 
-class NoCredentials(LookupError):
-    """A login step has nothing to log in with; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    """A login: a password for ``user``, or a resume token."""
-
-    kind: LoginKind
-    user: str
-    secret: str
-
-
 def profile_credentials(
     profile: Profile, secrets: SecretStore
 ) -> Callable[[], Credentials]:
     """The profile's own login, its secret read from the keyring when a step needs it."""
-
-    def read() -> Credentials:
-        kind = profile.login.kind
-        if kind is LoginKind.NONE:
-            raise NoCredentials(f"profile {profile.name!r} has no login")
-        try:
-            secret = secrets.get(SecretStore.key(profile))
-        except SecretsUnavailable as exc:
-            raise NoCredentials(f"profile {profile.name!r}: {exc}") from None
-        if secret is None:
-            raise NoCredentials(
-                f"no password or token is stored for profile {profile.name!r}"
-            )
-        return Credentials(kind, profile.login.user, secret)
-
-    return read
+    return partial(of_profile, profile, secrets)
 
 
 def _no_credentials() -> Credentials:
-    raise NoCredentials("this run has no login to use")
+    raise CredentialsError("this run has no login to use")
 
 
 class ScenarioRunner:
@@ -226,16 +198,18 @@ class ScenarioRunner:
         clock = asyncio.get_running_loop().time
         try:
             credentials = self.credentials()
-        except NoCredentials as exc:
+        except CredentialsError as exc:
             return run.failed(index, clock(), f"cannot log in: {exc}")
         accounts = Accounts.of(self.connection.client)
         try:
-            if credentials.kind is LoginKind.PASSWORD:
-                login = await accounts.login_with_password(
-                    credentials.user, credentials.secret
-                )
+            if credentials.token is not None:
+                login = await accounts.login_with_token(credentials.token)
             else:
-                login = await accounts.login_with_token(credentials.secret)
+                assert credentials.user is not None
+                assert credentials.password is not None
+                login = await accounts.login_with_password(
+                    credentials.user, credentials.password
+                )
         except DDPError as exc:
             return run.failed(
                 index, clock(), f"login refused: {exc}", {"error": error_fields(exc)}
