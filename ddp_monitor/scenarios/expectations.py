@@ -1,7 +1,7 @@
 """Whether a call answered what its step expects, and the diff when not.
 
 Owns ``Verdict`` and ``check``; imports the standard library, ``steps`` and
-``ddp`` values (EJSON, ``MethodError``). Pure: a result and an error in, a
+``ddp`` values (EJSON, a Meteor.Error's fields). Pure: a result and an error in, a
 verdict out.
 
 Values compare as ``EJSON.equals`` does (``ejson.equals``: ``3 == 3.0``, key
@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ddp_monitor.ddp.ejson import equals, to_json_value
-from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.errors import error_fields
 from ddp_monitor.steps import Expect, ExpectKind
 
-__all__ = ["Verdict", "check", "error_fields"]
+__all__ = ["Verdict", "check"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,13 +28,6 @@ class Verdict:
     ok: bool
     detail: str
     diff: tuple[str, ...] = ()
-
-
-def error_fields(error: BaseException) -> dict[str, Any]:
-    """Meteor.Error's fields; any other error as its type name and text."""
-    if isinstance(error, MethodError):
-        return {"error": error.error, "reason": error.reason, "details": error.details}
-    return {"error": type(error).__name__, "reason": str(error), "details": None}
 
 
 def _text(value: Any) -> list[str]:

@@ -24,10 +24,9 @@ from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, Protocol
 
-from ddp_monitor.ddp.errors import DDPError
+from ddp_monitor.ddp.errors import DDPError, error_fields
 from ddp_monitor.profiles import Profile, SecretStore
 from ddp_monitor.recording.credentials import Credentials, CredentialsError, of_profile
-from ddp_monitor.scenarios.expectations import error_fields
 from ddp_monitor.scenarios.sequence import ScenarioRun, StepOutcome
 from ddp_monitor.steps import (
     CallStep,

@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
-from ddp_monitor.scenarios.expectations import check, error_fields
+from ddp_monitor.ddp.errors import error_fields
+from ddp_monitor.scenarios.expectations import check
 from ddp_monitor.steps import (
     CallStep,
     SavedCall,
