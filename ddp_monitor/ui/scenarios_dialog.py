@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from ddp_monitor.ddp import ejson
+from ddp_monitor.qt.profile_model import free_name
 from ddp_monitor.qt.profile_scenarios import ProfileScenarios
 from ddp_monitor.qt.scenario_runs import ScenarioRunAdaptor, ScenarioStepsModel
 from ddp_monitor.scenarios.sequence import ScenarioRun, StepOutcome, StepState
@@ -202,11 +203,7 @@ class ScenariosDialog(QDialog):
                 self.names.setCurrentRow(row)
 
     def _free(self, name: str) -> str:
-        taken = {s.name for s in self.scenarios.scenarios}
-        candidate, n = name, 2
-        while candidate in taken:
-            candidate, n = f"{name} {n}", n + 1
-        return candidate
+        return free_name(name, {s.name for s in self.scenarios.scenarios})
 
     # -- the steps -------------------------------------------------------------------
     def set_steps(self, steps: list[Step], select: int | None = None) -> None:

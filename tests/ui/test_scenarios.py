@@ -155,6 +155,9 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
             ]
             seen["run_enabled"] = dialog.run_button.isEnabled()
             # A scenario that cannot run says why in the dialog, and sends nothing.
+            dialog.new_scenario("long")  # taken: "long 2", then deleted
+            seen["second_long"] = dialog.current.name  # type: ignore[union-attr]
+            dialog.delete_scenario()
             dialog.new_scenario("unrunnable")
             dialog.set_steps([CallStep(saved="gone")])
             seen["refused_run"] = dialog.run_scenario()
@@ -203,6 +206,7 @@ def test_save_a_call_then_run_a_scenario_on_the_page(
     assert seen["stopped_ok"] is False
     assert seen["stopped"] == [(F, "stopped"), (StepState.SKIPPED, "")]
     assert seen["run_enabled"]
+    assert seen["second_long"] == "long 2"
     assert seen["refused_run"] is None
     assert seen["refused_why"] == (
         "scenario 'unrunnable' cannot run: step 1 calls the saved call 'gone', "
