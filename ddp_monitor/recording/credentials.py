@@ -1,6 +1,7 @@
 """Fresh credentials for a replayed login: given on the command line or from a profile.
 
-Owns ``Credentials`` and ``from_profile``; imports ``profiles`` (the saved
+Owns ``Credentials``, ``from_profile`` and ``of_profile`` (also a scenario's
+login step's, ``scenarios.runner``); imports ``profiles`` (the saved
 profiles and the keyring beside them). A recording never holds a password or
 a token (``recording.masking``), so a replay that logs in needs new ones.
 """
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 
 from ddp_monitor.profiles import (
     LoginKind,
+    Profile,
     ProfileError,
     ProfileStore,
     SecretStore,
     SecretsUnavailable,
 )
 
-__all__ = ["Credentials", "CredentialsError", "from_profile"]
+__all__ = ["Credentials", "CredentialsError", "from_profile", "of_profile"]
 
 
 class CredentialsError(ValueError):
@@ -55,9 +57,15 @@ def from_profile(name: str, store: ProfileStore | None = None) -> Credentials:
     if profile is None:
         known = ", ".join(repr(p.name) for p in profiles) or "none saved"
         raise CredentialsError(f"no profile named {name!r} ({known})")
+    return of_profile(profile, store.secrets)
+
+
+def of_profile(profile: Profile, secrets: SecretStore) -> Credentials:
+    """The login of ``profile``, its secret read from ``secrets`` now (a scenario's
+    login step reads it when it runs, so a password changed meanwhile is used)."""
+    name = profile.name
     if profile.login.kind is LoginKind.NONE:
         raise CredentialsError(f"the profile {name!r} does not log in")
-    secrets: SecretStore = store.secrets
     try:
         secret = secrets.get(SecretStore.key(profile))
     except SecretsUnavailable as exc:
