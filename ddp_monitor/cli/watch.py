@@ -28,7 +28,7 @@ from ddp_monitor.cli.signals import stop_on_signals
 from ddp_monitor.ddp.client import events
 from ddp_monitor.ddp.client.status import Status, meteor_status
 from ddp_monitor.ddp.ejson import to_json_value
-from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.errors import error_fields
 from ddp_monitor.recording.recorder import Recorder, RecordingWriter
 from ddp_monitor.transport.wiretap import Frame
 
@@ -334,7 +334,7 @@ class _Watch:
     def on_nosub(self, event: events.SubscriptionStopped) -> None:
         sub = self.subscriptions.get(event.sub_id)
         if sub is not None:
-            error = None if event.error is None else _error_fields(event.error)
+            error = None if event.error is None else error_fields(event.error)
             line = {"event": "nosub", "id": event.sub_id, "name": sub.name}
             self.emit({**line, "error": error})
 
@@ -359,12 +359,5 @@ class _Watch:
         if event.error is None:
             line["result"] = to_json_value(event.result)
         else:
-            line["error"] = _error_fields(event.error)
+            line["error"] = error_fields(event.error)
         self.emit(line)
-
-
-def _error_fields(error: Exception) -> dict[str, Any]:
-    """Meteor.Error's fields; any other error as its type name and text."""
-    if isinstance(error, MethodError):
-        return {"error": error.error, "reason": error.reason, "details": error.details}
-    return {"error": type(error).__name__, "reason": str(error), "details": None}

@@ -37,6 +37,8 @@ from ddp_monitor.ddp.client.status import ConnectionStatus, Status, meteor_statu
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.countdown import RetryCountdown
+from ddp_monitor.qt.figures_model import FiguresModel
+from ddp_monitor.qt.history_model import HistoryModel
 from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
 from ddp_monitor.qt.status_look import session_outcome
@@ -44,6 +46,7 @@ from ddp_monitor.qt.subscription_model import SubscriptionModel
 from ddp_monitor.ui.collections_view import CollectionsPanel
 from ddp_monitor.ui.connection_bar import ConnectionBar
 from ddp_monitor.ui.error_banner import ErrorBanner
+from ddp_monitor.ui.figures_view import FiguresPanel
 from ddp_monitor.ui.message_log import MessageLogPanel
 from ddp_monitor.ui.method_queue import MethodQueuePanel
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
@@ -91,6 +94,9 @@ class ConnectionPage(QWidget):
         self.subscription_model = SubscriptionModel(self)
         self.collection_model = CollectionListModel(adaptor.store, self)
         self.document_model = DocumentTableModel(adaptor.store, parent=self)
+        #: per method and publication name; ``figures_model.selected_name_changed``
+        #: names the row chosen in the Figures tab (for the timeline)
+        self.figures_model = FiguresModel(self)
         self.countdown = RetryCountdown(parent=self)
         self.bar = ConnectionBar(actions.reconnect, actions.battery)
         self.badge = self.bar.badge
@@ -103,14 +109,21 @@ class ConnectionPage(QWidget):
         self.subscriptions = SubscriptionsPanel(
             self.subscription_model, adaptor.subscribe, adaptor.stop, publication_names
         )
-        self.collections = CollectionsPanel(self.collection_model, self.document_model)
+        self.history_model = HistoryModel(adaptor.recorder, self)
+        self.collections = CollectionsPanel(
+            self.collection_model, self.document_model, history=self.history_model
+        )
+        assert self.collections.history is not None
+        self.history = self.collections.history
         self.log = MessageLogPanel(
             self.log_model, actions.pause, actions.clear, actions.export
         )
+        self.figures = FiguresPanel(self.figures_model)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for panel in (self.methods, self.subscriptions, self.collections, self.log):
             self.tabs.addTab(panel, "")
+        self.tabs.addTab(self.figures, "Figures")
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
@@ -166,6 +179,7 @@ class ConnectionPage(QWidget):
         self.subscription_model.apply_events(events, times)
         self.collection_model.apply_events(events)
         self.document_model.apply_events(events)
+        self.figures_model.apply_events(events, times)
         for event in events:
             if isinstance(event, BadMessageReceived) and event.text:
                 self.log_model.mark_bad(event.text)
@@ -281,7 +295,13 @@ class ConnectionPage(QWidget):
     # "pages/<key>/"; the shared keys hold the layout last saved by any page,
     # which a page opened for the first time starts from.
     def splitters(self) -> list[QSplitter]:
-        return [self.methods.splitter, self.collections.splitter, self.log.splitter]
+        return [
+            self.methods.splitter,
+            self.collections.splitter,
+            self.log.splitter,
+            self.figures.splitter,
+            self.history.splitter,
+        ]
 
     def tables(self) -> list[DenseTable]:
         return [
@@ -289,6 +309,8 @@ class ConnectionPage(QWidget):
             self.subscriptions.table,
             self.collections.collection_table,
             self.log.table,
+            *self.figures.tables(),
+            self.history.table,
             # Not the document table: its columns are each collection's fields.
         ]
 

@@ -367,6 +367,7 @@ class MainWindow(WindowChrome):
             s, self.new_action, self.import_action, self.export_profiles_action
         )
         self.close_connection_action.triggered.connect(self._close_current)
+        self.replay_action.triggered.connect(self._replay_recording)
         self.find_action.triggered.connect(self._focus_filter)
         self.quit_action.triggered.connect(self.close)
         for at, item in enumerate(self.tab_actions):
@@ -374,6 +375,12 @@ class MainWindow(WindowChrome):
         for theme, item in self.theme_actions.items():
             item.triggered.connect(lambda _=False, t=theme: self.choose_theme(t))
         self.timeline_action.toggled.connect(self.show_timeline)
+
+    def _replay_recording(self) -> None:
+        # Loaded on first use: the window's first paint needs none of it.
+        from ddp_monitor.ui.replay_dialog import choose_and_replay
+
+        choose_and_replay(self, self.banner)
 
     def _close_current(self) -> None:
         if self._current is not None:

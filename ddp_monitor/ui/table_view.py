@@ -59,6 +59,8 @@ class DenseTable(QTableView):
         name: object name, also the settings key of its column widths.
         empty_text: what an empty table says (how to fill it).
         follow_tail: scroll to new rows while the view is at the bottom.
+        last_column_min: what the last column keeps in view when the table
+            is narrow (a short last column, shown whole elsewhere, asks less).
     """
 
     def __init__(
@@ -67,12 +69,14 @@ class DenseTable(QTableView):
         empty_text: str = "",
         *,
         follow_tail: bool = False,
+        last_column_min: int = LAST_COLUMN_MIN,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.empty_text = empty_text
         self._follow_tail = follow_tail
+        self._last_column_min = last_column_min
         self._kept: list[str] = []  # selected keys across a model reset
         # The widths asked for (set_column_widths, or dragged by the user); a
         # narrow table scales them down so the last column stays in view.
@@ -156,7 +160,7 @@ class DenseTable(QTableView):
             return
         # Only what a column has beyond COLUMN_MIN gives way, in proportion:
         # a time or a count (narrow already) stays readable, a long text shrinks.
-        room = self.viewport().width() - LAST_COLUMN_MIN
+        room = self.viewport().width() - self._last_column_min
         floors = [min(width, COLUMN_MIN) for width in widths]
         spare = sum(widths) - sum(floors)
         factor = 1.0

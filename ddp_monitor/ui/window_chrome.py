@@ -5,7 +5,7 @@ QtWidgets/QtGui/QtCore, ``ui.resources`` and ``ui.theme`` (the theme names). Spl
 (past 500 lines once the Server dock came): everything here is built once
 and holds no connection; ``MainWindow`` points the actions at the selected
 page and fills the labels. Shortcuts follow docs/ux.md (Ctrl+R, Ctrl+D,
-Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server), and work
+Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 and Ctrl+6 tabs, Ctrl+5 Server), and work
 from every field: a text field claims some of them for itself (on X11 a line
 edit takes Ctrl+E as "end of line"), so the window keeps its own keys.
 """
@@ -29,12 +29,13 @@ from PySide6.QtWidgets import (
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.theme import Theme
 
-__all__ = ["TAB_NAMES", "WindowChrome"]
+__all__ = ["TAB_KEYS", "TAB_NAMES", "WindowChrome"]
 
 _TEXT_FIELDS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 
-#: The page's tabs in order, as Ctrl+1..4 reach them.
-TAB_NAMES = ("Methods", "Subscriptions", "Collections", "Messages")
+#: The page's tabs in order, and the keys that reach them (Ctrl+5 is the Server dock's).
+TAB_NAMES = ("Methods", "Subscriptions", "Collections", "Messages", "Figures")
+TAB_KEYS = ("Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+6")
 
 
 class WindowChrome(QMainWindow):
@@ -109,8 +110,13 @@ class WindowChrome(QMainWindow):
         self.close_connection_action = action("Close connection", "Ctrl+W")
         self.import_action = action("Import profiles...", None)
         self.export_profiles_action = action("Export profiles...", None)
+        self.replay_action = action("Replay a recording...", None)
+        self.replay_action.setToolTip(
+            "Send a recording's calls and subscriptions to a server and compare "
+            "the answers with the recorded ones"
+        )
         self.tab_actions = [
-            action(name, f"Ctrl+{n}") for n, name in enumerate(TAB_NAMES, 1)
+            action(name, key) for name, key in zip(TAB_NAMES, TAB_KEYS, strict=True)
         ]
         # View > Theme: one of three, checked as the window remembers it.
         self.theme_group = QActionGroup(self)
@@ -143,6 +149,7 @@ class WindowChrome(QMainWindow):
             file.addAction(item)
         file.addSeparator()
         file.addAction(self.export_action)
+        file.addAction(self.replay_action)
         file.addSeparator()
         file.addAction(self.quit_action)
         connection = menus.addMenu("&Connection")
