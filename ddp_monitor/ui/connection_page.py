@@ -37,12 +37,13 @@ from ddp_monitor.ddp.client.status import ConnectionStatus, Status, meteor_statu
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.countdown import RetryCountdown
-from ddp_monitor.qt.figures_model import FiguresModel
+from ddp_monitor.qt.figures_model import METHOD, SUBSCRIPTION, FiguresModel
 from ddp_monitor.qt.history_model import HistoryModel
 from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
 from ddp_monitor.qt.status_look import session_outcome
 from ddp_monitor.qt.subscription_model import SubscriptionModel
+from ddp_monitor.qt.timeline_model import MarkerKind
 from ddp_monitor.ui.collections_view import CollectionsPanel
 from ddp_monitor.ui.connection_bar import ConnectionBar
 from ddp_monitor.ui.error_banner import ErrorBanner
@@ -54,6 +55,9 @@ from ddp_monitor.ui.table_view import DenseTable
 from ddp_monitor.ui.timeline import Timeline
 
 __all__ = ["ConnectionPage", "PageActions"]
+
+#: The Figures tab's kinds as the timeline's markers ("": nothing chosen).
+_MARKER_OF = {METHOD: MarkerKind.CALL, SUBSCRIPTION: MarkerKind.SUBSCRIPTION}
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,7 @@ class ConnectionPage(QWidget):
         a.events_flushed.connect(self._apply_events)
         a.flushed.connect(self._log_batch)
         a.meter_changed.connect(self.bar.show_meter)
+        self.figures_model.selected_name_changed.connect(self._highlight_on_timeline)
         self.bar.probe.toggled.connect(a.set_probing)
         self.bar.show_url(a.url)
         self.bar.url.returnPressed.connect(self._move)
@@ -166,6 +171,12 @@ class ConnectionPage(QWidget):
             self.log_model,
         ):
             model.counts_changed.connect(self._update_titles)
+
+    @Slot(str, str)
+    def _highlight_on_timeline(self, kind: str, name: str) -> None:
+        """A name chosen in the Figures tab: its calls or subscriptions stand out."""
+        marker = _MARKER_OF.get(kind)
+        self.timeline.highlight(marker, name or None)
 
     def _exported(self, sentence: str) -> None:
         window = self.window()

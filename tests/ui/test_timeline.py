@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QApplication
 from ddp_monitor.app.desktop import open_session
 from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
+from ddp_monitor.qt.figures_model import METHOD
 from ddp_monitor.qt.status_look import status_colour
 from ddp_monitor.qt.timeline_model import MarkerKind
 from ddp_monitor.recording.format import Header, header_line
@@ -264,7 +265,7 @@ def test_view_timeline_hides_every_page_and_is_remembered(
 def test_a_live_page_charts_its_connection(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
-    """The demo's page: its frames binned, its status band green, its subscriptions marked."""
+    """The demo's page: its frames binned, its status band green, its calls and subscriptions marked, the Figures tab's name lit."""
 
     async def scenario() -> tuple[Any, ...]:
         async with demo_server() as server:
@@ -301,12 +302,19 @@ def test_a_live_page_charts_its_connection(
                 counted = sum(model.bins.msgs_in) + sum(model.bins.msgs_out)
                 names = {(m.kind, m.name) for m in model.markers}
                 following = page.timeline.chart.view.follow
-                return frames, counted, names, following
+                # The Figures tab's choice reaches the timeline (issue 16's figures).
+                page.figures_model.select(METHOD, "echo")
+                lit = page.timeline.chart.highlighted
+                page.figures_model.select("", "")
+                lit_none = page.timeline.chart.highlighted
+                return frames, counted, names, following, lit, lit_none
             finally:
                 await session.close()
                 session.window.close()
 
-    frames, counted, names, following = run(qloop, scenario())
+    frames, counted, names, following, lit, lit_none = run(qloop, scenario())
+    assert lit == (MarkerKind.CALL, "echo")
+    assert lit_none == (None, None)
     # Everything flushed so far is counted once (the ring may hold the next batch).
     assert 0 < counted <= frames
     assert names == {(MarkerKind.SUBSCRIPTION, "items"), (MarkerKind.CALL, "echo")}
