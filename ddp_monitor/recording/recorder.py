@@ -243,7 +243,7 @@ def read(lines: Iterable[str]) -> Recording:
         if header is None:
             header = parse_header(obj)
             continue
-        recorded = parse_item(obj, number)
+        recorded = parse_item(obj, number, text.rstrip("\r\n"))
         if recorded is None:
             skipped += 1
         else:

@@ -224,3 +224,31 @@ def test_frames_that_are_not_json_and_binary_frames_survive() -> None:
         back = parse_item(json.loads(json.dumps(item_line(3.0, frame))))
         assert back is not None
         assert back.item == frame
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"msg": "added", "collection": "c", "id": "x", "fields": {"name": "Zoë ☃ }"}},
+        {"msg": "method", "method": "login", "id": "1", "params": [{"resume": "tok"}]},
+    ],
+)
+def test_a_frame_read_back_is_the_frame_whether_its_line_is_taken_as_text_or_parsed(
+    message: dict[str, Any],
+) -> None:
+    line = json.dumps(
+        item_line(1.0, RecordedFrame(False, json.dumps(message))),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    fast = parse_item(json.loads(line), 2, line)
+    slow = parse_item(json.loads(line), 2)
+    assert fast is not None
+    assert slow is not None
+    assert fast.item == slow.item
+    assert isinstance(fast.item, RecordedFrame)
+    assert json.loads(fast.item.data)["msg"] == message["msg"]
+    # A spaced line, as a person might write one, is read too.
+    spaced = parse_item(json.loads(line), 2, json.dumps(json.loads(line)))
+    assert spaced is not None
+    assert spaced.item == slow.item
