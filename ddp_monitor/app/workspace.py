@@ -7,7 +7,8 @@ profile model) and ``ui`` (the window and its pages). ``app.desktop`` composes i
 app used to build once: ``DDPClient`` (DDP version preference, TLS context),
 ``ClientAdaptor``, ``Accounts`` (the login from the profile, its secret read
 from the keyring), the subscriptions the profile names and the optional
-``BatteryScheduler``.
+``BatteryScheduler``; and the profile's saved calls and scenarios for the
+page's method console (``qt.profile_scenarios``, ``qt.scenario_runs``).
 
 A profile that follows the window's hosted server (``Profile.hosted_server``)
 opens on the URL that server has now, and moves with it when it is hosted
@@ -28,7 +29,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import ssl
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,13 +43,20 @@ from ddp_monitor.ddp.client.events import (
     TransportLost,
 )
 from ddp_monitor.ddp.errors import DDPError, MethodError
-from ddp_monitor.ddp.messages import SUPPORTED_VERSIONS
-from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
+from ddp_monitor.profiles import (
+    LoginKind,
+    Profile,
+    SecretStore,
+    SecretsUnavailable,
+    client_options,
+)
 from ddp_monitor.qt.battery_schedule import BatteryScheduler
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.notices import ConnectionNotices
 from ddp_monitor.qt.profile_model import PROFILE_ROLE
+from ddp_monitor.qt.profile_scenarios import ProfileScenarios
 from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
+from ddp_monitor.qt.scenario_runs import ScenarioRunAdaptor
 from ddp_monitor.recording.format import RecordingError
 from ddp_monitor.transport.client.accounts import Accounts
 from ddp_monitor.transport.client.ddp_client import DDPClient
@@ -86,24 +93,6 @@ class OpenConnection:
     @property
     def client(self) -> DDPClient:
         return self.adaptor.client
-
-
-def client_options(profile: Profile) -> dict[str, Any]:
-    """``DDPClient`` keyword arguments for a profile: version order, TLS, resumption."""
-    versions = list(SUPPORTED_VERSIONS)
-    if profile.ddp_version in versions:
-        versions.remove(profile.ddp_version)
-        versions.insert(0, profile.ddp_version)
-    options: dict[str, Any] = {
-        "supported_versions": tuple(versions),
-        "resume": profile.resume_sessions,
-    }
-    if not profile.verify_tls:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        options["ssl"] = context
-    return options
 
 
 class Workspace:
@@ -270,6 +259,7 @@ class Workspace:
                 "Certificate checks are off",
                 "This profile does not check the server's TLS certificate.",
             )
+        self._keep_scenarios(opened, profile)
         self._log_in(opened, profile)
         for sub in profile.subscriptions:
             opened.adaptor.subscribe(sub.name, list(sub.params))
@@ -277,6 +267,14 @@ class Workspace:
             self._schedule(opened, profile)
         self._notify(opened, profile.notify)
         return opened
+
+    def _keep_scenarios(self, opened: OpenConnection, profile: Profile) -> None:
+        """The profile's saved calls and scenarios, run on this page's connection."""
+        page = opened.page
+        scenarios = ProfileScenarios(self.window.profiles, profile.id, parent=page)
+        runs = ScenarioRunAdaptor(opened.adaptor, scenarios, parent=page)
+        runs.problem.connect(page.banner.show_problem)
+        page.methods.set_profile(scenarios, runs)
 
     def _url_of(self, profile: Profile) -> str | None:
         """Where ``profile`` connects now; None (and why, in the banner): nowhere."""
@@ -420,6 +418,8 @@ class Workspace:
             return
         if opened.scheduler is not None:
             opened.scheduler.stop()
+        if opened.page.methods.runs is not None:  # a scenario still running ends here
+            await opened.page.methods.runs.close()
         self._notify(opened, False)
         await opened.adaptor.close()
         self.window.remove_connection(key)

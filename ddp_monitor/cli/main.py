@@ -1,9 +1,9 @@
-"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve`` and ``proxy`` run headless.
+"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve``, ``proxy``, ``replay`` and ``run-scenario`` run headless.
 
 Owns argument parsing, logging set-up (the one ``logging`` configuration of
 the process) and exit statuses: 0 done, 1 a runtime failure, 2 a usage error
 (argparse's own convention). Each command's module is imported when it runs,
-so ``watch``, ``serve`` and ``proxy`` start without loading Qt.
+so the headless commands start without loading Qt.
 
 The window also takes Qt's own options (``-style Fusion``, ``-platform xcb``,
 ``-reverse``...: ``cli.qt_options``), passed on to its ``QApplication``;
@@ -35,7 +35,7 @@ __all__ = ["build_parser", "configure_logging", "main"]
 log = logging.getLogger("ddp_monitor")
 
 # Sub-command modules: each has add_arguments(subparsers) and run(args) -> int.
-_COMMANDS = ("watch", "serve", "proxy")
+_COMMANDS = ("watch", "serve", "proxy", "replay", "run-scenario")
 
 _USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | FILE.ddprec | COMMAND ...]"
 _RECORDING_SUFFIX = ".ddprec"
@@ -51,6 +51,11 @@ examples:
                                               proxy a Meteor app's DDP clients, with faults
   ddp-monitor watch localhost:4000 --subscribe items '[10]' --call add '[1, 2]'
                                               print status changes and results as JSON lines
+  ddp-monitor replay session.ddprec localhost:3000
+                                              send a recording's calls and subscriptions again,
+                                              compare the answers (exit 1 when any differs)
+  ddp-monitor run-scenario staging "smoke test"
+                                              run a profile's saved scenario, a JSON line per step
   ddp-monitor COMMAND --help                  a command's own options
 
 The window also takes Qt's options, e.g. -style Fusion, -platform xcb, -reverse,
@@ -103,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", prog="ddp-monitor"
     )
     for name in _COMMANDS:
-        module = importlib.import_module(f"ddp_monitor.cli.{name}")
+        module = importlib.import_module(_module(name))
         module.add_arguments(commands)
     for sub in commands.choices.values():
         _add_verbosity(sub, top=False)
@@ -195,8 +200,13 @@ def _main(words: list[str]) -> int:
     configure_logging(getattr(args, "verbose", 0), getattr(args, "quiet", 0))
     if args.command is None:
         return _open_app(args, qt)
-    module = importlib.import_module(f"ddp_monitor.cli.{args.command}")
+    module = importlib.import_module(_module(args.command))
     return _run(lambda: module.run(args))
+
+
+def _module(command: str) -> str:
+    """``run-scenario`` is ``cli.run_scenario``."""
+    return f"ddp_monitor.cli.{command.replace('-', '_')}"
 
 
 def _open_app(args: argparse.Namespace, qt: list[str]) -> int:

@@ -220,6 +220,16 @@ class ClientAdaptor(QObject):
         self.client.set_faults(replace(self.client.faults, battery_saving=saving))
 
     @Slot(bool)
+    def set_offline(self, on: bool) -> None:
+        """Meteor's ``disconnect()`` (offline: no retries, calls queue), or
+        ``reconnect()`` out of it."""
+        offline = self.status.status is ConnectionStatus.OFFLINE
+        if on and not offline:
+            self.client.disconnect()
+        elif not on and offline:
+            self.client.reconnect()
+
+    @Slot(bool)
     def set_probing(self, on: bool) -> None:
         """Measure the round trip with our own pings (every ``PROBE_MS``), or not."""
         if on == self._probing:

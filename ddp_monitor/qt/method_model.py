@@ -27,7 +27,7 @@ from ddp_monitor.ddp.client.events import (
     StatusChanged,
 )
 from ddp_monitor.ddp.errors import MethodError
-from ddp_monitor.qt.cell_text import short_json
+from ddp_monitor.qt.cell_text import duration_text, short_json
 from ddp_monitor.qt.table_model import Column, RowTableModel, TableState
 
 __all__ = ["MethodQueueModel", "MethodRecord", "MethodState", "timing_notes"]
@@ -72,8 +72,7 @@ def _clock(at: float | None) -> str:
 def _took(record: MethodRecord) -> str:
     if record.sent_at is None or record.done_at is None:
         return "-"
-    ms = (record.done_at - record.sent_at) * 1000
-    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
+    return duration_text(record.done_at - record.sent_at)
 
 
 def _took_key(record: MethodRecord) -> float:

@@ -19,6 +19,7 @@ import asyncio
 import datetime
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -31,10 +32,12 @@ from ddp_monitor.proxy.rows import frames, row
 from ddp_monitor.transport.client import DDPClient
 from ddp_monitor.transport.wiretap import Direction, Frame
 
-__all__ = ["FLUSH_MS", "ProxyAdaptor"]
+__all__ = ["FLUSH_MS", "PROXY_RING", "ProxyAdaptor"]
 
 #: Rows are handed on at most this often (as the server panel's).
 FLUSH_MS = 60
+#: Items a proxied connection keeps while Record is on (~3 MB at 300 bytes a frame).
+PROXY_RING = 10_000
 
 Row = dict[str, Any]
 
@@ -58,6 +61,7 @@ class ProxyAdaptor(QObject):
         self.proxy: DDPProxy | None = None
         self.control: ControlEndpoint | None = None
         self.remote: DDPClient | None = None
+        self.recording = False
         self._unlisten: Callable[[], None] | None = None
         self._shown: dict[str, Row] = {}
         self._tasks: set[asyncio.Future[Any]] = set()
@@ -82,7 +86,9 @@ class ProxyAdaptor(QObject):
     ) -> bool:
         """Proxy ``upstream`` on ``port`` (and serve the control endpoint); False on failure."""
         await self.stop()
-        proxy = DDPProxy(upstream, port=port)
+        proxy = DDPProxy(
+            upstream, port=port, record_ring=PROXY_RING if self.recording else 0
+        )
         try:
             await proxy.start()
             if control_port is not None:
@@ -186,6 +192,39 @@ class ProxyAdaptor(QObject):
             )
             for f in found
         ]
+
+    # -- recordings ---------------------------------------------------------------------
+
+    def set_recording(self, on: bool) -> None:
+        """Keep a recording of each connection opened from now on (the last
+        ``PROXY_RING`` items), to save with ``save_recording``; local only."""
+        self.recording = on
+        if self.proxy is not None:
+            self.proxy.record_ring = PROXY_RING if on else 0
+
+    def save_recording(self, connection_id: str, path: Path) -> int:
+        """Write a proxied connection's recording; returns how many items.
+
+        Raises:
+            LookupError: the connection is gone, or was opened while recording
+                was off, or the proxy is attached (its process has the frames:
+                run it with ``--record DIR``). ``OSError`` when writing fails.
+        """
+        if self.proxy is None:
+            raise LookupError(
+                "an attached proxy keeps its frames in its own process: "
+                "start it with --record DIR to write its recordings"
+            )
+        try:
+            recorder = self.proxy.connection(connection_id).recorder
+        except KeyError:
+            raise LookupError("that connection is gone") from None
+        if recorder is None:
+            raise LookupError(
+                "that connection opened while Record was off: "
+                "switch it on, then reconnect the client"
+            )
+        return recorder.recorder.save(path)
 
     # -- rows ---------------------------------------------------------------------------
 

@@ -27,11 +27,13 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
+from ddp_monitor.ddp.client.events import Event
 from ddp_monitor.ddp.client.status import Status
 from ddp_monitor.ddp.client.store import Store
 from ddp_monitor.qt.recording_state import RecordingState, Rewind
 from ddp_monitor.recording.format import Recorded, RecordingError
 from ddp_monitor.recording.recorder import Reader, read_header, save_items, spanned
+from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["SHOW_EVERY", "SLICE_SECONDS", "RecordingAdaptor"]
 
@@ -52,6 +54,8 @@ class RecordingAdaptor(QObject):
 
     Signals:
         rewound(Rewind): the state at the cursor, to show in one go.
+        read(list): the ``Recorded`` items of a slice just read (a timeline
+            and the figures take the whole file this way).
         progress(int, int): bytes read, of the file's size.
         loaded(): the whole file is in.
         seeked(float): the cursor moved (seconds since the start).
@@ -69,6 +73,7 @@ class RecordingAdaptor(QObject):
     probing_changed = Signal(bool)
     url_changed = Signal(str)
     rewound = Signal(object)
+    read = Signal(list)
     progress = Signal(int, int)
     loaded = Signal()
     seeked = Signal(float)
@@ -115,6 +120,25 @@ class RecordingAdaptor(QObject):
     @property
     def profile(self) -> str | None:
         return self.header.profile
+
+    # A document's history reads the items as it reads a live recorder's
+    # (``qt.history_model.HistorySource``).
+    @property
+    def origin(self) -> float:
+        return self.base
+
+    @property
+    def dropped(self) -> int:
+        return self.header.dropped
+
+    @property
+    def total(self) -> int:
+        return self.header.dropped + len(self.state)
+
+    def since(self, total: int) -> list[tuple[float, Frame | Event]]:
+        """The items after the first ``total`` (counting those the ring let go)."""
+        first = max(total - self.header.dropped, 0)
+        return list(self.state.timed(first, len(self.state)))
 
     @property
     def started(self) -> datetime:
@@ -216,10 +240,10 @@ class RecordingAdaptor(QObject):
             try:
                 self._reader.feed(lines, parsed)
             except RecordingError as exc:
-                self.state.take(parsed)  # what came before the bad line is shown
+                self._take(parsed)  # what came before the bad line is shown
                 self._fail(exc)
                 return
-            self.state.take(parsed)
+            self._take(parsed)
             if len(lines) < _LINES_PER_STEP:
                 self._finish()
                 return
@@ -250,6 +274,11 @@ class RecordingAdaptor(QObject):
             f"{self.path.name}: {error}. What comes before it is shown.",
         )
         self.loaded.emit()
+
+    def _take(self, parsed: list[Recorded]) -> None:
+        self.state.take(parsed)
+        if parsed:
+            self.read.emit(parsed)
 
     def _show_end(self) -> None:
         """The end of what was read, unless the cursor was put elsewhere (it stays)."""

@@ -12,6 +12,7 @@ change), so keeping the reference keeps the value of that moment.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import deque
@@ -145,12 +146,16 @@ class Recorder:
     def event(self, event: Event) -> None:
         self._add(self._clock(), event)
 
+    def event_at(self, when: float, event: Event) -> None:
+        """An event at a known time (the frame that caused it)."""
+        self._add(when, event)
+
     def frame(self, frame: Frame) -> None:
         self._add(frame.time, frame)
 
     def _add(self, when: float, item: Item | Frame | Event) -> None:
         items = self._items
-        if len(items) == items.maxlen:
+        if len(items) == items.maxlen and items.maxlen:  # 0: no ring, a writer only
             self.dropped += 1
         items.append((when, item))
         if self.writer is not None:
@@ -158,6 +163,19 @@ class Recorder:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    @property
+    def total(self) -> int:
+        """Items ever recorded (kept and let go): a reader's place that stays put."""
+        return self.dropped + len(self._items)
+
+    def since(self, total: int) -> list[tuple[float, Item | Frame | Event]]:
+        """The kept items recorded after the first ``total`` (a reader that has those)."""
+        skip = max(total - self.dropped, 0)
+        items = self._items
+        if skip >= len(items):
+            return []
+        return list(itertools.islice(items, skip, None))
 
     @property
     def duration(self) -> float:
@@ -270,7 +288,7 @@ class Reader:
                 except RecordingError as exc:  # the header may follow blank lines
                     raise RecordingError(exc.why, number) from None
                 continue
-            recorded = parse_item(obj, number, text)
+            recorded = parse_item(obj, number, text.rstrip("\r\n"))
             if recorded is None:
                 self.skipped += 1
             else:

@@ -45,24 +45,33 @@ from ddp_monitor.ddp.client.status import ConnectionStatus, Status, meteor_statu
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.collection_model import CollectionListModel, DocumentTableModel
 from ddp_monitor.qt.countdown import RetryCountdown
+from ddp_monitor.qt.figures_model import METHOD, SUBSCRIPTION, FiguresModel
+from ddp_monitor.qt.history_model import HistoryModel
 from ddp_monitor.qt.message_log_model import LogEvent, MessageLogModel
 from ddp_monitor.qt.method_model import MethodQueueModel
 from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
 from ddp_monitor.qt.recording_state import Rewind
 from ddp_monitor.qt.status_look import session_outcome
 from ddp_monitor.qt.subscription_model import SubscriptionModel
+from ddp_monitor.qt.timeline_model import MarkerKind, TimelineModel
+from ddp_monitor.recording.format import Recorded, RecordedFrame
 from ddp_monitor.ui.collections_view import CollectionsPanel
 from ddp_monitor.ui.connection_bar import ConnectionBar
 from ddp_monitor.ui.error_banner import ErrorBanner
+from ddp_monitor.ui.figures_view import FiguresPanel
 from ddp_monitor.ui.message_log import MessageLogPanel
 from ddp_monitor.ui.method_queue import MethodQueuePanel
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
 from ddp_monitor.ui.table_view import DenseTable
+from ddp_monitor.ui.timeline import Timeline
 
 __all__ = ["ConnectionPage", "PageActions", "PageSource"]
 
 #: What a page shows: a live connection or a saved recording of one.
 PageSource = ClientAdaptor | RecordingAdaptor
+
+#: The Figures tab's kinds as the timeline's markers ("": nothing chosen).
+_MARKER_OF = {METHOD: MarkerKind.CALL, SUBSCRIPTION: MarkerKind.SUBSCRIPTION}
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,12 +112,22 @@ class ConnectionPage(QWidget):
         self.subscription_model = SubscriptionModel(self)
         self.collection_model = CollectionListModel(adaptor.store, self)
         self.document_model = DocumentTableModel(adaptor.store, parent=self)
+        #: per method and publication name; ``figures_model.selected_name_changed``
+        #: names the row chosen in the Figures tab (for the timeline)
+        self.figures_model = FiguresModel(self)
         # A recording's clock is its cursor: a retry counts down from there.
         self.countdown = RetryCountdown(adaptor.now, parent=self)
         self.bar = ConnectionBar(actions.reconnect, actions.battery)
         self.badge = self.bar.badge
         self.banner = ErrorBanner()
+        # The connection's life and traffic over time (issue 16), fed by the
+        # adaptor's batches (a recording's: as it is read); View > Timeline hides it.
+        self.timeline = Timeline()
         live = adaptor if isinstance(adaptor, ClientAdaptor) else None
+        if live is not None:
+            self.timeline.set_source(live)
+        else:
+            self.timeline.set_source(TimelineModel())
         self.methods = MethodQueuePanel(
             self.method_model, live.call if live else None, method_names
         )
@@ -118,18 +137,30 @@ class ConnectionPage(QWidget):
             live.stop if live else None,
             publication_names,
         )
-        self.collections = CollectionsPanel(self.collection_model, self.document_model)
+        # A document's history reads the live recorder, or the recording.
+        if isinstance(adaptor, ClientAdaptor):
+            self.history_model = HistoryModel(adaptor.recorder, self)
+        else:
+            self.history_model = HistoryModel(adaptor, self)
+        self.collections = CollectionsPanel(
+            self.collection_model, self.document_model, history=self.history_model
+        )
+        assert self.collections.history is not None
+        self.history = self.collections.history
         self.log = MessageLogPanel(
             self.log_model, actions.pause, actions.clear, actions.export
         )
+        self.figures = FiguresPanel(self.figures_model)
         self.tabs = QTabWidget()
         self.tabs.setDocumentMode(True)
         for panel in (self.methods, self.subscriptions, self.collections, self.log):
             self.tabs.addTab(panel, "")
+        self.tabs.addTab(self.figures, "Figures")
         column = QVBoxLayout(self)
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.bar)
+        column.addWidget(self.timeline)
         banner_box = QVBoxLayout()
         banner_box.setContentsMargins(8, 6, 8, 0)
         banner_box.addWidget(self.banner)
@@ -153,6 +184,7 @@ class ConnectionPage(QWidget):
         a.events_flushed.connect(self._apply_events)
         a.flushed.connect(self._log_batch)
         a.meter_changed.connect(self.bar.show_meter)
+        self.figures_model.selected_name_changed.connect(self._highlight_on_timeline)
         if isinstance(a, ClientAdaptor):
             self.bar.probe.toggled.connect(a.set_probing)
             self.bar.show_url(a.url)
@@ -161,10 +193,15 @@ class ConnectionPage(QWidget):
             a.probing_changed.connect(self.bar.probe.setChecked)
         else:
             a.rewound.connect(self._rewind)
+            a.read.connect(self._read)
             self.tabs.currentChanged.connect(self._show_log_due)
             for progressed in (a.progress, a.loaded, a.seeked):
                 progressed.connect(self._describe_recording)
             self.bar.show_recording(a.describe())
+            # The timeline's cursor moves the recording's, and follows it.
+            self.timeline.cursor_moved.connect(a.seek)
+            a.seeked.connect(self.timeline.set_cursor)
+            a.loaded.connect(self._show_whole_recording)
         a.handshake_completed.connect(self.facts_changed)
         a.transport_lost.connect(self._transport_lost)
         a.problem.connect(self.banner.show_problem)
@@ -180,6 +217,12 @@ class ConnectionPage(QWidget):
         ):
             model.counts_changed.connect(self._update_titles)
 
+    @Slot(str, str)
+    def _highlight_on_timeline(self, kind: str, name: str) -> None:
+        """A name chosen in the Figures tab: its calls or subscriptions stand out."""
+        marker = _MARKER_OF.get(kind)
+        self.timeline.highlight(marker, name or None)
+
     def _exported(self, sentence: str) -> None:
         window = self.window()
         if isinstance(window, QMainWindow):
@@ -192,6 +235,7 @@ class ConnectionPage(QWidget):
         self.subscription_model.apply_events(events, times)
         self.collection_model.apply_events(events)
         self.document_model.apply_events(events)
+        self.figures_model.apply_events(events, times)
         for event in events:
             if isinstance(event, BadMessageReceived) and event.text:
                 self.log_model.mark_bad(event.text)
@@ -256,6 +300,22 @@ class ConnectionPage(QWidget):
         tail = rewind.log()
         self.log_model.clear()
         self._log_batch(tail.frames, tail.events, tail.times)
+
+    @Slot(list)
+    def _read(self, parsed: list[Recorded]) -> None:
+        """A slice of a recording, read: its timeline and figures grow (the whole file's)."""
+        model = self.timeline.model
+        if model is not None:
+            model.take_recorded(parsed)
+            model.changed.emit()
+        base = self.adaptor.base if isinstance(self.adaptor, RecordingAdaptor) else 0.0
+        events = [r.item for r in parsed if not isinstance(r.item, RecordedFrame)]
+        times = [base + r.t for r in parsed if not isinstance(r.item, RecordedFrame)]
+        self.figures_model.apply_events(events, times)
+
+    def _show_whole_recording(self) -> None:
+        if isinstance(self.adaptor, RecordingAdaptor):
+            self.timeline.show_range(0.0, max(self.adaptor.duration, 1.0))
 
     def _describe_recording(self, *_: object) -> None:
         if isinstance(self.adaptor, RecordingAdaptor):
@@ -363,7 +423,10 @@ class ConnectionPage(QWidget):
             f"session {a.session or '-'}",
             f"DDP {a.version or '-'}",
             opened,
-            f"{self.subscription_model.ready} subs ready",
+            # Offline the data is the last the server sent, not live (issue 13 item 14).
+            f"{self.subscription_model.ready} subs ready"
+            if a.status.connected
+            else f"{self.subscription_model.ready} subs (not live)",
             f"logged in as {self.user_id}" if self.user_id else "not logged in",
         )
 
@@ -372,7 +435,13 @@ class ConnectionPage(QWidget):
     # "pages/<key>/"; the shared keys hold the layout last saved by any page,
     # which a page opened for the first time starts from.
     def splitters(self) -> list[QSplitter]:
-        return [self.methods.splitter, self.collections.splitter, self.log.splitter]
+        return [
+            self.methods.splitter,
+            self.collections.splitter,
+            self.log.splitter,
+            self.figures.splitter,
+            self.history.splitter,
+        ]
 
     def tables(self) -> list[DenseTable]:
         return [
@@ -380,6 +449,8 @@ class ConnectionPage(QWidget):
             self.subscriptions.table,
             self.collections.collection_table,
             self.log.table,
+            *self.figures.tables(),
+            self.history.table,
             # Not the document table: its columns are each collection's fields.
         ]
 
@@ -403,8 +474,7 @@ class ConnectionPage(QWidget):
         for splitter in self.splitters():
             mine.set_value(f"splitters/{splitter.objectName()}", splitter.saveState())
         for table in self.tables():
-            header = table.horizontalHeader().saveState()
-            mine.set_value(f"columns/{table.objectName()}", header)
+            mine.set_value(f"columns/{table.objectName()}", table.header_state())
 
 
 class _PageSettings:

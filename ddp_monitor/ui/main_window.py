@@ -49,6 +49,7 @@ from ddp_monitor.ui.server_dock import ServerDock
 from ddp_monitor.ui.sidebar import Sidebar
 from ddp_monitor.ui.theme import SETTING as THEME_SETTING
 from ddp_monitor.ui.theme import Theme
+from ddp_monitor.ui.timeline import SETTING as TIMELINE_SETTING
 from ddp_monitor.ui.window_chrome import WindowChrome
 
 if TYPE_CHECKING:
@@ -64,6 +65,7 @@ _PAGE_ATTRIBUTES = frozenset(
         "adaptor", "badge", "bar", "countdown", "methods",
         "subscriptions", "collections", "log", "tabs", "log_model",
         "method_model", "subscription_model", "collection_model", "document_model",
+        "timeline",
     }
 )  # fmt: skip
 
@@ -202,6 +204,7 @@ class MainWindow(WindowChrome):
             publication_names=publication_names,
         )
         page.restore(self.settings)
+        page.timeline.setVisible(self.timeline_action.isChecked())
         self.pages[key] = page
         self.stack.addWidget(page)
         self.sidebar.add_connection(key, adaptor.label, adaptor.url)
@@ -268,6 +271,7 @@ class MainWindow(WindowChrome):
         pairs: list[tuple[Any, Any]] = [
             (self.reconnect_action.triggered, "reconnect"),
             (self.battery_action.toggled, "set_battery_saving"),
+            (self.offline_action.toggled, "set_offline"),
         ]
         if old is not None:
             for signal, slot in pairs if not old.read_only else []:
@@ -288,6 +292,10 @@ class MainWindow(WindowChrome):
             return
         for action, on in (
             (self.battery_action, page.adaptor.battery_saving),
+            (
+                self.offline_action,
+                page.adaptor.status.status is ConnectionStatus.OFFLINE,
+            ),
             (self.pause_action, page.log_model.paused),
         ):
             if action.isChecked() != on:
@@ -299,6 +307,7 @@ class MainWindow(WindowChrome):
             and not page.read_only
         )
         self.battery_action.setEnabled(not page.read_only)
+        self.offline_action.setEnabled(not page.read_only)
 
     # -- building --------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -369,12 +378,20 @@ class MainWindow(WindowChrome):
         self.close_connection_action.triggered.connect(self._close_current)
         self.recordings.bind(self.save_recording_actions, self.open_recording_action)
         self.recordings.open_requested.connect(self.recording_requested)
+        self.replay_action.triggered.connect(self._replay_recording)
         self.find_action.triggered.connect(self._focus_filter)
         self.quit_action.triggered.connect(self.close)
         for at, item in enumerate(self.tab_actions):
             item.triggered.connect(lambda _=False, at=at: self._show_tab(at))
         for theme, item in self.theme_actions.items():
             item.triggered.connect(lambda _=False, t=theme: self.choose_theme(t))
+        self.timeline_action.toggled.connect(self.show_timeline)
+
+    def _replay_recording(self) -> None:
+        # Loaded on first use: the window's first paint needs none of it.
+        from ddp_monitor.ui.replay_dialog import choose_and_replay
+
+        choose_and_replay(self, self.banner)
 
     def _close_current(self) -> None:
         if self._current is not None:
@@ -411,6 +428,17 @@ class MainWindow(WindowChrome):
         if isinstance(field, FilterField):
             field.focus()
 
+    # -- View > Timeline --------------------------------------------------------------
+    @Slot(bool)
+    def show_timeline(self, on: bool) -> None:
+        """Show or hide every page's timeline, and remember it."""
+        if self.timeline_action.isChecked() != on:
+            self.timeline_action.setChecked(on)  # comes back here through toggled
+            return
+        for page in self.pages.values():
+            page.timeline.setVisible(on)
+        self.settings.setValue(TIMELINE_SETTING, on)
+
     # -- the theme (View > Theme) ------------------------------------------------------
     def show_theme(self, theme: Theme) -> None:
         """Check the menu's entry for ``theme`` (the one in force)."""
@@ -438,6 +466,8 @@ class MainWindow(WindowChrome):
             # button (at 1280x800 it would take half the connection's page).
             self.server_dock.hide()
         self._restore_splitter(self.splitter)
+        timeline = self.settings.value(TIMELINE_SETTING, True)
+        self.timeline_action.setChecked(str(timeline).lower() not in ("false", "0"))
 
     def remembered_connections(self) -> list[str]:
         """The keys that were open when the window last closed."""

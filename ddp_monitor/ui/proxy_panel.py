@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Coroutine
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -20,6 +22,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QCheckBox,
     QDoubleSpinBox,
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -32,7 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from ddp_monitor.qt.message_log_model import MessageLogModel
-from ddp_monitor.qt.proxy_adaptor import ProxyAdaptor
+from ddp_monitor.qt.proxy_adaptor import PROXY_RING, ProxyAdaptor
 from ddp_monitor.qt.proxy_model import (
     CLOSE_COLUMN,
     CLOSE_UPSTREAM_COLUMN,
@@ -166,6 +169,14 @@ class ProxyPanel(QWidget):
         self.state.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.faults = FaultBar()
         self.filter = FilterField("Filter by session, address or browser (Ctrl+F)")
+        self.record = QCheckBox("Record")
+        self.record.setToolTip(
+            "Keep a recording of each client connection opened from now on "
+            f"(its last {PROXY_RING:,} frames and events), to save for the "
+            "selected row (docs/recording-format.md)"
+        )
+        self.save_recording = QPushButton("Save recording...")
+        self.save_recording.setEnabled(False)
         self.table = DenseTable("proxyConnectionTable", _NOT_PROXYING)
         self.table.show_sorted(self.model)
         self.table.set_column_widths(
@@ -203,6 +214,8 @@ class ProxyPanel(QWidget):
         bar.addWidget(self.attach)
         tools = QHBoxLayout()
         tools.addWidget(self.filter, 1)
+        tools.addWidget(self.record)
+        tools.addWidget(self.save_recording)
         panes = QSplitter(Qt.Orientation.Horizontal)
         panes.addWidget(self.detail)
         panes.addWidget(self.frames)
@@ -238,6 +251,8 @@ class ProxyPanel(QWidget):
         self.upstream_closer.clicked.connect(
             lambda row: self._act_on_row("proxy.closeUpstream", row)
         )
+        self.record.toggled.connect(a.set_recording)
+        self.save_recording.clicked.connect(self._ask_save_recording)
         self.faults.apply_requested.connect(self._apply_faults)
         self.faults.clear_requested.connect(self._clear_faults)
         self.table.selectionModel().selectionChanged.connect(
@@ -253,6 +268,27 @@ class ProxyPanel(QWidget):
 
     def _act_on_row(self, method: str, row: int) -> None:
         self.adaptor.act(method, self.model.key(row))
+
+    def _ask_save_recording(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        name = f"proxied-{ids[0]}-{time.strftime('%Y%m%d-%H%M%S')}.ddprec"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save recording", name, "ddp-monitor recordings (*.ddprec)"
+        )
+        if path:
+            self.save_recording_to(ids[0], Path(path))
+
+    def save_recording_to(self, connection_id: str, path: Path) -> bool:
+        """Write the connection's recording; the state line says what happened."""
+        try:
+            count = self.adaptor.save_recording(connection_id, path)
+        except (LookupError, OSError) as exc:
+            self.state.setText(f"Cannot save the recording: {exc}")
+            return False
+        self.state.setText(f"Saved {count:,} frames and events to {path}")
+        return True
 
     def _apply_faults(self, faults: dict[str, Any], to_all: bool) -> None:
         for target in [None] if to_all else self.selected_ids():
@@ -299,6 +335,7 @@ class ProxyPanel(QWidget):
 
     def _show_detail(self) -> None:
         ids = self.selected_ids()
+        self.save_recording.setEnabled(len(ids) == 1 and self.adaptor.proxy is not None)
         shown = ids[0] if len(ids) == 1 else None
         if shown != self._log_of:
             self._log_of, self._log_until = shown, float("-inf")

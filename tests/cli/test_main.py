@@ -51,7 +51,7 @@ def test_help_lists_commands_examples_and_exit_statuses(
     assert "--quit-after" not in out  # the smoke check's option stays hidden
 
 
-@pytest.mark.parametrize("command", ["watch", "serve"])
+@pytest.mark.parametrize("command", ["watch", "serve", "replay"])
 def test_each_command_has_its_own_help(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -96,13 +96,14 @@ def test_bad_arguments_exit_2_with_a_message(
 
 
 def test_commands_load_without_qt() -> None:
-    """`watch` and `serve` (and --help) start without importing Qt: a headless box needs no GUI libraries."""
+    """`watch`, `serve` and `replay` (and --help) start without importing Qt: a headless box needs no GUI libraries."""
     code = (
         "import sys\n"
         "from ddp_monitor.cli import main\n"
-        "for argv in (['--help'], ['watch', '--help'], ['serve', '--help']):\n"
+        "for argv in (['--help'], ['watch', '--help'], ['serve', '--help'], ['replay', '--help']):\n"
         "    assert main(argv) == 0\n"
-        "import ddp_monitor.cli.watch, ddp_monitor.cli.serve\n"
+        "import ddp_monitor.cli.watch, ddp_monitor.cli.serve, ddp_monitor.cli.replay\n"
+        "import ddp_monitor.recording.replay_run, ddp_monitor.recording.replay_report\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync')))\n"
     )
     done = subprocess.run(

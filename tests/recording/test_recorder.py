@@ -268,3 +268,31 @@ def test_frames_read_back_as_written_whether_or_not_the_line_is_compact() -> Non
         '{"msg":"method","method":"login","params":[{"password":"***"}],"id":"1"}',
     )
     assert read_back.items[2].masked == ("params.0.password",)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"msg": "added", "collection": "c", "id": "x", "fields": {"name": "Zoë ☃ }"}},
+        {"msg": "method", "method": "login", "id": "1", "params": [{"resume": "tok"}]},
+    ],
+)
+def test_a_frame_read_back_is_the_frame_whether_its_line_is_taken_as_text_or_parsed(
+    message: dict[str, Any],
+) -> None:
+    line = json.dumps(
+        item_line(1.0, RecordedFrame(False, json.dumps(message))),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    fast = parse_item(json.loads(line), 2, line)
+    slow = parse_item(json.loads(line), 2)
+    assert fast is not None
+    assert slow is not None
+    assert fast.item == slow.item
+    assert isinstance(fast.item, RecordedFrame)
+    assert json.loads(fast.item.data)["msg"] == message["msg"]
+    # A spaced line, as a person might write one, is read too.
+    spaced = parse_item(json.loads(line), 2, json.dumps(json.loads(line)))
+    assert spaced is not None
+    assert spaced.item == slow.item

@@ -76,6 +76,18 @@ def panels(page: ConnectionPage) -> dict[str, Any]:
     }
 
 
+_COUNTED = {"method", "calls", "errors", "in flight", "publication", "initial docs"}
+
+
+def figures(page: ConnectionPage) -> list[list[dict[str, str]]]:
+    """The Figures tab's counts (its timings are each side's own clock readings)."""
+    model = page.figures_model
+    return [
+        [{k: v for k, v in row.items() if k in _COUNTED} for row in table(part)]
+        for part in (model.methods, model.subscriptions)
+    ]
+
+
 def log(page: ConnectionPage) -> list[tuple[str, ...]]:
     """The Messages tab's rows: direction, type, size, text (not the time)."""
     page.tabs.setCurrentWidget(page.log)  # a recording's log is made in view
@@ -162,6 +174,7 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
             adaptor.flush()
             end = panels(live)
             live_log = log(live)
+            live_figures = figures(live)
             live_tabs = [live.tabs.tabText(n) for n in range(4)]
             saved = live.save_recording(path)
             opened = await _opened(session, path)
@@ -179,11 +192,16 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
                 "bar": opened.bar.recording.text(),
                 "tabs": ([opened.tabs.tabText(n) for n in range(4)], live_tabs),
                 "log": (log(opened), live_log),
+                "figures": (figures(opened), live_figures),
             }
             recording = opened.adaptor
             assert isinstance(recording, RecordingAdaptor)
-            recording.seek(midway[0])
+            timeline = opened.timeline
+            assert timeline.model is not None
+            seen["timeline"] = (timeline.model.end, recording.duration)
+            timeline.cursor_moved.emit(midway[0])  # what dragging its cursor does
             seen["midway"] = (midway[1], panels(opened))
+            seen["cursor"] = (timeline.cursor_time(), recording.cursor, midway[0])
             recording.seek(0.0)
             seen["start"] = panels(opened)
             recording.seek(recording.duration)
@@ -219,6 +237,10 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
     assert seen["bar"].startswith("Recording of ws://")
     assert seen["bar"].endswith(" events (read-only)")
     assert seen["tabs"][0] == seen["tabs"][1]
+    assert seen["figures"][0] == seen["figures"][1]
+    assert [row["method"] for row in seen["figures"][1][0]] == ["add", "fail"]
+    assert seen["timeline"][0] == seen["timeline"][1]
+    assert seen["cursor"][0] == seen["cursor"][1] == seen["cursor"][2]
     assert seen["log"][0] == seen["log"][1]
     assert ("\u2190 in", "connected") in {row[:2] for row in seen["log"][1]}
 
