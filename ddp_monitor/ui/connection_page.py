@@ -312,6 +312,14 @@ class ConnectionPage(QWidget):
         events = [r.item for r in parsed if not isinstance(r.item, RecordedFrame)]
         times = [base + r.t for r in parsed if not isinstance(r.item, RecordedFrame)]
         self.figures_model.apply_events(events, times)
+        # While the file is read the timeline shows all of it so far, redrawn
+        # once a second (a recording's timeline has no clock of its own).
+        now = time.monotonic()
+        if now - self._timeline_grown_at >= 1.0:
+            self._timeline_grown_at = now
+            self._show_whole_recording()
+
+    _timeline_grown_at = 0.0
 
     def _show_whole_recording(self) -> None:
         if isinstance(self.adaptor, RecordingAdaptor):
