@@ -188,6 +188,7 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
                     opened.bar.url.isHidden(),
                     session.window.reconnect_action.isEnabled(),
                     session.window.battery_action.isEnabled(),
+                    session.window.offline_action.isEnabled(),
                 ),
                 "bar": opened.bar.recording.text(),
                 "tabs": ([opened.tabs.tabText(n) for n in range(4)], live_tabs),
@@ -233,7 +234,7 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
     assert live["documents_shown"] == ("items", 3, [0])
     assert seen["again"] == live
     assert seen["current"]
-    assert seen["read_only"] == (True, True, True, False, False)
+    assert seen["read_only"] == (True, True, True, False, False, False)
     assert seen["bar"].startswith("Recording of ws://")
     assert seen["bar"].endswith(" events (read-only)")
     assert seen["tabs"][0] == seen["tabs"][1]
