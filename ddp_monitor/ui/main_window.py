@@ -376,7 +376,11 @@ class MainWindow(WindowChrome):
             s, self.new_action, self.import_action, self.export_profiles_action
         )
         self.close_connection_action.triggered.connect(self._close_current)
-        self.recordings.bind(self.save_recording_actions, self.open_recording_action)
+        self.recordings.bind(
+            self.save_recording_actions,
+            self.save_span_action,
+            self.open_recording_action,
+        )
         self.recordings.open_requested.connect(self.recording_requested)
         self.replay_action.triggered.connect(self._replay_recording)
         self.find_action.triggered.connect(self._focus_filter)

@@ -3,8 +3,9 @@
 Owns ``RecordingCommands`` and ``suggested_name``; imports QtWidgets/QtCore
 and ``ui.connection_page``. Saving writes the selected page's recording (a
 live connection's ring, or a recording's items) through
-``ConnectionPage.save_recording``, all of it or its last minutes; a failure
-shows in the page's banner and loses nothing. Opening asks for a file and
+``ConnectionPage.save_recording``, all of it, its last minutes or the span
+selected on its timeline; a failure shows in the page's banner and loses
+nothing. Opening asks for a file and
 hands its path on (``open_requested``): the app makes the page.
 """
 
@@ -57,13 +58,20 @@ class RecordingCommands(QObject):
         self._banner = banner
         self.folder = Path.home()  # where the last dialog ended
 
-    def bind(self, save: dict[int | None, QAction], open_: QAction) -> None:
+    def bind(
+        self, save: dict[int | None, QAction], span: QAction, open_: QAction
+    ) -> None:
         for minutes, action in save.items():
             action.triggered.connect(lambda _=False, m=minutes: self.ask_save(m))
+        span.triggered.connect(lambda: self.ask_save(span=True))
         open_.triggered.connect(self.ask_open)
 
-    def ask_save(self, minutes: int | None = None) -> None:
-        """Ask where, then save the page's recording (``minutes``: only the last ones)."""
+    def ask_save(self, minutes: int | None = None, *, span: bool = False) -> None:
+        """Ask where, then save the page's recording.
+
+        ``minutes``: only the last ones; ``span``: only the span selected on
+        the page's timeline (shift-drag).
+        """
         page = self._current()
         if page is None:
             self._banner().show_problem(
@@ -72,7 +80,17 @@ class RecordingCommands(QObject):
                 "and save it once it has done something.",
             )
             return
-        what = "all" if minutes is None else f"the last {minutes} min"
+        selected = page.timeline.selected_span() if span else None
+        if span and selected is None:
+            page.banner.show_problem(
+                "No span is selected",
+                "Shift-drag on the timeline over the part to save, then save again.",
+            )
+            return
+        if selected is not None:
+            what = f"{selected[0]:.1f} s to {selected[1]:.1f} s"
+        else:
+            what = "all" if minutes is None else f"the last {minutes} min"
         name, _ = QFileDialog.getSaveFileName(
             self._window,
             f"Save recording ({what})",
@@ -80,17 +98,28 @@ class RecordingCommands(QObject):
             FILE_FILTER,
         )
         if name:
-            self.save(page, Path(name), minutes)
+            self.save(page, Path(name), minutes, selected)
 
-    def save(self, page: ConnectionPage, path: Path, minutes: int | None) -> int | None:
-        """Save ``page``'s recording to ``path``; the status bar says how much."""
+    def save(
+        self,
+        page: ConnectionPage,
+        path: Path,
+        minutes: int | None = None,
+        span: tuple[float, float] | None = None,
+    ) -> int | None:
+        """Save ``page``'s recording (its last ``minutes``, or a ``span`` of it) to ``path``.
+
+        The status bar says how much was saved; a failure is the page's banner's.
+        """
         if not path.suffix:
             path = path.with_suffix(SUFFIX)
         self.folder = path.parent
-        start = None
-        if minutes is not None:
+        start = end = None
+        if span is not None:
+            start, end = span
+        elif minutes is not None:
             start = max(page.adaptor.elapsed - minutes * 60, 0.0)
-        count = page.save_recording(path, start)
+        count = page.save_recording(path, start, end)
         if count is not None:
             self._window.statusBar().showMessage(
                 f"Saved {count:,} frames and events to {path}", 8000

@@ -121,6 +121,10 @@ class WindowChrome(QMainWindow):
         self.save_recording_actions[None].setToolTip(
             "Save everything this connection did, as a recording (Ctrl+Shift+S)"
         )
+        self.save_span_action = action("The timeline's selected span...", None)
+        self.save_span_action.setToolTip(
+            "Save the part shift-dragged on the timeline, as a recording"
+        )
         self.import_action = action("Import profiles...", None)
         self.export_profiles_action = action("Export profiles...", None)
         self.replay_action = action("Replay a recording...", None)
@@ -164,6 +168,7 @@ class WindowChrome(QMainWindow):
         file.addAction(self.open_recording_action)
         save = file.addMenu("&Save recording")
         save.addActions(list(self.save_recording_actions.values()))
+        save.addAction(self.save_span_action)
         file.addSeparator()
         file.addAction(self.export_action)
         file.addAction(self.replay_action)

@@ -82,8 +82,12 @@ _COUNTED = {"method", "calls", "errors", "in flight", "publication", "initial do
 def figures(page: ConnectionPage) -> list[list[dict[str, str]]]:
     """The Figures tab's counts (its timings are each side's own clock readings)."""
     model = page.figures_model
+    # Sorted by name: the tables may be ordered by a timing.
     return [
-        [{k: v for k, v in row.items() if k in _COUNTED} for row in table(part)]
+        sorted(
+            ({k: v for k, v in row.items() if k in _COUNTED} for row in table(part)),
+            key=lambda row: sorted(row.items()),
+        )
         for part in (model.methods, model.subscriptions)
     ]
 
@@ -239,7 +243,7 @@ def test_a_recording_reopened_rebuilds_the_live_pages_panels(
     assert seen["bar"].endswith(" events (read-only)")
     assert seen["tabs"][0] == seen["tabs"][1]
     assert seen["figures"][0] == seen["figures"][1]
-    assert [row["method"] for row in seen["figures"][1][0]] == ["add", "fail"]
+    assert {row["method"] for row in seen["figures"][1][0]} == {"add", "fail"}
     assert seen["timeline"][0] == seen["timeline"][1]
     assert seen["cursor"][0] == seen["cursor"][1] == seen["cursor"][2]
     assert seen["log"][0] == seen["log"][1]
@@ -370,10 +374,19 @@ def test_save_recording_names_the_file_and_saves_the_last_minutes(
             session.adaptor.call("add", [1, 2])
             await _states(live, {"add": MethodState.UPDATED})
             count = window.recordings.save(live, tmp_path / "last", 1)
+            message = window.statusBar().currentMessage()
+            window.recordings.ask_save(span=True)  # none selected: said, no dialog
+            no_span = (live.banner.title, live.banner.detail)
+            recorder = session.adaptor.recorder
+            kept = list(recorder.items())
+            middle = kept[len(kept) // 2][0] - recorder.origin
+            spanned = window.recordings.save(
+                live, tmp_path / "span.ddprec", span=(0.0, middle)
+            )
             opened = await _opened(session, tmp_path / "last.ddprec")
             seen = {
                 "count": count,
-                "message": window.statusBar().currentMessage(),
+                "message": message,
                 "name": suggested_name(live.adaptor, datetime(2026, 12, 2, 11, 5, 9)),
                 "keys": {
                     action.shortcut().toString()
@@ -384,6 +397,8 @@ def test_save_recording_names_the_file_and_saves_the_last_minutes(
                 },
                 "methods": table(opened.method_model),
                 "pages": len(window.pages),
+                "no_span": no_span,
+                "spanned": (spanned, count, middle),
             }
             window.close_connection_action.trigger()  # Ctrl+W on the recording
             await next_emission(window.sidebar.connection_list.model().rowsRemoved)
@@ -402,6 +417,12 @@ def test_save_recording_names_the_file_and_saves_the_last_minutes(
     assert host.startswith("127.0.0.1-")
     assert host.removeprefix("127.0.0.1-").isdigit()  # the port
     assert seen["keys"] == {"Ctrl+O", "Ctrl+Shift+S"}
+    assert seen["no_span"][0] == "No span is selected"
+    spanned, count, middle = seen["spanned"]
+    assert spanned is not None
+    assert 0 < spanned < count
+    span_header = json.loads((tmp_path / "span.ddprec").read_text().splitlines()[0])
+    assert span_header["span"] == [0.0, middle]
     assert [m["method"] for m in seen["methods"]] == ["add"]
     assert seen["pages"] == 2
     assert seen["after"] == (1, True)
