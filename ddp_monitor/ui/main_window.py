@@ -37,6 +37,7 @@ from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.profiles import Profile
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.profile_model import ProfileListModel
+from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.status_look import look
 from ddp_monitor.ui.connection_page import ConnectionPage, PageActions, PageSource
@@ -393,9 +394,14 @@ class MainWindow(WindowChrome):
 
     def _replay_recording(self) -> None:
         # Loaded on first use: the window's first paint needs none of it.
-        from ddp_monitor.ui.replay_dialog import choose_and_replay
+        from ddp_monitor.ui.replay_dialog import choose_and_replay, open_for_replay
 
-        choose_and_replay(self, self.banner)
+        page = self._current
+        if page is not None and isinstance(page.adaptor, RecordingAdaptor):
+            # On a recording's page: replay that recording, no file to pick.
+            open_for_replay(page.adaptor.path, self, self.banner)
+        else:
+            choose_and_replay(self, self.banner)
 
     def _close_current(self) -> None:
         if self._current is not None:

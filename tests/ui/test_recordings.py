@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication
 
 from ddp_monitor.app.desktop import Session, open_session
 from ddp_monitor.ddp.client.status import ConnectionStatus
@@ -29,6 +30,7 @@ from ddp_monitor.qt.subscription_model import SubscriptionState
 from ddp_monitor.ui.connection_page import ConnectionPage
 from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.recording_commands import suggested_name
+from ddp_monitor.ui.replay_dialog import ReplayDialog
 from tests.qt.harness import demo_server, next_emission, run, until
 
 C = ConnectionStatus
@@ -439,3 +441,38 @@ def test_the_window_keys_are_each_used_once(qapp: Any, tmp_path: Path) -> None:
     assert len(keys) == len(set(keys))
     assert {"Ctrl+O", "Ctrl+Shift+S"} <= set(keys)
     window.deleteLater()
+
+
+def test_replay_on_a_recordings_page_replays_that_recording(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """File > Replay a recording... on a recording's page takes that recording, no file to pick (issue 16)."""
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+
+    async def scenario() -> list[str]:
+        async with demo_server() as server:
+            session = await open_session(str(server.url), settings)
+            await until(
+                session.adaptor.status_changed, lambda: session.adaptor.status.connected
+            )
+            path = tmp_path / "mine.ddprec"
+            page = session.window.current
+            assert page is not None
+            page.save_recording(path)
+            workspace = session.workspace
+            assert workspace is not None
+            assert workspace.open_recording(path) is not None
+            session.window.replay_action.trigger()
+            sources = [
+                w.adaptor.source
+                for w in QApplication.topLevelWidgets()
+                if isinstance(w, ReplayDialog)
+            ]
+            for w in QApplication.topLevelWidgets():
+                if isinstance(w, ReplayDialog):
+                    w.close()
+            session.window.close()
+            await session.close()
+            return sources
+
+    assert run(qloop, scenario()) == [str(tmp_path / "mine.ddprec")]
