@@ -5,8 +5,8 @@ Owns ``Profile`` (and its parts), ``ProfileStore`` (one human-readable JSON file
 written atomically, migrated from older versions), ``SecretStore`` (passwords
 and resume tokens in the OS keyring through ``keyring``, never in that file)
 and ``ProfileError``. Imports the standard library, platformdirs, keyring (when
-a secret is first read or written) and ``ddp`` values (EJSON for subscription
-params, ids).
+a secret is first read or written), ``ddp`` values (EJSON for subscription
+params, ids) and ``steps`` (a profile's saved calls and scenarios, issue 16).
 
 Failure rules (issue 6): a file that cannot be parsed is moved aside under a
 new backup name (never overwritten) and reported; a file that cannot be read,
@@ -26,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import ssl
 import stat
 import tempfile
 import time
@@ -41,6 +42,16 @@ import platformdirs
 
 from ddp_monitor.ddp.ejson import from_json_value, to_json_value
 from ddp_monitor.ddp.ids import random_id
+from ddp_monitor.ddp.messages import SUPPORTED_VERSIONS
+from ddp_monitor.steps import (
+    SavedCall,
+    Scenario,
+    Unreadable,
+    saved_calls_from_json,
+    saved_calls_to_json,
+    scenarios_from_json,
+    scenarios_to_json,
+)
 
 __all__ = [
     "CURRENT_VERSION",
@@ -54,6 +65,7 @@ __all__ = [
     "SecretsUnavailable",
     "SubscriptionSpec",
     "atomic_write",
+    "client_options",
     "default_path",
     "migrate",
     "sweep_temp_files",
@@ -128,10 +140,32 @@ class Profile:
     hosted_server: bool = False
     #: desktop notifications when it drops, fails or comes back
     notify: bool = False
+    #: named calls and ordered scenarios (``steps``); what a file holds but
+    #: cannot be read stays an ``Unreadable``, written back as it was
+    saved_calls: tuple[SavedCall | Unreadable, ...] = ()
+    scenarios: tuple[Scenario | Unreadable, ...] = ()
     id: str = field(default_factory=random_id)
 
     def duplicate(self, name: str) -> Profile:
         return replace(self, name=name, id=random_id())
+
+
+def client_options(profile: Profile) -> dict[str, Any]:
+    """``DDPClient`` keyword arguments for a profile: version order, TLS, resumption."""
+    versions = list(SUPPORTED_VERSIONS)
+    if profile.ddp_version in versions:
+        versions.remove(profile.ddp_version)
+        versions.insert(0, profile.ddp_version)
+    options: dict[str, Any] = {
+        "supported_versions": tuple(versions),
+        "resume": profile.resume_sessions,
+    }
+    if not profile.verify_tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        options["ssl"] = context
+    return options
 
 
 # -- the file format ----------------------------------------------------------------
@@ -157,6 +191,8 @@ def _to_json(profile: Profile) -> dict[str, Any]:
         "resume_sessions": profile.resume_sessions,
         "hosted_server": profile.hosted_server,
         "notify": profile.notify,
+        "saved_calls": saved_calls_to_json(profile.saved_calls),
+        "scenarios": scenarios_to_json(profile.scenarios),
     }
 
 
@@ -174,7 +210,10 @@ def _get(obj: Any, key: str, kind: type | tuple[type, ...], where: str) -> Any:
     return value
 
 
-def _from_json(raw: Any, where: str) -> Profile:
+def _from_json(raw: Any, where: str, problems: list[str] | None = None) -> Profile:
+    """One profile; ``problems`` gets a sentence per saved call, scenario or
+    step that could not be read (each kept as written, the rest loaded)."""
+    problems = [] if problems is None else problems
     subs = []
     for n, sub in enumerate(_get(raw, "subscriptions", list, where)):
         at = f"{where}.subscriptions[{n}]"
@@ -193,6 +232,7 @@ def _from_json(raw: Any, where: str) -> Profile:
             float(_get(schedule, "idle_after", numbers, at)),
             float(_get(schedule, "back_after", numbers, at)),
         )
+    named = f"profile {_get(raw, 'name', str, where)!r}"
     version = raw.get("ddp_version")
     if version is not None and not isinstance(version, str):
         raise _Bad(f"{where}.ddp_version: {version!r} has the wrong type")
@@ -209,6 +249,8 @@ def _from_json(raw: Any, where: str) -> Profile:
         resume_sessions=_optional_flag(raw, "resume_sessions", True, where),
         hosted_server=_optional_flag(raw, "hosted_server", False, where),
         notify=_optional_flag(raw, "notify", False, where),
+        saved_calls=saved_calls_from_json(raw.get("saved_calls"), named, problems),
+        scenarios=scenarios_from_json(raw.get("scenarios"), named, problems),
         id=_get(raw, "id", str, where),
     )
 
@@ -474,12 +516,15 @@ class ProfileStore:
             raise ProfileError(self.path, self.read_only_reason)
         try:
             current, secrets = migrate(data)
+            problems: list[str] = []
             profiles = [
-                _from_json(raw, f"profiles[{n}]")
+                _from_json(raw, f"profiles[{n}]", problems)
                 for n, raw in enumerate(_get(current, "profiles", list, "file"))
             ]
         except (ValueError, TypeError, KeyError, IndexError) as exc:
             return self._corrupt(f"it does not hold profiles: {exc}")
+        # Parts that could not be read cost only themselves: said, and kept.
+        self.notices.extend(problems)
         if version != CURRENT_VERSION:
             self._upgrade(version, profiles, secrets)
         return profiles

@@ -17,6 +17,7 @@ import sys
 import traceback
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 
@@ -49,10 +50,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Session:
-    """One open window, its connections (``adaptor``: the first) and the demo server."""
+    """One open window, its connections (``adaptor``: the first) and the demo server.
+
+    ``adaptor`` is None when the window opened on a recording file.
+    """
 
     window: MainWindow
-    adaptor: ClientAdaptor
+    adaptor: ClientAdaptor | None
     closers: list[Callable[[], Awaitable[Any]]] = field(default_factory=list)
     workspace: Workspace | None = None
     collector: CollectorPlan | None = None
@@ -84,10 +88,13 @@ async def open_session(
     url: str | None,
     settings: QSettings | None = None,
     store: ProfileStore | None = None,
+    *,
+    recording: Path | None = None,
 ) -> Session:
     """Start the demo server when ``url`` is None, connect, build the window.
 
     ``store``: the saved profiles (None: an in-memory list, as tests want).
+    ``recording``: open this recording file instead (no demo, no connection).
 
     Raises:
         InvalidURL: ``url`` cannot lead to a DDP server.
@@ -97,6 +104,8 @@ async def open_session(
     methods: tuple[str, ...] = ()
     publications: tuple[str, ...] = ()
     hosted = ServerAdaptor()  # the Server tab shows it, close() stops it
+    if recording is not None:
+        return _recording_session(recording, settings, store, hosted)
     if url is None:
         # The demo runs in the hosted server's own process (qt.server_adaptor):
         # its port is bound here, so the client may connect at once.
@@ -133,6 +142,28 @@ async def open_session(
     # whole run; what comes later is frozen as it settles (app.collector).
     collector.start()
     return Session(window, adaptor, closers, workspace, collector)
+
+
+def _recording_session(
+    path: Path,
+    settings: QSettings | None,
+    store: ProfileStore | None,
+    hosted: ServerAdaptor,
+) -> Session:
+    """The window on a recording file: its page, and no connection."""
+    profiles = ProfileListModel(store)
+    window = MainWindow(None, settings, profiles=profiles, server=hosted)
+    profiles.load()
+    collector = CollectorPlan(window)
+    workspace = Workspace(window, collector.released)
+    workspace.open_recording(path)
+    collector.start()
+    closers: list[Callable[[], Awaitable[Any]]] = [
+        workspace.close,
+        hosted.close,
+        window.stop_proxy,
+    ]
+    return Session(window, None, closers, workspace, collector)
 
 
 def start_demo_traffic(adaptor: ClientAdaptor) -> None:
@@ -184,13 +215,15 @@ def run(
     *,
     quit_after: float | None = None,
     qt_args: Sequence[str] = (),
+    recording: Path | None = None,
 ) -> int:
     """Open the window (on the demo server when ``url`` is None) until it is closed.
 
     ``quit_after``: close the window that many seconds after it is shown (the
     packaging smoke check: a frozen build must start, show it and quit).
     ``qt_args``: Qt's own options (``-style Fusion``, ``-platform xcb``...),
-    for the ``QApplication``.
+    for the ``QApplication``. ``recording``: open this recording file instead
+    of a connection.
     """
     app = QApplication.instance() or QApplication([sys.argv[0], *qt_args])
     assert isinstance(app, QApplication)
@@ -215,7 +248,9 @@ def run(
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        code: int = loop.run_until_complete(_main(app, url, loop, quit_after, theme))
+        code: int = loop.run_until_complete(
+            _main(app, url, loop, quit_after, theme, recording)
+        )
         return code
     finally:
         loop.close()
@@ -228,9 +263,10 @@ async def _main(
     loop: asyncio.AbstractEventLoop,
     quit_after: float | None,
     theme: ThemeSwitch,
+    recording: Path | None = None,
 ) -> int:
     try:
-        session = await open_session(url, store=ProfileStore())
+        session = await open_session(url, store=ProfileStore(), recording=recording)
     except InvalidURL as exc:
         box = QMessageBox(
             QMessageBox.Icon.Critical,

@@ -7,7 +7,8 @@ profile model) and ``ui`` (the window and its pages). ``app.desktop`` composes i
 app used to build once: ``DDPClient`` (DDP version preference, TLS context),
 ``ClientAdaptor``, ``Accounts`` (the login from the profile, its secret read
 from the keyring), the subscriptions the profile names and the optional
-``BatteryScheduler``.
+``BatteryScheduler``; and the profile's saved calls and scenarios for the
+page's method console (``qt.profile_scenarios``, ``qt.scenario_runs``).
 
 A profile that follows the window's hosted server (``Profile.hosted_server``)
 opens on the URL that server has now, and moves with it when it is hosted
@@ -18,14 +19,19 @@ A profile that notifies (``Profile.notify``, off by default) gets a
 ``qt.notices.ConnectionNotices`` on its adaptor, feeding the window's one
 ``ui.tray.StatusTray`` (issue 13 item 16); ticking or unticking the switch
 of an open profile takes effect at once.
+
+A recording file (File > Open recording, ``ddp-monitor FILE``) gets a page
+too, read-only, made from a ``qt.recording_adaptor.RecordingAdaptor``
+(issue 16); closing it only drops the page.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ssl
+import logging
 from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QModelIndex
@@ -37,12 +43,21 @@ from ddp_monitor.ddp.client.events import (
     TransportLost,
 )
 from ddp_monitor.ddp.errors import DDPError, MethodError
-from ddp_monitor.ddp.messages import SUPPORTED_VERSIONS
-from ddp_monitor.profiles import LoginKind, Profile, SecretStore, SecretsUnavailable
+from ddp_monitor.profiles import (
+    LoginKind,
+    Profile,
+    SecretStore,
+    SecretsUnavailable,
+    client_options,
+)
 from ddp_monitor.qt.battery_schedule import BatteryScheduler
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.notices import ConnectionNotices
 from ddp_monitor.qt.profile_model import PROFILE_ROLE
+from ddp_monitor.qt.profile_scenarios import ProfileScenarios
+from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
+from ddp_monitor.qt.scenario_runs import ScenarioRunAdaptor
+from ddp_monitor.recording.format import RecordingError
 from ddp_monitor.transport.client.accounts import Accounts
 from ddp_monitor.transport.client.ddp_client import DDPClient
 from ddp_monitor.transport.client.handles import PendingMethod
@@ -52,6 +67,8 @@ from ddp_monitor.ui.main_window import MainWindow
 from ddp_monitor.ui.tray import StatusTray
 
 __all__ = ["OpenConnection", "Workspace", "client_options"]
+
+log = logging.getLogger(__name__)
 
 # Connection plumbing, not use: a phone with only heartbeats is idle.
 _NOT_ACTIVITY = (PongReceived, StatusChanged, HandshakeCompleted, TransportLost)
@@ -78,24 +95,6 @@ class OpenConnection:
         return self.adaptor.client
 
 
-def client_options(profile: Profile) -> dict[str, Any]:
-    """``DDPClient`` keyword arguments for a profile: version order, TLS, resumption."""
-    versions = list(SUPPORTED_VERSIONS)
-    if profile.ddp_version in versions:
-        versions.remove(profile.ddp_version)
-        versions.insert(0, profile.ddp_version)
-    options: dict[str, Any] = {
-        "supported_versions": tuple(versions),
-        "resume": profile.resume_sessions,
-    }
-    if not profile.verify_tls:
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        options["ssl"] = context
-    return options
-
-
 class Workspace:
     """Open and close connections in ``window``; ``profiles`` come from its model.
 
@@ -109,10 +108,12 @@ class Workspace:
         self.window = window
         self._released = released
         self.connections: dict[str, OpenConnection] = {}
+        self.recordings: dict[str, RecordingAdaptor] = {}  # read-only pages
         self._opening: dict[str, asyncio.Future[OpenConnection]] = {}
         window.open_requested.connect(self._open_requested)
         window.url_requested.connect(self._url_requested)
         window.close_requested.connect(self._close_requested)
+        window.recording_requested.connect(self._recording_requested)
         window.server_adaptor.hosting_changed.connect(self._follow_hosted)
         self.tray = StatusTray(window)
         self.tray.connection_chosen.connect(window.select)
@@ -258,6 +259,7 @@ class Workspace:
                 "Certificate checks are off",
                 "This profile does not check the server's TLS certificate.",
             )
+        self._keep_scenarios(opened, profile)
         self._log_in(opened, profile)
         for sub in profile.subscriptions:
             opened.adaptor.subscribe(sub.name, list(sub.params))
@@ -265,6 +267,14 @@ class Workspace:
             self._schedule(opened, profile)
         self._notify(opened, profile.notify)
         return opened
+
+    def _keep_scenarios(self, opened: OpenConnection, profile: Profile) -> None:
+        """The profile's saved calls and scenarios, run on this page's connection."""
+        page = opened.page
+        scenarios = ProfileScenarios(self.window.profiles, profile.id, parent=page)
+        runs = ScenarioRunAdaptor(opened.adaptor, scenarios, parent=page)
+        runs.problem.connect(page.banner.show_problem)
+        page.methods.set_profile(scenarios, runs)
 
     def _url_of(self, profile: Profile) -> str | None:
         """Where ``profile`` connects now; None (and why, in the banner): nowhere."""
@@ -363,20 +373,60 @@ class Workspace:
         scheduler.start()
         opened.scheduler = scheduler
 
+    def open_recording(self, path: Path) -> ConnectionPage | None:
+        """Show a recording file as a read-only page (open already: select it).
+
+        The page shows at once and fills in as the file is read. A file that
+        is no recording: the banner says why (the line, for a damaged one)
+        and None; the window goes on as it was.
+        """
+        key = f"recording:{path.resolve()}"
+        if key in self.recordings:
+            self.window.select(key)
+            return self.window.pages[key]
+        try:
+            adaptor = RecordingAdaptor(path)
+        except (RecordingError, OSError) as exc:
+            why = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            self.window.banner.show_problem(
+                f"Cannot open \u201c{path.name}\u201d",
+                f"{path}: {why}.",
+            )
+            return None
+        self.recordings[key] = adaptor
+        page = self.window.add_connection(key, adaptor)
+        adaptor.loaded.connect(
+            lambda: log.info("recording %s read: %d items", path, len(adaptor))
+        )
+        adaptor.start()
+        return page
+
+    def _close_recording(self, key: str) -> None:
+        adaptor = self.recordings.pop(key)
+        adaptor.close()
+        self.window.remove_connection(key)
+        adaptor.deleteLater()
+        self._released()
+
     async def close_connection(self, key: str) -> None:
-        """Close the client for good and drop its page."""
+        """Close the client for good and drop its page (a recording's: just the page)."""
+        if key in self.recordings:
+            self._close_recording(key)
+            return
         opened = self.connections.pop(key, None)
         if opened is None:
             return
         if opened.scheduler is not None:
             opened.scheduler.stop()
+        if opened.page.methods.runs is not None:  # a scenario still running ends here
+            await opened.page.methods.runs.close()
         self._notify(opened, False)
         await opened.adaptor.close()
         self.window.remove_connection(key)
         self._released()
 
     async def close(self) -> None:
-        for key in list(self.connections):
+        for key in [*self.connections, *self.recordings]:
             await self.close_connection(key)
 
     # -- the window's requests --------------------------------------------------------
@@ -387,6 +437,9 @@ class Workspace:
 
     def _url_requested(self, url: str) -> None:
         self._spawn(self.open_url(url, url, "hosted server"))
+
+    def _recording_requested(self, path: str) -> None:
+        self.open_recording(Path(path))
 
     def _close_requested(self, key: str) -> None:
         self._spawn(self.close_connection(key))

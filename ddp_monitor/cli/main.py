@@ -1,9 +1,9 @@
-"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve`` and ``proxy`` run headless.
+"""Command line: ``ddp-monitor [URL]`` opens the app; ``watch``, ``serve``, ``proxy``, ``replay`` and ``run-scenario`` run headless.
 
 Owns argument parsing, logging set-up (the one ``logging`` configuration of
 the process) and exit statuses: 0 done, 1 a runtime failure, 2 a usage error
 (argparse's own convention). Each command's module is imported when it runs,
-so ``watch``, ``serve`` and ``proxy`` start without loading Qt.
+so the headless commands start without loading Qt.
 
 The window also takes Qt's own options (``-style Fusion``, ``-platform xcb``,
 ``-reverse``...: ``cli.qt_options``), passed on to its ``QApplication``;
@@ -24,6 +24,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TextIO
 
 from ddp_monitor import __version__
@@ -34,20 +35,27 @@ __all__ = ["build_parser", "configure_logging", "main"]
 log = logging.getLogger("ddp_monitor")
 
 # Sub-command modules: each has add_arguments(subparsers) and run(args) -> int.
-_COMMANDS = ("watch", "serve", "proxy")
+_COMMANDS = ("watch", "serve", "proxy", "replay", "run-scenario")
 
-_USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | COMMAND ...]"
+_USAGE = "ddp-monitor [-h] [--version] [-v | -q] [URL | FILE.ddprec | COMMAND ...]"
+_RECORDING_SUFFIX = ".ddprec"
 
 _EPILOG = """\
 examples:
   ddp-monitor                                 open the window on the embedded demo server
   ddp-monitor http://localhost:3000           open the window on a Meteor app
   ddp-monitor wss://app.example.com           ... over TLS (also ws://, host:port)
+  ddp-monitor session.ddprec                  open a saved recording (File > Save recording)
   ddp-monitor serve --demo --port 4000        run the demo DDP server headless
   ddp-monitor proxy localhost:3000 --control-port 3101
                                               proxy a Meteor app's DDP clients, with faults
   ddp-monitor watch localhost:4000 --subscribe items '[10]' --call add '[1, 2]'
                                               print status changes and results as JSON lines
+  ddp-monitor replay session.ddprec localhost:3000
+                                              send a recording's calls and subscriptions again,
+                                              compare the answers (exit 1 when any differs)
+  ddp-monitor run-scenario staging "smoke test"
+                                              run a profile's saved scenario, a JSON line per step
   ddp-monitor COMMAND --help                  a command's own options
 
 The window also takes Qt's options, e.g. -style Fusion, -platform xcb, -reverse,
@@ -100,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
         dest="command", metavar="COMMAND", prog="ddp-monitor"
     )
     for name in _COMMANDS:
-        module = importlib.import_module(f"ddp_monitor.cli.{name}")
+        module = importlib.import_module(_module(name))
         module.add_arguments(commands)
     for sub in commands.choices.values():
         _add_verbosity(sub, top=False)
@@ -119,7 +127,8 @@ def _app_parser() -> argparse.ArgumentParser:
         "url",
         nargs="?",
         metavar="URL",
-        help="server URL: http(s)://, ws(s):// or host:port, e.g. localhost:3000",
+        help="server URL: http(s)://, ws(s):// or host:port, e.g. localhost:3000; "
+        "or a recording file to open (FILE.ddprec)",
     )
     _add_verbosity(parser, top=True)
     parser.add_argument(
@@ -191,8 +200,13 @@ def _main(words: list[str]) -> int:
     configure_logging(getattr(args, "verbose", 0), getattr(args, "quiet", 0))
     if args.command is None:
         return _open_app(args, qt)
-    module = importlib.import_module(f"ddp_monitor.cli.{args.command}")
+    module = importlib.import_module(_module(args.command))
     return _run(lambda: module.run(args))
+
+
+def _module(command: str) -> str:
+    """``run-scenario`` is ``cli.run_scenario``."""
+    return f"ddp_monitor.cli.{command.replace('-', '_')}"
 
 
 def _open_app(args: argparse.Namespace, qt: list[str]) -> int:
@@ -200,7 +214,10 @@ def _open_app(args: argparse.Namespace, qt: list[str]) -> int:
 
     ``qt``: Qt's own options, for the window's ``QApplication``.
     """
-    if args.url is not None:
+    recording = _recording(args.url)
+    if isinstance(recording, str):
+        return _usage(recording)
+    if args.url is not None and recording is None:
         # Checked before Qt loads: a bad URL is a usage error with a message.
         from ddp_monitor.transport.client.urls import InvalidURL, to_websocket_url
 
@@ -221,7 +238,36 @@ def _open_app(args: argparse.Namespace, qt: list[str]) -> int:
     # paint); app.collector freezes what was built and turns it back on.
     gc.disable()
     app = importlib.import_module("ddp_monitor.app.desktop")
-    return _run(lambda: app.run(args.url, quit_after=args.quit_after, qt_args=qt))
+    return _run(
+        lambda: app.run(
+            None if recording else args.url,
+            quit_after=args.quit_after,
+            qt_args=qt,
+            recording=recording,
+        )
+    )
+
+
+def _recording(word: str | None) -> Path | str | None:
+    """A recording file to open (its header checked), why it cannot be, or None: a URL.
+
+    An existing file is a recording, as is a word ending in ``.ddprec``.
+    """
+    if word is None:
+        return None
+    path = Path(word)
+    if not (path.is_file() or path.suffix == _RECORDING_SUFFIX):
+        return None
+    from ddp_monitor.recording.format import RecordingError
+    from ddp_monitor.recording.recorder import read_header
+
+    try:
+        read_header(path)
+    except RecordingError as exc:
+        return f"{word}: {exc}"
+    except OSError as exc:
+        return f"cannot open the recording {word}: {exc.strerror or exc}"
+    return path
 
 
 def _usage(message: str) -> int:

@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 __all__ = ["add_arguments", "run"]
@@ -47,6 +48,13 @@ def add_arguments(subparsers: Any) -> None:
         metavar="N",
         help="serve the DDP control endpoint on port N (0 picks one; default: none)",
     )
+    parser.add_argument(
+        "--record",
+        metavar="DIR",
+        type=Path,
+        help="write each client connection's recording into DIR as it happens "
+        "(one .ddprec file per connection; open one with `ddp-monitor FILE`)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -58,6 +66,15 @@ def run(args: argparse.Namespace) -> int:
     except InvalidURL as exc:
         print(f"ddp-monitor proxy: {exc}", file=sys.stderr)
         return 2
+    if args.record is not None:
+        try:
+            args.record.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            print(
+                f"ddp-monitor proxy: --record {args.record}: {exc.strerror}",
+                file=sys.stderr,
+            )
+            return 2
     try:
         asyncio.run(_proxy(args))
     except OSError as exc:
@@ -76,7 +93,9 @@ async def _proxy(args: argparse.Namespace) -> None:
     from ddp_monitor.proxy.control import ControlEndpoint
 
     stop = stop_on_signals()
-    proxy = DDPProxy(args.upstream, host=args.host, port=args.port)
+    proxy = DDPProxy(
+        args.upstream, host=args.host, port=args.port, record_to=args.record
+    )
     async with proxy:
         control = None
         if args.control_port is not None:

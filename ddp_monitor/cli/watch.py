@@ -21,13 +21,15 @@ import json
 import sys
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from ddp_monitor.cli.signals import stop_on_signals
 from ddp_monitor.ddp.client import events
 from ddp_monitor.ddp.client.status import Status, meteor_status
 from ddp_monitor.ddp.ejson import to_json_value
-from ddp_monitor.ddp.errors import MethodError
+from ddp_monitor.ddp.errors import error_fields
+from ddp_monitor.recording.recorder import Recorder, RecordingWriter
 from ddp_monitor.transport.wiretap import Frame
 
 __all__ = ["add_arguments", "run"]
@@ -46,6 +48,7 @@ Values are EJSON ({"$date": ms}, {"$binary": base64}, ...).
 examples:
   ddp-monitor watch localhost:3000 --subscribe items '[1000]'
   ddp-monitor watch http://127.0.0.1:4000 --call slow '[5000]' --no-retry --call add '[1, 2]'
+  ddp-monitor watch localhost:3000 --subscribe items '[10]' --record session.ddprec
 --no-retry and --wait apply to the --call just before them. Calls are made when the
 first connection opens, so a restart of the server shows which are re-sent and which
 fail. Ctrl-C exits with status 0."""
@@ -168,6 +171,14 @@ def add_arguments(subparsers: Any) -> None:
         help="the --call before it runs alone (Meteor's wait option)",
     )
     parser.add_argument(
+        "--record",
+        metavar="FILE",
+        type=Path,
+        help="also write a recording of the whole session to FILE "
+        "(docs/recording-format.md: every frame and event, passwords and tokens masked); "
+        "open it with `ddp-monitor FILE`",
+    )
+    parser.add_argument(
         "--compression",
         action="store_true",
         help="offer permessage-deflate (off by default: it slows Meteor servers)",
@@ -222,6 +233,17 @@ class _Watch:
         self.subscriptions: dict[str, SubscribeSpec] = {}
         self.calls: dict[str, str] = {}  # method id -> name
         self.stopping = False
+        self.writer: RecordingWriter | None = None
+        if args.record is not None:
+            recorder = Recorder(self.client.url, limit=0)  # the file is the record
+            try:
+                self.writer = RecordingWriter.open(
+                    args.record, recorder.header(), recorder.origin
+                )
+            except OSError as exc:
+                raise ValueError(f"--record {args.record}: {exc.strerror}") from None
+            recorder.writer = self.writer
+            recorder.attach(self.client)
 
     async def run(self) -> int:
         stop = stop_on_signals()
@@ -237,6 +259,8 @@ class _Watch:
         await stop.wait()
         self.stopping = True
         await client.close()
+        if self.writer is not None:
+            self.writer.close()
         return 0
 
     # -- lines ---------------------------------------------------------------
@@ -310,7 +334,7 @@ class _Watch:
     def on_nosub(self, event: events.SubscriptionStopped) -> None:
         sub = self.subscriptions.get(event.sub_id)
         if sub is not None:
-            error = None if event.error is None else _error_fields(event.error)
+            error = None if event.error is None else error_fields(event.error)
             line = {"event": "nosub", "id": event.sub_id, "name": sub.name}
             self.emit({**line, "error": error})
 
@@ -335,12 +359,5 @@ class _Watch:
         if event.error is None:
             line["result"] = to_json_value(event.result)
         else:
-            line["error"] = _error_fields(event.error)
+            line["error"] = error_fields(event.error)
         self.emit(line)
-
-
-def _error_fields(error: Exception) -> dict[str, Any]:
-    """Meteor.Error's fields; any other error as its type name and text."""
-    if isinstance(error, MethodError):
-        return {"error": error.error, "reason": error.reason, "details": error.details}
-    return {"error": type(error).__name__, "reason": str(error), "details": None}

@@ -27,6 +27,7 @@ __all__ = [
     "ProtocolError",
     "SubscriptionError",
     "VersionMismatch",
+    "error_fields",
     "meteor_error_dict",
 ]
 
@@ -137,3 +138,11 @@ def meteor_error_dict(
     wire["message"] = f"{reason} [{error}]" if reason else f"[{error}]"
     wire["errorType"] = "Meteor.Error"
     return wire
+
+
+def error_fields(error: BaseException) -> dict[str, Any]:
+    """Meteor.Error's fields (error, reason, details) for a report; any other
+    error as its type name and text."""
+    if isinstance(error, MethodError):
+        return {"error": error.error, "reason": error.reason, "details": error.details}
+    return {"error": type(error).__name__, "reason": str(error), "details": None}

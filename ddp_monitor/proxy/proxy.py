@@ -25,6 +25,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from http import HTTPStatus
+from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -38,6 +39,8 @@ from ddp_monitor.ddp.faults import NO_FAULTS, Faults
 from ddp_monitor.proxy.client_side import ClientSide, DirectServerConnection
 from ddp_monitor.proxy.passthrough import HOP_BY_HOP, PassThrough, forwarded_for
 from ddp_monitor.proxy.relay import ProxiedConnection
+from ddp_monitor.recording.interpreter import WireRecorder
+from ddp_monitor.recording.recorder import Recorder, RecordingWriter
 from ddp_monitor.transport.client.fast_link import FastLink
 from ddp_monitor.transport.client.link import CLOSE_TIMEOUT, Link, classify, open_link
 from ddp_monitor.transport.client.urls import to_websocket_url
@@ -107,6 +110,10 @@ class DDPProxy:
             ``host:3000``, ``ws://host:3000/websocket``).
         host, port: where clients connect (port 0: any free port).
         faults: the faults for all, given to every new connection.
+        record_to: write each client connection's recording into this folder
+            (``<start>-<id>.ddprec``, as it happens; docs/recording-format.md).
+        record_ring: keep the last this many items of each connection in
+            memory for ``connection.recorder`` (the window's Save recording).
     """
 
     def __init__(
@@ -116,8 +123,12 @@ class DDPProxy:
         host: str = "127.0.0.1",
         port: int = DEFAULT_PORT,
         faults: Faults = NO_FAULTS,
+        record_to: Path | None = None,
+        record_ring: int = 0,
     ) -> None:
         self.upstream = upstream
+        self.record_to = record_to
+        self.record_ring = record_ring
         self.upstream_ws, self.upstream_http = upstream_urls(upstream)
         self.host = host
         self._port = port
@@ -338,9 +349,32 @@ class DDPProxy:
             on_change=self._changed_soon,
             on_closed=self._closed,
         )
+        connection.recorder = self._recorder_for(connection)
         self._connections[connection.id] = connection
         self._emit(ProxyConnectionOpened(connection))
         await connection.run()
+
+    def _recorder_for(self, connection: ProxiedConnection) -> WireRecorder | None:
+        if self.record_to is None and not self.record_ring:
+            return None
+        recorder = Recorder(self.upstream_ws, limit=self.record_ring)
+        if self.record_to is not None:
+            stamp = recorder.started.strftime("%Y%m%d-%H%M%S")
+            path = self.record_to / f"{stamp}-{connection.id}.ddprec"
+            header = recorder.header(
+                proxied_client={
+                    "connection": connection.id,
+                    "address": connection.forwarded_for,
+                    "user_agent": connection.user_agent,
+                }
+            )
+            try:
+                recorder.writer = RecordingWriter.open(path, header, recorder.origin)
+            except OSError as exc:  # the relay goes on; only its file is missing
+                log.warning("cannot record connection %s: %s", connection.id, exc)
+                if not self.record_ring:
+                    return None
+        return WireRecorder(recorder)
 
     def _closed(self, connection: ProxiedConnection) -> None:
         self._changed.pop(connection, None)

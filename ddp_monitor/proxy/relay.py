@@ -31,6 +31,7 @@ from ddp_monitor.ddp.fault_link import FaultLink, frame_kind
 from ddp_monitor.ddp.faults import Faults, Way
 from ddp_monitor.ddp.ids import random_id
 from ddp_monitor.proxy.client_side import ClientSide
+from ddp_monitor.recording.interpreter import WireRecorder
 from ddp_monitor.transport.client.link import Link
 from ddp_monitor.transport.client.link import write as write_upstream
 from ddp_monitor.transport.deadline import DeadlineTimer
@@ -119,6 +120,8 @@ class ProxiedConnection:
         self._to_client: list[str] = []
         self._paused = False
         self._timer = DeadlineTimer(self.loop, self._on_timer)
+        #: The client's side as a recording (``DDPProxy(record_to=...)``), or None.
+        self.recorder: WireRecorder | None = None
 
     @property
     def identity(self) -> str:
@@ -145,6 +148,9 @@ class ProxiedConnection:
             self.closed = True
             self._timer.cancel()
             watch.cancel()
+            if self.recorder is not None:
+                lost = None if self.client.closed_cleanly else "the connection was lost"
+                self.recorder.closed(self.loop.time(), lost)
             # The client's way of leaving reaches the app: a close, or a
             # connection that just ended.
             if self.client.closed_cleanly:
@@ -157,7 +163,10 @@ class ProxiedConnection:
     def _from_client(self, texts: list[str]) -> None:
         now = self.loop.time()
         counts, recent, submit = self.counts, self.recent, self.fault_link.submit
+        recorder = self.recorder
         for text in texts:
+            if recorder is not None:
+                recorder.frame(Direction.OUT, now, text)
             counts.frames_to_server += 1
             counts.bytes_to_server += len(text)
             recent.append((Direction.OUT, now, _clip(text)))
@@ -193,6 +202,11 @@ class ProxiedConnection:
             return
         texts, self._to_client = self._to_client, []
         self.client.write(texts)
+        if self.recorder is not None:
+            # What the client got, after the faults: its side of the story.
+            now = self.loop.time()
+            for text in texts:
+                self.recorder.frame(Direction.IN, now, text)
         if not self._paused and self.client.write_buffer_size() > _PAUSE_ABOVE:
             # The client reads slower than the app sends: stop reading the
             # app (TCP pushes back on it) until the client has caught up.

@@ -1,8 +1,9 @@
 """The text of a value in a table cell: compact EJSON, written fast for plain JSON.
 
 Owns ``cell_text`` (strings as they are, everything else as
-``EJSON.stringify`` writes it) and ``short_json`` (the same, cut to a readable
-length); imports ``ddp.ejson`` only.
+``EJSON.stringify`` writes it), ``short_json`` (the same, cut to a readable
+length) and ``duration_text`` (a time as every table writes it); imports
+``ddp.ejson`` only.
 
 Why not ``ejson.stringify`` alone: it converts the whole value, then walks it
 again calling ``json.dumps`` per string, ~7 us for a two-tag list. The
@@ -21,10 +22,18 @@ from typing import Any, cast
 
 from ddp_monitor.ddp import ejson
 
-__all__ = ["cell_text", "short_json"]
+__all__ = ["cell_text", "duration_text", "short_json"]
 
 #: Table cells are cut here; the detail panes show the whole value.
 PREVIEW = 200
+
+
+def duration_text(seconds: float | None) -> str:
+    """``12.3 ms`` under a second, ``1.20 s`` from there; "-" for no time."""
+    if seconds is None:
+        return "-"
+    ms = seconds * 1000
+    return f"{ms:.1f} ms" if ms < 1000 else f"{ms / 1000:.2f} s"
 
 
 def short_json(value: Any) -> str:

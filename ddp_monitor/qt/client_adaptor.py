@@ -21,6 +21,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
@@ -131,10 +132,27 @@ class ClientAdaptor(QObject):
             client.wiretap.add(self._on_frame),
         ]
 
+    #: A live connection: its page acts on it (a recording's does not).
+    read_only = False
+
     # -- state -----------------------------------------------------------------
     @property
     def status(self) -> Status:
         return self.client.status
+
+    def now(self) -> float:
+        """The page's clock: the monotonic one (a recording's is its cursor)."""
+        return time.monotonic()
+
+    @property
+    def profile(self) -> str | None:
+        """The saved profile's name, or None."""
+        return self.recorder.profile
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since the recording of this connection began."""
+        return time.monotonic() - self.recorder.origin
 
     @property
     def store(self) -> Store:
@@ -202,6 +220,16 @@ class ClientAdaptor(QObject):
         self.client.set_faults(replace(self.client.faults, battery_saving=saving))
 
     @Slot(bool)
+    def set_offline(self, on: bool) -> None:
+        """Meteor's ``disconnect()`` (offline: no retries, calls queue), or
+        ``reconnect()`` out of it."""
+        offline = self.status.status is ConnectionStatus.OFFLINE
+        if on and not offline:
+            self.client.disconnect()
+        elif not on and offline:
+            self.client.reconnect()
+
+    @Slot(bool)
     def set_probing(self, on: bool) -> None:
         """Measure the round trip with our own pings (every ``PROBE_MS``), or not."""
         if on == self._probing:
@@ -237,6 +265,15 @@ class ClientAdaptor(QObject):
         handle = self._subs.pop(sub_id, None)
         if handle is not None:
             handle.stop()
+
+    def save_recording(
+        self, path: Path, start: float | None = None, end: float | None = None
+    ) -> int:
+        """Write what this connection did (or a span, seconds since it opened); how many items.
+
+        Raises OSError (disk full, no permission); the ring stays as it was.
+        """
+        return self.recorder.save(path, start, end)
 
     async def close(self) -> None:
         """Close the client for good (the window sees it fail), then detach."""

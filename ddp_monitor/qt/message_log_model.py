@@ -25,6 +25,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Final
 
@@ -88,6 +89,7 @@ class LogEntry:
 # (seq, inbound, time, data, kind): a tuple of atoms, untracked by the GC.
 # ``inbound`` is None for an event row.
 _Row = tuple[int, bool | None, float, str | bytes, str]
+_Unnumbered = tuple[bool | None, float, str | bytes, str]  # a row before its seq
 _SEQ: Final = 0
 _INBOUND: Final = 1
 _TIME: Final = 2
@@ -161,20 +163,19 @@ class MessageLogModel(QAbstractTableModel):
     def append(self, frames: Iterable[Frame], events: Sequence[LogEvent] = ()) -> None:
         """Add a batch of frames and events, merged by time (one model update)."""
         inbound = Direction.IN
-        rows: Iterable[tuple[bool | None, float, str | bytes, str]] = (
+        rows: list[_Unnumbered] = [
             (frame.direction is inbound, frame.time, frame.data, frame_kind(frame.data))
             for frame in frames
-        )
+        ]
         if events:
-            happened = (
+            happened = [
                 (None, e.time, json.dumps(e.fields, ensure_ascii=False), e.kind)
                 for e in events
-            )
-            rows = heapq.merge(rows, happened, key=lambda row: row[1])
-        new: list[_Row] = []
-        for inbound_, at, data, kind in rows:
-            self._seq += 1
-            new.append((self._seq, inbound_, at, data, kind))
+            ]
+            rows = _merged(rows, happened)
+        seq = self._seq
+        new: list[_Row] = [(seq + at, *row) for at, row in enumerate(rows, start=1)]
+        self._seq = seq + len(new)
         if not new:
             return
         overflow = len(self._all) + len(new) - self.limit
@@ -446,6 +447,26 @@ class MessageLogModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = [row for row in self._all if self._matches(row)]
         self.endResetModel()
+
+
+_MERGE_BY_INSERTING = 64  # events among the frames, at most, to insert them one by one
+
+
+def _merged(
+    frames: list[_Unnumbered], events: Sequence[_Unnumbered]
+) -> list[_Unnumbered]:
+    """Frames and events (each in time order) in one time order; a frame first on a tie.
+
+    A batch has few events among many frames (a recording's log: a handful
+    among 50,000), so each is put in its place by bisection; a merge calls
+    Python per row (a third of the time of making a recording's log again).
+    """
+    if len(events) > _MERGE_BY_INSERTING:
+        return list(heapq.merge(frames, events, key=itemgetter(1)))
+    places = [bisect.bisect_right(frames, e[1], key=itemgetter(1)) for e in events]
+    for place, event in zip(reversed(places), reversed(events), strict=True):
+        frames.insert(place, event)
+    return frames
 
 
 def _fields(data: str | bytes) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from ddp_monitor.profiles import (
     SecretStore,
 )
 
-__all__ = ["PROFILE_ROLE", "ProfileListModel"]
+__all__ = ["PROFILE_ROLE", "ProfileListModel", "free_name"]
 
 #: ``data(index, PROFILE_ROLE)`` is the ``Profile`` value itself.
 PROFILE_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -176,11 +176,7 @@ class ProfileListModel(QAbstractListModel):
         return True
 
     def _free_name(self, name: str) -> str:
-        taken = {p.name for p in self._profiles}
-        candidate, n = name, 2
-        while candidate in taken:
-            candidate, n = f"{name} {n}", n + 1
-        return candidate
+        return free_name(name, {p.name for p in self._profiles})
 
     def _save(self) -> None:
         if self.store is None:
@@ -193,3 +189,11 @@ class ProfileListModel(QAbstractListModel):
             self.problem.emit(
                 "Profiles not saved", f"{self.store.path}: {exc.strerror or exc}"
             )
+
+
+def free_name(name: str, taken: set[str]) -> str:
+    """``name``, or "<name> 2", "<name> 3"... the first that is not ``taken``."""
+    candidate, n = name, 2
+    while candidate in taken:
+        candidate, n = f"{name} {n}", n + 1
+    return candidate

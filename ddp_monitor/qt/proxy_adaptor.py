@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
@@ -29,7 +30,10 @@ from ddp_monitor.proxy.rows import frames, row
 from ddp_monitor.qt.row_source import FLUSH_MS, Row, RowSource
 from ddp_monitor.transport.client import DDPClient
 
-__all__ = ["FLUSH_MS", "ProxyAdaptor"]
+__all__ = ["FLUSH_MS", "PROXY_RING", "ProxyAdaptor"]
+
+#: Items a proxied connection keeps while Record is on (~3 MB at 300 bytes a frame).
+PROXY_RING = 10_000
 
 
 class ProxyAdaptor(RowSource):
@@ -43,6 +47,7 @@ class ProxyAdaptor(RowSource):
         self.proxy: DDPProxy | None = None
         self.control: ControlEndpoint | None = None
         self.remote: DDPClient | None = None
+        self.recording = False
         self._unlisten: Callable[[], None] | None = None
 
     @property
@@ -61,7 +66,9 @@ class ProxyAdaptor(RowSource):
     ) -> bool:
         """Proxy ``upstream`` on ``port`` (and serve the control endpoint); False on failure."""
         await self.stop()
-        proxy = DDPProxy(upstream, port=port)
+        proxy = DDPProxy(
+            upstream, port=port, record_ring=PROXY_RING if self.recording else 0
+        )
         try:
             await proxy.start()
             if control_port is not None:
@@ -129,6 +136,39 @@ class ProxyAdaptor(RowSource):
         if proxy is None:
             raise RuntimeError("not proxying")
         return _LOCAL[method](proxy, *params)
+
+    # -- recordings ---------------------------------------------------------------------
+
+    def set_recording(self, on: bool) -> None:
+        """Keep a recording of each connection opened from now on (the last
+        ``PROXY_RING`` items), to save with ``save_recording``; local only."""
+        self.recording = on
+        if self.proxy is not None:
+            self.proxy.record_ring = PROXY_RING if on else 0
+
+    def save_recording(self, connection_id: str, path: Path) -> int:
+        """Write a proxied connection's recording; returns how many items.
+
+        Raises:
+            LookupError: the connection is gone, or was opened while recording
+                was off, or the proxy is attached (its process has the frames:
+                run it with ``--record DIR``). ``OSError`` when writing fails.
+        """
+        if self.proxy is None:
+            raise LookupError(
+                "an attached proxy keeps its frames in its own process: "
+                "start it with --record DIR to write its recordings"
+            )
+        try:
+            recorder = self.proxy.connection(connection_id).recorder
+        except KeyError:
+            raise LookupError("that connection is gone") from None
+        if recorder is None:
+            raise LookupError(
+                "that connection opened while Record was off: "
+                "switch it on, then reconnect the client"
+            )
+        return recorder.recorder.save(path)
 
     # -- rows ---------------------------------------------------------------------------
 

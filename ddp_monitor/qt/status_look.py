@@ -20,6 +20,7 @@ __all__ = [
     "look",
     "session_outcome",
     "short_reason",
+    "status_colour",
     "status_words",
 ]
 
@@ -41,6 +42,11 @@ _COLOURS = {
     _C.OFFLINE: QColor("#7a7f87"),
     _C.FAILED: QColor("#d2383f"),
 }
+
+
+def status_colour(status: ConnectionStatus) -> QColor:
+    """The colour of ``status``, as the badge draws it (the timeline's band too)."""
+    return QColor(_COLOURS[status])
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +139,7 @@ def look(
 ) -> StatusLook:
     """Colour, icon name and words for ``status``."""
     return StatusLook(
-        colour=QColor(_COLOURS[status.status]),
+        colour=status_colour(status.status),
         icon=f"status-{status.status.value}",
         words=status_words(
             status,

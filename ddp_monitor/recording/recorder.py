@@ -1,6 +1,7 @@
 """Recording a live connection: a bounded ring in memory, and a file stream.
 
-Owns ``Recorder``, ``RecordingWriter``, ``load`` and ``read``; imports the
+Owns ``Recorder``, ``RecordingWriter``, ``Reader`` (a few lines at a time),
+``load``, ``read`` and ``read_header``; imports the
 standard library, ``recording.format`` and the transport's listener values.
 The recorder listens to a ``DDPClient``'s core events and its wiretap and
 keeps ``(time, item)`` pairs: no encoding on the hot path (an append to a
@@ -11,6 +12,7 @@ change), so keeping the reference keeps the value of that moment.
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import deque
@@ -35,11 +37,15 @@ from ddp_monitor.transport.wiretap import Frame
 
 __all__ = [
     "DEFAULT_LIMIT",
+    "Reader",
     "Recorder",
     "Recording",
     "RecordingWriter",
     "load",
     "read",
+    "read_header",
+    "save_items",
+    "spanned",
 ]
 
 #: Items the ring keeps per connection (frames and events; ~25-60 MB at most).
@@ -140,12 +146,16 @@ class Recorder:
     def event(self, event: Event) -> None:
         self._add(self._clock(), event)
 
+    def event_at(self, when: float, event: Event) -> None:
+        """An event at a known time (the frame that caused it)."""
+        self._add(when, event)
+
     def frame(self, frame: Frame) -> None:
         self._add(frame.time, frame)
 
     def _add(self, when: float, item: Item | Frame | Event) -> None:
         items = self._items
-        if len(items) == items.maxlen:
+        if len(items) == items.maxlen and items.maxlen:  # 0: no ring, a writer only
             self.dropped += 1
         items.append((when, item))
         if self.writer is not None:
@@ -153,6 +163,19 @@ class Recorder:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    @property
+    def total(self) -> int:
+        """Items ever recorded (kept and let go): a reader's place that stays put."""
+        return self.dropped + len(self._items)
+
+    def since(self, total: int) -> list[tuple[float, Item | Frame | Event]]:
+        """The kept items recorded after the first ``total`` (a reader that has those)."""
+        skip = max(total - self.dropped, 0)
+        items = self._items
+        if skip >= len(items):
+            return []
+        return list(itertools.islice(items, skip, None))
 
     @property
     def duration(self) -> float:
@@ -169,24 +192,44 @@ class Recorder:
     def save(
         self, path: Path, start: float | None = None, end: float | None = None
     ) -> int:
-        """Write the kept items (or a span of them) to ``path``; returns how many.
+        """Write the kept items (or a span of them) to ``path``; returns how many."""
+        header = spanned(self.header(), start, end, self.duration)
+        return save_items(path, header, self.origin, self.items(start, end))
 
-        Written to a temporary file first and moved into place, so a failed
-        save never leaves half a file under the chosen name.
-        """
-        header = self.header()
-        if start is not None or end is not None:
-            header = replace(
-                header, span=(start or 0.0, end if end is not None else self.duration)
-            )
-        part = path.with_name(path.name + ".part")
+
+def spanned(
+    header: Header, start: float | None, end: float | None, duration: float
+) -> Header:
+    """``header`` of a file that holds ``start`` to ``end`` only (None, None: all)."""
+    if start is None and end is None:
+        return header
+    return replace(header, span=(start or 0.0, end if end is not None else duration))
+
+
+def save_items(
+    path: Path,
+    header: Header,
+    origin: float,
+    items: Iterable[tuple[float, Item | Frame | Event]],
+) -> int:
+    """Write a recording: ``header``, then ``items`` (time on ``origin``'s clock, item).
+
+    Written to a temporary file first and moved into place, so a failed
+    save never leaves half a file under the chosen name (nor the temporary
+    one). Returns how many items were written.
+    """
+    part = path.with_name(path.name + ".part")
+    try:
         with part.open("w", encoding="utf-8") as out:
-            writer = RecordingWriter(out, header, self.origin, flush_every=1 << 30)
-            for when, item in self.items(start, end):
+            writer = RecordingWriter(out, header, origin, flush_every=1 << 30)
+            for when, item in items:
                 writer.write(when, item)
             count = writer.written
         part.replace(path)
-        return count
+    except BaseException:
+        part.unlink(missing_ok=True)  # a full disk keeps no half file either
+        raise
+    return count
 
 
 @dataclass
@@ -205,34 +248,85 @@ class Recording:
         return self.header.started + timedelta(seconds=t)
 
 
+class Reader:
+    """A recording read a few lines at a time (the window keeps painting meanwhile).
+
+    ``feed(lines)`` parses the next lines and returns their items; the header
+    is the first line that is not blank. ``RecordingError`` says which line is
+    wrong and why; ``finish()`` refuses a file with no header.
+    """
+
+    def __init__(self) -> None:
+        self.header: Header | None = None
+        self.line = 0  # lines read so far
+        self.skipped = 0  # lines of kinds this version does not know
+
+    def feed(
+        self, lines: Iterable[str], items: list[Recorded] | None = None
+    ) -> list[Recorded]:
+        """The items of ``lines``, appended to ``items`` (a new list when None).
+
+        On a bad line ``items`` keeps every item before it.
+        """
+        if items is None:
+            items = []
+        number = self.line
+        for number, text in enumerate(lines, start=self.line + 1):
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except ValueError as exc:
+                if self.header is None:
+                    raise RecordingError(
+                        "not a recording: the first line is not JSON", number
+                    ) from None
+                raise RecordingError(f"not JSON ({exc})", number) from None
+            if self.header is None:
+                try:
+                    self.header = parse_header(obj)
+                except RecordingError as exc:  # the header may follow blank lines
+                    raise RecordingError(exc.why, number) from None
+                continue
+            recorded = parse_item(obj, number, text.rstrip("\r\n"))
+            if recorded is None:
+                self.skipped += 1
+            else:
+                items.append(recorded)
+        self.line = number
+        return items
+
+    def finish(self) -> Header:
+        """The header, once every line was fed (``RecordingError`` if there was none)."""
+        if self.header is None:
+            raise RecordingError("the file is empty")
+        return self.header
+
+
 def read(lines: Iterable[str]) -> Recording:
     """Parse a recording's lines; ``RecordingError`` says which line is wrong and why."""
-    numbered = enumerate(lines, start=1)
-    header: Header | None = None
-    items: list[Recorded] = []
-    skipped = 0
-    for number, text in numbered:
-        if not text.strip():
-            continue
-        try:
-            obj = json.loads(text)
-        except ValueError as exc:
-            if header is None:
-                raise RecordingError(
-                    "not a recording: the first line is not JSON", number
-                ) from None
-            raise RecordingError(f"not JSON ({exc})", number) from None
-        if header is None:
-            header = parse_header(obj)
-            continue
-        recorded = parse_item(obj, number)
-        if recorded is None:
-            skipped += 1
-        else:
-            items.append(recorded)
-    if header is None:
-        raise RecordingError("the file is empty")
-    return Recording(header, items, skipped)
+    reader = Reader()
+    items = reader.feed(lines)
+    return Recording(reader.finish(), items, reader.skipped)
+
+
+def read_header(path: Path) -> Header:
+    """The header of a recording file, read alone (the command line checks it).
+
+    Raises:
+        RecordingError: not a recording this version reads (the line and why).
+        OSError: the file cannot be read.
+    """
+    reader = Reader()
+    try:
+        with path.open(encoding="utf-8") as lines:
+            for line in lines:
+                reader.feed([line])
+                if reader.header is not None:
+                    break
+    except UnicodeDecodeError:
+        raise RecordingError("not a recording: the file is not UTF-8 text") from None
+    return reader.finish()
 
 
 def load(path: Path) -> Recording:

@@ -1,8 +1,11 @@
 """The Collections tab: collections with counts, a document table, one document as a tree.
 
-Owns ``CollectionsPanel``; imports QtWidgets/QtCore, ``qt.collection_model``
-and the view parts in ``ui``. Changed cells flash in the table; the tree
-follows the selected document live and marks the fields that just changed.
+Owns ``CollectionsPanel``; imports QtWidgets/QtCore, ``qt.collection_model``,
+``qt.history_model`` and the view parts in ``ui``. Changed cells flash in the
+table; the tree follows the selected document live and marks the fields that
+just changed. Beside the tree, a History tab (issue 16) lists every change of
+that document with its frame and a diff; it reads the recorder only while it
+is in view.
 Both tables sort (numbers as numbers) and the documents filter by text
 (sorted and filtered when asked, not on every change: see below);
 choosing a collection selects its first document, so the tree is never
@@ -12,15 +15,23 @@ blank while there is something to show.
 from __future__ import annotations
 
 from PySide6.QtCore import QItemSelection, Qt, QTimer
-from PySide6.QtWidgets import QHeaderView, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ddp_monitor.qt.collection_model import (
     CollectionListModel,
     DocumentTableModel,
     DocumentTreeModel,
 )
+from ddp_monitor.qt.history_model import HistoryModel
 from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.hint_views import HintTreeView
+from ddp_monitor.ui.history_view import HistoryPane
 from ddp_monitor.ui.table_view import DenseTable
 
 __all__ = ["FADE_MS", "CollectionsPanel"]
@@ -32,13 +43,19 @@ _NO_COLLECTION = "Choose a collection on the left to see its documents."
 
 
 class CollectionsPanel(QWidget):
-    """Three panes side by side in a remembered splitter, the filter above them."""
+    """Three panes side by side in a remembered splitter, the filter above them.
+
+    The third shows the selected document: its fields as a tree and, given a
+    ``history`` model, its History.
+    """
 
     def __init__(
         self,
         collections: CollectionListModel,
         documents: DocumentTableModel,
         parent: QWidget | None = None,
+        *,
+        history: HistoryModel | None = None,
     ) -> None:
         super().__init__(parent)
         self.collections = collections
@@ -99,8 +116,18 @@ class CollectionsPanel(QWidget):
         self.splitter.setObjectName("collectionsSplitter")
         self.splitter.addWidget(self.collection_table)
         self.splitter.addWidget(self.document_table)
-        self.splitter.addWidget(self.tree)
-        self.splitter.setSizes([190, 560, 300])
+        self.document_tabs = QTabWidget()
+        self.document_tabs.setObjectName("documentTabs")
+        self.document_tabs.setDocumentMode(True)
+        self.document_tabs.addTab(self.tree, "Fields")
+        self.history: HistoryPane | None = None
+        if history is not None:
+            self.history = HistoryPane(history)
+            self.document_tabs.addTab(self.history, "History")
+            self.document_tabs.currentChanged.connect(self._tab_changed)
+        self.splitter.addWidget(self.document_tabs)
+        # The document's pane holds its History too: a little more room.
+        self.splitter.setSizes([180, 520, 350])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.filter)
@@ -171,3 +198,27 @@ class CollectionsPanel(QWidget):
         changed = self.documents.changed_fields(id_) if flash and id_ else ()
         self.tree_model.show_document(id_, fields, changed)
         self.tree.expandToDepth(0)
+        self._show_history(id_, follow=flash)
+
+    def show_history(self) -> None:
+        """Bring the selected document's History into view."""
+        if self.history is not None:
+            self.document_tabs.setCurrentWidget(self.history)
+
+    def _tab_changed(self, *_: object) -> None:
+        # Not followed while out of view: read afresh when it comes back.
+        self._show_history(self.tree_model.document_id, follow=False, again=True)
+
+    def _show_history(
+        self, id_: str | None, *, follow: bool, again: bool = False
+    ) -> None:
+        pane = self.history
+        if pane is None or self.document_tabs.currentWidget() is not pane:
+            return
+        model, collection = pane.model, self.documents.collection
+        if id_ is None:
+            collection = None
+        if again or (model.collection, model.document_id) != (collection, id_):
+            model.show_document(collection, id_)
+        elif follow:
+            model.follow()

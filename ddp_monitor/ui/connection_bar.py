@@ -1,8 +1,10 @@
 """The connection bar: badge, Reconnect now, the server's URL, battery saving, the RTT probe, RTT and msg/s.
 
-Owns ``ConnectionBar``; imports QtWidgets/QtGui/QtCore and ``ui.status_badge``.
+Owns ``ConnectionBar``; imports QtWidgets/QtGui/QtCore, ``ui.status_badge`` and
+``ui.elided_label``.
 The buttons show actions the window owns (shortcuts live on the actions, so
-the menu, the bar and the keyboard do the same thing).
+the menu, the bar and the keyboard do the same thing). A recording's page
+keeps the badge and shows what the recording is where the URL was.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QSizePolicy,
     QToolButton,
+    QVBoxLayout,
     QWidget,
 )
 
+from ddp_monitor.ui.elided_label import ElidedLabel
 from ddp_monitor.ui.status_badge import StatusBadge
 
 __all__ = ["ConnectionBar"]
@@ -53,6 +57,9 @@ class ConnectionBar(QFrame):
         self.rtt.setMinimumWidth(
             self.rtt.fontMetrics().horizontalAdvance("RTT 888.8 ms")
         )
+        self.rtt.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
         self.probe = QToolButton()
         self.probe.setObjectName("probeToggle")
         self.probe.setText("Probe")
@@ -66,22 +73,53 @@ class ConnectionBar(QFrame):
         self.rate.setObjectName("meterLabel")
         self.rate.setToolTip("Frames per second, both directions, over the last second")
         self.rate.setMinimumWidth(
-            self.rate.fontMetrics().horizontalAdvance("88,888 msg/s")
+            self.rate.fontMetrics().horizontalAdvance("8,888 msg/s")
         )
         self.rate.setAlignment(
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         )
         layout = QHBoxLayout(self)
-        layout.setContentsMargins(10, 6, 12, 6)
-        layout.setSpacing(10)
+        # Tight: with the sidebar it must fit 1024 px in DejaVu Sans at 10 pt
+        # (X11's usual font), wider than the offscreen tests' font.
+        layout.setContentsMargins(10, 6, 10, 6)
+        layout.setSpacing(6)
         layout.addWidget(self.badge)
         layout.addWidget(self.reconnect_button)
         layout.addWidget(self.url, 1)
+        self.recording = ElidedLabel()
+        self.recording.setObjectName("recordingLabel")
+        self.recording.hide()
+        layout.addWidget(self.recording, 1)
         layout.addWidget(self.battery_button)
-        layout.addSpacing(12)
+        layout.addSpacing(4)
         layout.addWidget(self.probe)
-        layout.addWidget(self.rtt)
-        layout.addWidget(self.rate)
+        # The two figures stacked: side by side they took the 80 px the bar
+        # lacked at 1024 px with the countdown's words whole.
+        meters = QVBoxLayout()
+        meters.setContentsMargins(0, 0, 0, 0)
+        meters.setSpacing(0)
+        meters.addWidget(self.rtt)
+        meters.addWidget(self.rate)
+        layout.addLayout(meters)
+
+    def show_recording(self, words: str) -> None:
+        """A recording's page: what it is in the URL's place; no live controls.
+
+        Elided in the middle when narrow: what it is of and that it is
+        read-only stay in view; the tooltip has the words whole.
+        """
+        if self.recording.isHidden():
+            for live in (
+                self.url,
+                self.reconnect_button,
+                self.battery_button,
+                self.probe,
+                self.rtt,
+                self.rate,
+            ):
+                live.hide()
+            self.recording.show()
+        self.recording.setText(words)
 
     @Slot(str)
     def show_url(self, url: str) -> None:

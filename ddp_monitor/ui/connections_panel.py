@@ -104,10 +104,15 @@ class ConnectionsPanel(QWidget):
         self._log_until = float("-inf")  # the newest frame time shown
         self._bind()
 
-    def _lay_out(self, bar: QLayout, splitter_name: str) -> None:
-        """Everything under the mode's ``bar`` (called once by the subclass)."""
+    def _lay_out(
+        self, bar: QLayout, splitter_name: str, tools_after: Sequence[QWidget] = ()
+    ) -> None:
+        """Everything under the mode's ``bar`` (called once by the subclass);
+        ``tools_after`` go beside the filter."""
         tools = QHBoxLayout()
         tools.addWidget(self.filter, 1)
+        for widget in tools_after:
+            tools.addWidget(widget)
         panes = QSplitter(Qt.Orientation.Horizontal)
         panes.addWidget(self.detail)
         panes.addWidget(self.frames)

@@ -37,17 +37,20 @@ from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.profiles import Profile
 from ddp_monitor.qt.client_adaptor import ClientAdaptor
 from ddp_monitor.qt.profile_model import ProfileListModel
+from ddp_monitor.qt.recording_adaptor import RecordingAdaptor
 from ddp_monitor.qt.server_adaptor import ServerAdaptor
 from ddp_monitor.qt.status_look import look
-from ddp_monitor.ui.connection_page import ConnectionPage, PageActions
+from ddp_monitor.ui.connection_page import ConnectionPage, PageActions, PageSource
 from ddp_monitor.ui.error_banner import ErrorBanner
 from ddp_monitor.ui.filter_field import FilterField
 from ddp_monitor.ui.profile_commands import ProfileCommands
+from ddp_monitor.ui.recording_commands import RecordingCommands
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.server_dock import ServerDock
 from ddp_monitor.ui.sidebar import Sidebar
 from ddp_monitor.ui.theme import SETTING as THEME_SETTING
 from ddp_monitor.ui.theme import Theme
+from ddp_monitor.ui.timeline import SETTING as TIMELINE_SETTING
 from ddp_monitor.ui.window_chrome import WindowChrome
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ _PAGE_ATTRIBUTES = frozenset(
         "adaptor", "badge", "bar", "countdown", "methods",
         "subscriptions", "collections", "log", "tabs", "log_model",
         "method_model", "subscription_model", "collection_model", "document_model",
+        "timeline",
     }
 )  # fmt: skip
 
@@ -83,6 +87,7 @@ class MainWindow(WindowChrome):
         open_requested(str): open a connection for this profile id.
         url_requested(str): open a connection to this URL (the hosted server's).
         close_requested(str): close the connection with this key.
+        recording_requested(str): open this recording file as a page.
         theme_chosen(str): the View menu's theme (a ``Theme`` value), already
             remembered; the app applies it.
     """
@@ -90,6 +95,7 @@ class MainWindow(WindowChrome):
     open_requested = Signal(str)
     url_requested = Signal(str)
     close_requested = Signal(str)
+    recording_requested = Signal(str)
     theme_chosen = Signal(str)
 
     def __init__(
@@ -131,6 +137,9 @@ class MainWindow(WindowChrome):
             lambda: self.banner,
             self.server_adaptor,
             lambda: self._current.adaptor.url if self._current is not None else "",
+        )
+        self.recordings = RecordingCommands(
+            self, lambda: self._current, lambda: self.banner
         )
         self._build_layout()
         self.server_dock = ServerDock(
@@ -176,7 +185,7 @@ class MainWindow(WindowChrome):
     def add_connection(
         self,
         key: str,
-        adaptor: ClientAdaptor,
+        adaptor: PageSource,
         *,
         method_names: Sequence[str] = (),
         publication_names: Sequence[str] = (),
@@ -197,6 +206,7 @@ class MainWindow(WindowChrome):
             publication_names=publication_names,
         )
         page.restore(self.settings)
+        page.timeline.setVisible(self.timeline_action.isChecked())
         self.pages[key] = page
         self.stack.addWidget(page)
         self.sidebar.add_connection(key, adaptor.label, adaptor.url)
@@ -263,15 +273,16 @@ class MainWindow(WindowChrome):
         pairs: list[tuple[Any, Any]] = [
             (self.reconnect_action.triggered, "reconnect"),
             (self.battery_action.toggled, "set_battery_saving"),
+            (self.offline_action.toggled, "set_offline"),
         ]
         if old is not None:
-            for signal, slot in pairs:
+            for signal, slot in pairs if not old.read_only else []:
                 signal.disconnect(getattr(old.adaptor, slot))
             self.pause_action.toggled.disconnect(old.log_model.set_paused)
             self.clear_action.triggered.disconnect(old.log_model.clear)
             self.export_action.triggered.disconnect(old.log.ask_export)
         self._sync_actions()  # before connecting: the checked states are the new page's
-        for signal, slot in pairs:
+        for signal, slot in pairs if not new.read_only else []:  # a recording: none
             signal.connect(getattr(new.adaptor, slot))
         self.pause_action.toggled.connect(new.log_model.set_paused)
         self.clear_action.triggered.connect(new.log_model.clear)
@@ -283,6 +294,10 @@ class MainWindow(WindowChrome):
             return
         for action, on in (
             (self.battery_action, page.adaptor.battery_saving),
+            (
+                self.offline_action,
+                page.adaptor.status.status is ConnectionStatus.OFFLINE,
+            ),
             (self.pause_action, page.log_model.paused),
         ):
             if action.isChecked() != on:
@@ -291,7 +306,10 @@ class MainWindow(WindowChrome):
                 action.blockSignals(False)
         self.reconnect_action.setEnabled(
             page.adaptor.status.status is not ConnectionStatus.CONNECTED
+            and not page.read_only
         )
+        self.battery_action.setEnabled(not page.read_only)
+        self.offline_action.setEnabled(not page.read_only)
 
     # -- building --------------------------------------------------------------------
     def _build_layout(self) -> None:
@@ -372,12 +390,31 @@ class MainWindow(WindowChrome):
             s, self.new_action, self.import_action, self.export_profiles_action
         )
         self.close_connection_action.triggered.connect(self._close_current)
+        self.recordings.bind(
+            self.save_recording_actions,
+            self.save_span_action,
+            self.open_recording_action,
+        )
+        self.recordings.open_requested.connect(self.recording_requested)
+        self.replay_action.triggered.connect(self._replay_recording)
         self.find_action.triggered.connect(self._focus_filter)
         self.quit_action.triggered.connect(self.close)
         for at, item in enumerate(self.tab_actions):
             item.triggered.connect(lambda _=False, at=at: self._show_tab(at))
         for theme, item in self.theme_actions.items():
             item.triggered.connect(lambda _=False, t=theme: self.choose_theme(t))
+        self.timeline_action.toggled.connect(self.show_timeline)
+
+    def _replay_recording(self) -> None:
+        # Loaded on first use: the window's first paint needs none of it.
+        from ddp_monitor.ui.replay_dialog import choose_and_replay, open_for_replay
+
+        page = self._current
+        if page is not None and isinstance(page.adaptor, RecordingAdaptor):
+            # On a recording's page: replay that recording, no file to pick.
+            open_for_replay(page.adaptor.path, self, self.banner)
+        else:
+            choose_and_replay(self, self.banner)
 
     def _close_current(self) -> None:
         if self._current is not None:
@@ -414,6 +451,17 @@ class MainWindow(WindowChrome):
         if isinstance(field, FilterField):
             field.focus()
 
+    # -- View > Timeline --------------------------------------------------------------
+    @Slot(bool)
+    def show_timeline(self, on: bool) -> None:
+        """Show or hide every page's timeline, and remember it."""
+        if self.timeline_action.isChecked() != on:
+            self.timeline_action.setChecked(on)  # comes back here through toggled
+            return
+        for page in self.pages.values():
+            page.timeline.setVisible(on)
+        self.settings.setValue(TIMELINE_SETTING, on)
+
     # -- the theme (View > Theme) ------------------------------------------------------
     def show_theme(self, theme: Theme) -> None:
         """Check the menu's entry for ``theme`` (the one in force)."""
@@ -441,6 +489,8 @@ class MainWindow(WindowChrome):
             # button (at 1280x800 it would take half the connection's page).
             self.server_dock.hide()
         self._restore_splitter(self.splitter)
+        timeline = self.settings.value(TIMELINE_SETTING, True)
+        self.timeline_action.setChecked(str(timeline).lower() not in ("false", "0"))
 
     def remembered_connections(self) -> list[str]:
         """The keys that were open when the window last closed."""

@@ -15,6 +15,7 @@ hosted server when that is what the page shows (issue 13 items 10, 11).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject
@@ -96,6 +97,13 @@ class ProfileCommands(QObject):
 
     def save(self, profile: Profile, secret: str | None) -> bool:
         """Keep ``profile``; its secret goes to the keyring (or, with consent, a file)."""
+        known = self.profiles.find(profile.id)
+        if known is not None:
+            # The form edits neither: what the method console saved while it
+            # was open is kept, not the copy the form started from.
+            profile = replace(
+                profile, saved_calls=known.saved_calls, scenarios=known.scenarios
+            )
         self.profiles.replace(profile)
         if secret is None or profile.login.kind is LoginKind.NONE:
             return True

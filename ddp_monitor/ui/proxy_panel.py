@@ -12,7 +12,12 @@ the same.
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -21,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ddp_monitor.qt.proxy_adaptor import ProxyAdaptor
+from ddp_monitor.qt.proxy_adaptor import PROXY_RING, ProxyAdaptor
 from ddp_monitor.qt.proxy_model import (
     CLOSE_COLUMN,
     CLOSE_UPSTREAM_COLUMN,
@@ -72,6 +77,14 @@ class ProxyPanel(ConnectionsPanel):
         self.control_url = QLineEdit()
         self.control_url.setPlaceholderText("or a headless proxy's control URL")
         self.attach = QPushButton("Attach")
+        self.record = QCheckBox("Record")
+        self.record.setToolTip(
+            "Keep a recording of each client connection opened from now on "
+            f"(its last {PROXY_RING:,} frames and events), to save for the "
+            "selected row (docs/recording-format.md)"
+        )
+        self.save_recording = QPushButton("Save recording...")
+        self.save_recording.setEnabled(False)
         bar = QHBoxLayout()
         bar.addWidget(QLabel("Proxy an app:"))
         bar.addWidget(self.upstream, 2)
@@ -80,8 +93,10 @@ class ProxyPanel(ConnectionsPanel):
         bar.addSpacing(12)
         bar.addWidget(self.control_url, 1)
         bar.addWidget(self.attach)
-        self._lay_out(bar, "proxySplitter")
+        self._lay_out(bar, "proxySplitter", (self.record, self.save_recording))
         self.toggle.clicked.connect(self._toggle)
+        self.record.toggled.connect(adaptor.set_recording)
+        self.save_recording.clicked.connect(self._ask_save_recording)
         self.attach.clicked.connect(
             lambda: self._spawn(adaptor.attach(self.control_url.text().strip()))
         )
@@ -94,6 +109,32 @@ class ProxyPanel(ConnectionsPanel):
         else:
             upstream = self.upstream.text().strip() or "http://localhost:3000"
             self._spawn(a.start(upstream, self.port.value()))
+
+    def _ask_save_recording(self) -> None:
+        ids = self.selected_ids()
+        if len(ids) != 1:
+            return
+        name = f"proxied-{ids[0]}-{time.strftime('%Y%m%d-%H%M%S')}.ddprec"
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save recording", name, "ddp-monitor recordings (*.ddprec)"
+        )
+        if path:
+            self.save_recording_to(ids[0], Path(path))
+
+    def save_recording_to(self, connection_id: str, path: Path) -> bool:
+        """Write the connection's recording; the state line says what happened."""
+        try:
+            count = self.adaptor.save_recording(connection_id, path)
+        except (LookupError, OSError) as exc:
+            self.state.setText(f"Cannot save the recording: {exc}")
+            return False
+        self.state.setText(f"Saved {count:,} frames and events to {path}")
+        return True
+
+    def _show_detail(self) -> None:
+        ids = self.selected_ids()
+        self.save_recording.setEnabled(len(ids) == 1 and self.adaptor.proxy is not None)
+        super()._show_detail()
 
     def _source_changed(self, text: str) -> None:
         self.toggle.setText("Stop" if self.adaptor.active else "Start proxying")

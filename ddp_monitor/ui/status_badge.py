@@ -68,9 +68,7 @@ class StatusBadge(QFrame):
         # One width whatever the words, so the countdown's digits never move
         # the buttons beside it; what does not fit (the why after the
         # countdown) ends in an ellipsis, whole in the tooltip.
-        widest = "Connected · session resumed"
-        self._words_width = self._words.fontMetrics().horizontalAdvance(widest) + 12
-        self._words.setFixedWidth(self._words_width)
+        self._words_width = 0
         self._render()
 
     @property
@@ -127,7 +125,25 @@ class StatusBadge(QFrame):
         self._remaining = seconds
         self._render()
 
+    def _fit_words(self) -> bool:
+        """Size the words for the longest connected words and a countdown, in
+        the font the style sheet gives them (known only once polished, and
+        again after a theme change); True when the width changed."""
+        self._words.ensurePolished()
+        metrics = self._words.fontMetrics()
+        width = 6 + max(
+            metrics.horizontalAdvance(words)
+            for words in ("Connected · session resumed", "Waiting - retry 88 in 88.8 s")
+        )
+        if width == self._words_width:
+            return False
+        self._words_width = width
+        self._words.setFixedWidth(width)
+        return True
+
     def _render(self) -> None:
+        if self._fit_words():
+            self._full_words = ""  # elide again for the new width
         outcome = self._outcome
         shown = look(
             self._status,

@@ -35,8 +35,8 @@ class SubscriptionsPanel(QWidget):
     def __init__(
         self,
         model: SubscriptionModel,
-        subscribe: Callable[[str, Sequence[Any]], object],
-        stop: Callable[[str], None],
+        subscribe: Callable[[str, Sequence[Any]], object] | None,
+        stop: Callable[[str], None] | None,
         publication_names: Sequence[str] = (),
         parent: QWidget | None = None,
     ) -> None:
@@ -56,7 +56,9 @@ class SubscriptionsPanel(QWidget):
         self.stop_button = QPushButton("Stop selected")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_selected)
-        form = QGridLayout()
+        # None: a recording's subscriptions, read only (no form).
+        self.form = QWidget()
+        form = QGridLayout(self.form)
         form.setContentsMargins(0, 0, 0, 4)
         form.addWidget(
             form_label("Subscribe", self.name), 0, 0, Qt.AlignmentFlag.AlignTop
@@ -82,7 +84,10 @@ class SubscriptionsPanel(QWidget):
         model.dataChanged.connect(self._selection)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
-        layout.addLayout(form)
+        layout.addWidget(self.form)
+        if subscribe is None:
+            self.form.hide()
+            self.table.empty_text = "No subscriptions at this moment of the recording."
         layout.addWidget(self.filter)
         layout.addWidget(self.table, 1)
 
@@ -92,10 +97,12 @@ class SubscriptionsPanel(QWidget):
             self.params.status_label.setText("\u2717 Type a publication name first.")
             self.name.setFocus()
             return
-        if self.params.valid:
+        if self.params.valid and self._subscribe is not None:
             self._subscribe(name, self.params.params)
 
     def stop_selected(self) -> None:
+        if self._stop is None:
+            return
         for sub_id in self._selected_live():
             self._stop(sub_id)
 

@@ -23,13 +23,19 @@ from PySide6.QtGui import (
     QKeySequence,
     QPainter,
     QPaintEvent,
+    QResizeEvent,
     QShortcut,
 )
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
 
 from ddp_monitor.qt.ordered_table import OrderedTableModel
 
-__all__ = ["DenseTable", "paint_empty_text"]
+__all__ = ["COLUMN_MIN", "LAST_COLUMN_MIN", "DenseTable", "paint_empty_text"]
+
+#: A column scaled down never gets narrower than this (a time, "12.3 ms") ...
+COLUMN_MIN = 72
+#: ... and the last column (a result, a frame's text) keeps this much in view.
+LAST_COLUMN_MIN = 110
 
 
 def paint_empty_text(view: QAbstractItemView, text: str, margin: int = 24) -> None:
@@ -53,6 +59,8 @@ class DenseTable(QTableView):
         name: object name, also the settings key of its column widths.
         empty_text: what an empty table says (how to fill it).
         follow_tail: scroll to new rows while the view is at the bottom.
+        last_column_min: what the last column keeps in view when the table
+            is narrow (a short last column, shown whole elsewhere, asks less).
     """
 
     def __init__(
@@ -61,13 +69,19 @@ class DenseTable(QTableView):
         empty_text: str = "",
         *,
         follow_tail: bool = False,
+        last_column_min: int = LAST_COLUMN_MIN,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName(name)
         self.empty_text = empty_text
         self._follow_tail = follow_tail
+        self._last_column_min = last_column_min
         self._kept: list[str] = []  # selected keys across a model reset
+        # The widths asked for (set_column_widths, or dragged by the user); a
+        # narrow table scales them down so the last column stays in view.
+        self._preferred: list[int] = []
+        self._fitting = False
         self._at_bottom = True
         vertical = self.verticalHeader()
         vertical.setVisible(False)
@@ -77,6 +91,7 @@ class DenseTable(QTableView):
         header.setStretchLastSection(True)
         header.setHighlightSections(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.sectionResized.connect(self._section_resized)
         header.setDefaultAlignment(
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         )
@@ -127,8 +142,40 @@ class DenseTable(QTableView):
         return True
 
     def set_column_widths(self, *widths: int) -> None:
-        for column, width in enumerate(widths):
-            self.setColumnWidth(column, width)
+        """Preferred widths: kept while there is room, scaled down when not."""
+        self._preferred = list(widths)
+        self._fit_columns()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._fit_columns()
+
+    def _fit_columns(self) -> None:
+        """Columns before the last take their preferred widths, or a share of
+        the room that leaves ``LAST_COLUMN_MIN`` to the last (at 1024 px the
+        Methods table's result column was off-screen behind a scroll bar)."""
+        count = self.horizontalHeader().count()
+        widths = self._preferred[: max(count - 1, 0)]
+        if not widths:
+            return
+        # Only what a column has beyond COLUMN_MIN gives way, in proportion:
+        # a time or a count (narrow already) stays readable, a long text shrinks.
+        room = self.viewport().width() - self._last_column_min
+        floors = [min(width, COLUMN_MIN) for width in widths]
+        spare = sum(widths) - sum(floors)
+        factor = 1.0
+        if spare > 0 and room < sum(widths):
+            factor = max(0.0, (room - sum(floors)) / spare)
+        self._fitting = True
+        try:
+            for column, (width, floor) in enumerate(zip(widths, floors, strict=True)):
+                self.setColumnWidth(column, floor + int((width - floor) * factor))
+        finally:
+            self._fitting = False
+
+    def _section_resized(self, column: int, _old: int, new: int) -> None:
+        if not self._fitting and column < len(self._preferred):
+            self._preferred[column] = new  # the user's drag is the new preference
 
     def copy_selection(self) -> None:
         """Selected rows as tab-separated text (pastes into a spreadsheet)."""
@@ -145,10 +192,25 @@ class DenseTable(QTableView):
         ]
         QGuiApplication.clipboard().setText("\n".join(lines))
 
+    def header_state(self) -> QByteArray:
+        """``QHeaderView.saveState`` with the preferred widths, not the fitted
+        ones: saved from a narrow window, the columns would otherwise shrink
+        a little more at every start."""
+        header = self.horizontalHeader()
+        fitted = [header.sectionSize(c) for c in range(len(self._preferred))]
+        self._fitting = True
+        try:
+            for column, width in enumerate(self._preferred):
+                header.resizeSection(column, width)
+            state = header.saveState()
+            for column, width in enumerate(fitted):
+                header.resizeSection(column, width)
+        finally:
+            self._fitting = False
+        return state
+
     def save_state(self, settings: QSettings) -> None:
-        settings.setValue(
-            f"columns/{self.objectName()}", self.horizontalHeader().saveState()
-        )
+        settings.setValue(f"columns/{self.objectName()}", self.header_state())
 
     def restore_state(self, settings: QSettings) -> None:
         state = settings.value(f"columns/{self.objectName()}")
@@ -158,7 +220,16 @@ class DenseTable(QTableView):
     def restore_header(self, state: QByteArray) -> None:
         """Column widths, order and sort from ``QHeaderView.saveState``."""
         header = self.horizontalHeader()
-        header.restoreState(state)
+        self._fitting = True  # the restored widths are the preference
+        try:
+            header.restoreState(state)
+        finally:
+            self._fitting = False
+        self._preferred = [
+            header.sectionSize(c)
+            for c in range(min(len(self._preferred), header.count()))
+        ]
+        self._fit_columns()
         if self.isSortingEnabled():  # the remembered sort applies at once
             self.sortByColumn(
                 header.sortIndicatorSection(), header.sortIndicatorOrder()

@@ -5,7 +5,8 @@ QtWidgets/QtGui/QtCore, ``ui.resources`` and ``ui.theme`` (the theme names). Spl
 (past 500 lines once the Server dock came): everything here is built once
 and holds no connection; ``MainWindow`` points the actions at the selected
 page and fills the labels. Shortcuts follow docs/ux.md (Ctrl+R, Ctrl+D,
-Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 tabs, Ctrl+5 Server), and work
+Ctrl+L, Ctrl+F, Ctrl+E, Ctrl+N, Ctrl+1..4 and Ctrl+6 tabs, Ctrl+5 Server; Ctrl+O
+opens a recording, Ctrl+Shift+S saves one), and work
 from every field: a text field claims some of them for itself (on X11 a line
 edit takes Ctrl+E as "end of line"), so the window keeps its own keys.
 """
@@ -29,12 +30,13 @@ from PySide6.QtWidgets import (
 from ddp_monitor.ui.resources import icon
 from ddp_monitor.ui.theme import Theme
 
-__all__ = ["TAB_NAMES", "WindowChrome"]
+__all__ = ["TAB_KEYS", "TAB_NAMES", "WindowChrome"]
 
 _TEXT_FIELDS = (QLineEdit, QPlainTextEdit, QTextEdit, QAbstractSpinBox)
 
-#: The page's tabs in order, as Ctrl+1..4 reach them.
-TAB_NAMES = ("Methods", "Subscriptions", "Collections", "Messages")
+#: The page's tabs in order, and the keys that reach them (Ctrl+5 is the Server dock's).
+TAB_NAMES = ("Methods", "Subscriptions", "Collections", "Messages", "Figures")
+TAB_KEYS = ("Ctrl+1", "Ctrl+2", "Ctrl+3", "Ctrl+4", "Ctrl+6")
 
 
 class WindowChrome(QMainWindow):
@@ -90,6 +92,15 @@ class WindowChrome(QMainWindow):
             "Battery saving (Ctrl+D): disconnect as a phone would; calls queue "
             "until you switch it off"
         )
+        # Meteor's own Meteor.disconnect(): offline, no retries, calls queue;
+        # battery saving (above) is a dead link the client keeps retrying.
+        self.offline_action = action("Go offline", "Ctrl+Shift+D")
+        self.offline_action.setCheckable(True)
+        self.offline_action.setToolTip(
+            "Go offline (Ctrl+Shift+D): Meteor.disconnect(); no retries, calls "
+            "queue until you switch it off or press Reconnect now "
+            "(Meteor.reconnect())"
+        )
         self.pause_action = action("Pause", None, "pause")
         self.pause_action.setCheckable(True)
         self.clear_action = action("Clear", "Ctrl+L", "clear")
@@ -98,10 +109,31 @@ class WindowChrome(QMainWindow):
         self.quit_action = action("Quit", "Ctrl+Q")
         self.new_action = action("+ New profile", "Ctrl+N")
         self.close_connection_action = action("Close connection", "Ctrl+W")
+        # Recordings (issue 16): the selected page's connection, all of it or
+        # its last minutes; a saved one opens as a read-only page.
+        self.open_recording_action = action("Open recording...", "Ctrl+O")
+        self.save_recording_actions = {
+            None: action("All...", "Ctrl+Shift+S"),
+            1: action("Last minute...", None),
+            5: action("Last 5 minutes...", None),
+            15: action("Last 15 minutes...", None),
+        }
+        self.save_recording_actions[None].setToolTip(
+            "Save everything this connection did, as a recording (Ctrl+Shift+S)"
+        )
+        self.save_span_action = action("The timeline's selected span...", None)
+        self.save_span_action.setToolTip(
+            "Save the part shift-dragged on the timeline, as a recording"
+        )
         self.import_action = action("Import profiles...", None)
         self.export_profiles_action = action("Export profiles...", None)
+        self.replay_action = action("Replay a recording...", None)
+        self.replay_action.setToolTip(
+            "Send a recording's calls and subscriptions to a server and compare "
+            "the answers with the recorded ones"
+        )
         self.tab_actions = [
-            action(name, f"Ctrl+{n}") for n, name in enumerate(TAB_NAMES, 1)
+            action(name, key) for name, key in zip(TAB_NAMES, TAB_KEYS, strict=True)
         ]
         # View > Theme: one of three, checked as the window remembers it.
         self.theme_group = QActionGroup(self)
@@ -114,6 +146,13 @@ class WindowChrome(QMainWindow):
             made = self.theme_group.addAction(words)
             made.setCheckable(True)
             self.theme_actions[theme] = made
+        self.timeline_action = action("Timeline", None)
+        self.timeline_action.setCheckable(True)
+        self.timeline_action.setChecked(True)
+        self.timeline_action.setToolTip(
+            "Show or hide the timeline: the connection's status, traffic and "
+            "round trips over time"
+        )
         self.server_action = action("Server", "Ctrl+5")
         self.server_action.setCheckable(True)
         self.server_action.setToolTip(
@@ -126,12 +165,19 @@ class WindowChrome(QMainWindow):
         for item in (self.new_action, self.import_action, self.export_profiles_action):
             file.addAction(item)
         file.addSeparator()
+        file.addAction(self.open_recording_action)
+        save = file.addMenu("&Save recording")
+        save.addActions(list(self.save_recording_actions.values()))
+        save.addAction(self.save_span_action)
+        file.addSeparator()
         file.addAction(self.export_action)
+        file.addAction(self.replay_action)
         file.addSeparator()
         file.addAction(self.quit_action)
         connection = menus.addMenu("&Connection")
         connection.addAction(self.reconnect_action)
         connection.addAction(self.battery_action)
+        connection.addAction(self.offline_action)
         connection.addAction(self.close_connection_action)
         view = menus.addMenu("&View")
         view.addAction(self.find_action)
@@ -141,6 +187,7 @@ class WindowChrome(QMainWindow):
         for item in self.tab_actions:
             view.addAction(item)
         view.addAction(self.server_action)
+        view.addAction(self.timeline_action)
         view.addSeparator()
         themes = view.addMenu("&Theme")
         themes.addActions(list(self.theme_actions.values()))

@@ -55,17 +55,22 @@ FILTER = "document 4242"
 
 
 # -- ddp-monitor's side of a flood (its own process) -----------------------------------
-async def _ours(name: str, url: str, plan: dict[str, Any]) -> dict[str, Any]:
+async def _ours(
+    name: str, url: str, plan: dict[str, Any], preset: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One flood into the window; ``preset`` settings first (bench_timeline's switch)."""
     from PySide6.QtCore import QPoint, QSettings, Qt
     from PySide6.QtTest import QTest
 
     from ddp_monitor.app.desktop import open_session
     from ddp_monitor.ddp.client.events import DocumentChanged
-    from tests.benchmarks.probes import Stalls, painted, rss_mb
+    from tests.benchmarks.probes import Frames, Stalls, painted, rss_mb
 
     settings = QSettings(
         str(Path(tempfile.mkdtemp()) / "bench.ini"), QSettings.Format.IniFormat
     )
+    for key, value in (preset or {}).items():
+        settings.setValue(key, value)
     session = await open_session(url, settings)
     window = session.window
     window.resize(1280, 800)
@@ -87,11 +92,13 @@ async def _ours(name: str, url: str, plan: dict[str, Any]) -> dict[str, Any]:
 
     session.adaptor.events_flushed.connect(flushed)
     stalls = Stalls()
+    frames = Frames(window.collections.document_table.viewport())
     started, cpu = time.perf_counter(), time.process_time()
     session.adaptor.subscribe("flood", [plan])
     last = await asyncio.wait_for(done, 600)
     figures: dict[str, Any] = {
         **stalls.take(),
+        **frames.take(),
         "cpu_s": time.process_time() - cpu,
         "seconds": time.perf_counter() - started,
         "behind_ms": (time.monotonic() - last) * 1000,
@@ -99,6 +106,7 @@ async def _ours(name: str, url: str, plan: dict[str, Any]) -> dict[str, Any]:
         **quarters,
     }
     stalls.stop()
+    frames.stop()
     figures["rss_mb"] = rss_mb()
     if name in ("adds", "million"):
         panel = window.collections
@@ -126,20 +134,23 @@ async def _ours(name: str, url: str, plan: dict[str, Any]) -> dict[str, Any]:
     return figures
 
 
-def _run_ours(name: str, url: str, plan: dict[str, Any]) -> None:
+def _run_ours(
+    name: str, url: str, plan: dict[str, Any], preset: dict[str, Any] | None = None
+) -> None:
     import gc
 
     gc.disable()  # as ddp-monitor's command line starts the window (app.collector)
     import qasync  # type: ignore[import-untyped]
     from PySide6.QtWidgets import QApplication
 
-    from ddp_monitor.app.desktop import apply_style
+    from ddp_monitor.ui.theme import Theme, ThemeSwitch
 
     app = QApplication(sys.argv[:1])
-    apply_style(app)
+    # The window's look as ddp-monitor's run() puts it (apply_style's successor).
+    ThemeSwitch(app, Theme.SYSTEM)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    figures = loop.run_until_complete(_ours(name, url, plan))
+    figures = loop.run_until_complete(_ours(name, url, plan, preset))
     print(json.dumps(figures), flush=True)
 
 
@@ -151,9 +162,10 @@ import qasync
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
 from ddp_monitor.app import desktop
+from ddp_monitor.ui.theme import Theme, ThemeSwitch
 
 app = QApplication([])
-desktop.apply_style(app)
+ThemeSwitch(app, Theme.SYSTEM)
 loop = qasync.QEventLoop(app)
 asyncio.set_event_loop(loop)
 done = loop.create_future()

@@ -10,6 +10,7 @@ of a comparison are timed the same way.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import statistics
 import time
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
 from PySide6.QtWidgets import QWidget
 
-__all__ = ["STALL_MS", "Stalls", "median_of", "painted", "rss_mb"]
+__all__ = ["STALL_MS", "Frames", "Stalls", "median_of", "painted", "rss_mb"]
 
 #: A stall longer than this is one a user may notice (issue 12's target).
 STALL_MS = 25.0
@@ -54,6 +55,34 @@ class Stalls:
 
     def stop(self) -> None:
         self.timer.stop()
+
+
+class Frames(QObject):
+    """Intervals between one widget's paints: how often the user sees it move."""
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__()
+        self.times: list[float] = []
+        self.widget = widget
+        widget.installEventFilter(self)
+
+    def eventFilter(self, _obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            self.times.append(time.perf_counter())
+        return False
+
+    def take(self) -> dict[str, float]:
+        """p99 and median interval between paints (ms) and how many paints there were."""
+        times, self.times = self.times, []
+        gaps = sorted(b - a for a, b in itertools.pairwise(times)) or [0.0]
+        return {
+            "frame_p99_ms": gaps[int(len(gaps) * 0.99)] * 1000,
+            "frame_median_ms": statistics.median(gaps) * 1000,
+            "frames": float(len(times)),
+        }
+
+    def stop(self) -> None:
+        self.widget.removeEventFilter(self)
 
 
 class _PaintWatch(QObject):

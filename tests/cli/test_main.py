@@ -51,7 +51,7 @@ def test_help_lists_commands_examples_and_exit_statuses(
     assert "--quit-after" not in out  # the smoke check's option stays hidden
 
 
-@pytest.mark.parametrize("command", ["watch", "serve"])
+@pytest.mark.parametrize("command", ["watch", "serve", "replay"])
 def test_each_command_has_its_own_help(
     command: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -96,13 +96,14 @@ def test_bad_arguments_exit_2_with_a_message(
 
 
 def test_commands_load_without_qt() -> None:
-    """`watch` and `serve` (and --help) start without importing Qt: a headless box needs no GUI libraries."""
+    """`watch`, `serve` and `replay` (and --help) start without importing Qt: a headless box needs no GUI libraries."""
     code = (
         "import sys\n"
         "from ddp_monitor.cli import main\n"
-        "for argv in (['--help'], ['watch', '--help'], ['serve', '--help']):\n"
+        "for argv in (['--help'], ['watch', '--help'], ['serve', '--help'], ['replay', '--help']):\n"
         "    assert main(argv) == 0\n"
-        "import ddp_monitor.cli.watch, ddp_monitor.cli.serve\n"
+        "import ddp_monitor.cli.watch, ddp_monitor.cli.serve, ddp_monitor.cli.replay\n"
+        "import ddp_monitor.recording.replay_run, ddp_monitor.recording.replay_report\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'qasync')))\n"
     )
     done = subprocess.run(
@@ -135,6 +136,44 @@ def test_app_shows_its_window_and_quits_after_the_hidden_delay(tmp_path: Path) -
     )
     assert done.returncode == 0, done.stderr
     assert "ddp_monitor.app.desktop: window shown" in done.stderr
+
+
+def test_a_recording_file_opens_its_page_and_a_bad_one_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ddp-monitor FILE.ddprec`: the window on the recording; not one: status 2 and why."""
+    from ddp_monitor.ddp.client.events import SubscriptionReady
+    from ddp_monitor.recording.recorder import Recorder
+
+    recorder = Recorder("ws://127.0.0.1:3000/websocket", profile="cli")
+    for n in range(3):
+        recorder.event(SubscriptionReady(str(n)))
+    good = tmp_path / "good.ddprec"
+    recorder.save(good)
+    bad = tmp_path / "bad.ddprec"
+    bad.write_text('{"export": "ddp-monitor message log"}\n')
+    assert main([str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert f"error: {bad}: line 1: not a ddp-monitor recording" in err
+    assert main([str(tmp_path / "missing.ddprec")]) == 2
+    assert "cannot open the recording" in capsys.readouterr().err
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "ddp_monitor", "-v", str(good), "--quit-after", "1"],
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT * 3,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"recording {good} read: 3 items" in done.stderr
+    assert "window shown" in done.stderr
 
 
 def test_qt_options_are_told_apart_from_ours() -> None:

@@ -8,10 +8,13 @@ import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ddp_monitor.ddp.client.events import MethodCompleted
+from ddp_monitor.recording.recorder import Recording, load
 from ddp_monitor.transport.client import DDPClient
 from tests.cli.watch_process import Watch
 from tests.peers.meteor_server import MeteorServer
@@ -73,3 +76,50 @@ def test_proxy_command_refuses_a_bad_upstream() -> None:
     from ddp_monitor.cli.main import main
 
     assert main(["proxy", "ftp://example.com"]) == 2
+
+
+def _recordings(folder: Path) -> list[Recording]:
+    return [load(path) for path in sorted(folder.glob("*.ddprec"))]
+
+
+@pytest.mark.meteor
+@pytest.mark.asyncio
+async def test_proxy_record_writes_one_recording_per_client_connection(
+    meteor_server: MeteorServer, tmp_path: Path
+) -> None:
+    """``--record DIR``: each proxied client's connection in its own file (issue 16)."""
+    async with proxy_process(
+        meteor_server.http_url, "--port", "0", "--record", str(tmp_path / "rec")
+    ) as where:
+        for a in (1, 2):
+            async with asyncio.timeout(TIMEOUT), DDPClient(where["proxy"]) as client:
+                assert await client.call("add", a, 2) == a + 2
+    recordings = _recordings(tmp_path / "rec")
+    answers = [
+        r.item.result
+        for recording in recordings
+        for r in recording.items
+        if isinstance(r.item, MethodCompleted)
+    ]
+    assert sorted(answers) == [3, 4]
+    assert len(recordings) == 2
+
+
+@pytest.mark.asyncio
+async def test_proxy_record_into_a_file_is_refused(tmp_path: Path) -> None:
+    taken = tmp_path / "a-file"
+    taken.write_text("")
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "ddp_monitor",
+        "proxy",
+        "localhost:3000",
+        "--record",
+        str(taken / "sub"),
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with asyncio.timeout(TIMEOUT):
+        _, err = await proc.communicate()
+    assert proc.returncode == 2
+    assert "--record" in err.decode()

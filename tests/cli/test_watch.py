@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ddp_monitor.ddp.client.events import DocumentAdded, MethodCompleted, StatusChanged
+from ddp_monitor.recording.format import RecordedFrame
+from ddp_monitor.recording.recorder import load
 from tests.cli.watch_process import Watch
 from tests.peers.meteor_server import MeteorServer, free_port
 from tests.timeouts import TIMEOUT
@@ -119,3 +123,55 @@ async def test_watch_refuses_unusable_input_with_a_message(
     assert watch.process.returncode == 2
     assert message in err.decode()
     assert out == b""
+
+
+@pytest.mark.meteor
+@pytest.mark.asyncio
+async def test_watch_record_writes_a_recording_that_reads_back(
+    meteor_server: MeteorServer, tmp_path: Path
+) -> None:
+    """``--record FILE``: the whole session, headless, in the recording format (issue 16)."""
+    path = tmp_path / "session.ddprec"
+    watch = await Watch.start(
+        meteor_server.http_url,
+        "--subscribe",
+        "items",
+        "[3]",
+        "--call",
+        "add",
+        "[1, 2]",
+        "--record",
+        str(path),
+    )
+    try:
+        await watch.until(
+            lambda _: {"result", "ready"} <= {x["event"] for x in watch.lines}
+        )
+    finally:
+        assert await watch.interrupt() == 0
+    recording = load(path)
+    assert recording.header.url == meteor_server.url
+    frames = [r.item for r in recording.items if isinstance(r.item, RecordedFrame)]
+    assert json.loads(frames[0].data)["msg"] == "connect"  # from the first frame on
+    completed = [r.item for r in recording.items if isinstance(r.item, MethodCompleted)]
+    assert [c.result for c in completed] == [3]
+    added = [r.item.id for r in recording.items if isinstance(r.item, DocumentAdded)]
+    assert added == ["i0", "i1", "i2"]
+    # Ctrl-C closes the connection: the file ends with the final status.
+    last = recording.items[-1].item
+    assert isinstance(last, StatusChanged)
+    assert last.status.status == "failed"
+
+
+@pytest.mark.asyncio
+async def test_watch_record_into_a_folder_that_does_not_exist_is_refused(
+    tmp_path: Path,
+) -> None:
+    watch = await Watch.start(
+        "localhost:3000", "--record", str(tmp_path / "no" / "x.ddprec")
+    )
+    async with asyncio.timeout(TIMEOUT):
+        _, err = await watch.process.communicate()
+    assert watch.process.returncode == 2
+    assert "--record" in err.decode()
+    assert "No such file or directory" in err.decode()

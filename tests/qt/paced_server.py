@@ -2,9 +2,11 @@
 
 Owns nothing the app uses; imports websockets only. ``python -m
 tests.qt.paced_server N`` prints ``{"url": ...}`` and serves one publication,
-``flood``: N ``added`` frames, each written on its own with a short pause so
-the client receives them in many separate socket reads (the pattern that
-aborts PySide6 6.12 under qasync, issue 4), then ``ready``.
+``flood``: N ``added`` frames, each followed by a DDP ``ping`` whose ``pong``
+it waits for, so the client receives them in many separate socket reads (the
+pattern that aborts PySide6 6.12 under qasync, issue 4), then ``ready``. The
+lockstep holds on a loaded machine, where a fixed pause did not: the client
+fell behind and took many frames per read.
 """
 
 from __future__ import annotations
@@ -12,19 +14,10 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-import time
 
 from websockets.asyncio.server import ServerConnection, serve
 
 __all__ = ["main"]
-
-PAUSE = 0.0001  # seconds between frames: a real network's pacing, in miniature
-
-
-def _pause() -> None:
-    # Blocks this process only, on purpose: the frame is already written, and
-    # the client must get to read it alone before the next one is.
-    time.sleep(PAUSE)
 
 
 async def _session(ws: ServerConnection, count: int) -> None:
@@ -44,7 +37,9 @@ async def _session(ws: ServerConnection, count: int) -> None:
                     "fields": {"k": k},
                 }
                 await ws.send(json.dumps(frame))
-                _pause()
+                await ws.send(json.dumps({"msg": "ping", "id": str(k)}))
+                while json.loads(await ws.recv()).get("msg") != "pong":
+                    pass  # the client's own frames (its pings) meanwhile
             await ws.send(json.dumps({"msg": "ready", "subs": [msg["id"]]}))
 
 

@@ -73,6 +73,25 @@ def test_message_log_drops_the_oldest_frames_and_counts_them() -> None:
     assert model.entry(0).frame.time == pytest.approx(100.050)  # the 51st of 150
 
 
+@pytest.mark.parametrize("events", [3, 200])  # put in place one by one, or merged
+def test_message_log_puts_events_among_frames_in_time_order(events: int) -> None:
+    """Events land after the frames of their time and before later ones, in their order."""
+    frames = [
+        Frame(Direction.IN, n // 2, f'{{"msg":"ping","id":"{n}"}}') for n in range(400)
+    ]
+    happened = [LogEvent(n * 199 / events, "status", {"n": n}) for n in range(events)]
+    model = MessageLogModel()
+    model.append(frames, happened)
+    rows = [model.entry(r) for r in range(model.rowCount())]
+    expected = sorted(
+        [(f.time, 0, f.data) for f in frames]
+        + [(e.time, 1, json.dumps(e.fields)) for e in happened],
+        key=lambda row: row[:2],  # a frame first on a tie; each kind in its order
+    )
+    assert [(r.frame.time, int(r.event), r.frame.data) for r in rows] == expected
+    assert [r.seq for r in rows] == list(range(1, len(rows) + 1))
+
+
 def test_message_log_filters_by_type_and_text() -> None:
     """Filters by message type and by text narrow the rows; clearing them restores all."""
     model = MessageLogModel()

@@ -224,3 +224,75 @@ def test_frames_that_are_not_json_and_binary_frames_survive() -> None:
         back = parse_item(json.loads(json.dumps(item_line(3.0, frame))))
         assert back is not None
         assert back.item == frame
+
+
+def test_a_failed_save_leaves_neither_file_and_keeps_the_ring(tmp_path: Path) -> None:
+    recorder = Recorder("ws://x/websocket")
+    recorder.event(SubscriptionReady("s"))
+    taken = tmp_path / "taken.ddprec"
+    taken.mkdir()  # the name is a folder's: the file cannot be put there
+    with pytest.raises(OSError):  # noqa: PT011 (the system's own: IsADirectoryError here)
+        recorder.save(taken)
+    assert not taken.with_name("taken.ddprec.part").exists()
+    assert len(recorder) == 1
+    assert recorder.save(tmp_path / "other.ddprec") == 1
+
+
+def test_frames_read_back_as_written_whether_or_not_the_line_is_compact() -> None:
+    """The reader takes a frame's text from the line when it can: the same text as re-encoding it."""
+    frame = RecordedFrame(
+        True, '{"msg":"added","collection":"c","id":"é","fields":{"a":[1,{"b":null}]}}'
+    )
+    written = json.dumps(
+        item_line(1.5, frame), ensure_ascii=False, separators=(",", ":")
+    )
+    spaced = json.dumps(item_line(1.5, frame))  # as another tool might write it
+    masked = item_line(
+        1.5,
+        RecordedFrame(
+            False,
+            '{"msg":"method","method":"login","params":[{"password":"x"}],"id":"1"}',
+        ),
+    )
+    read_back = read(
+        [
+            '{"format": "ddp-monitor recording", "version": 1, "started": "2026-01-01T00:00:00+00:00"}',
+            written,
+            spaced,
+            json.dumps(masked, separators=(",", ":")),
+        ]
+    )
+    assert [r.item for r in read_back.items[:2]] == [frame, frame]
+    assert read_back.items[2].item == RecordedFrame(
+        False,
+        '{"msg":"method","method":"login","params":[{"password":"***"}],"id":"1"}',
+    )
+    assert read_back.items[2].masked == ("params.0.password",)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        {"msg": "added", "collection": "c", "id": "x", "fields": {"name": "Zoë ☃ }"}},
+        {"msg": "method", "method": "login", "id": "1", "params": [{"resume": "tok"}]},
+    ],
+)
+def test_a_frame_read_back_is_the_frame_whether_its_line_is_taken_as_text_or_parsed(
+    message: dict[str, Any],
+) -> None:
+    line = json.dumps(
+        item_line(1.0, RecordedFrame(False, json.dumps(message))),
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    fast = parse_item(json.loads(line), 2, line)
+    slow = parse_item(json.loads(line), 2)
+    assert fast is not None
+    assert slow is not None
+    assert fast.item == slow.item
+    assert isinstance(fast.item, RecordedFrame)
+    assert json.loads(fast.item.data)["msg"] == message["msg"]
+    # A spaced line, as a person might write one, is read too.
+    spaced = parse_item(json.loads(line), 2, json.dumps(json.loads(line)))
+    assert spaced is not None
+    assert spaced.item == slow.item

@@ -420,3 +420,46 @@ def test_window_shortcuts_work_from_any_field(
 
     hits = run(qloop, scenario())
     assert hits == ["export_action", "clear_action", "reconnect_action"] * 3
+
+
+def test_go_offline_is_meteors_disconnect_and_the_shortcut_brings_it_back(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Connection > Go offline (Ctrl+Shift+D): status offline, no retries, a call queues; off again: sent."""
+
+    async def scenario() -> tuple[str, bool, str, object, bool]:
+        async with demo_server() as server, _window(server.url, tmp_path) as session:
+            window, model = session.window, session.window.method_model
+            await _status(session, C.CONNECTED)
+            QTest.keyClick(
+                window,
+                Qt.Key.Key_D,
+                Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier,
+            )
+            await _status(session, C.OFFLINE)
+            words = window.badge.words
+            assert window.current is not None
+            assert window.current.facts()[3] == "0 subs (not live)"
+            checked = window.offline_action.isChecked()
+            session.adaptor.client.apply_nowait("add", [2, 3])
+            await until(model.counts_changed, lambda: model.rowCount() == 1)
+            queued_title = window.tabs.tabText(0)
+            window.offline_action.trigger()
+            await until(
+                model.counts_changed,
+                lambda: model.record(0).state is MethodState.UPDATED,
+            )
+            return (
+                words,
+                checked,
+                queued_title,
+                model.record(0).result,
+                (window.offline_action.isChecked()),
+            )
+
+    words, checked, queued_title, result, still_checked = run(qloop, scenario())
+    assert words == "Offline"
+    assert checked
+    assert queued_title == "Methods (1 queued)"
+    assert result == 5
+    assert not still_checked

@@ -14,10 +14,12 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
 from ddp_monitor.app.desktop import open_session
+from ddp_monitor.ddp.client.events import MethodCompleted
 from ddp_monitor.ddp.client.status import ConnectionStatus
 from ddp_monitor.proxy import DDPProxy
 from ddp_monitor.proxy.control import ControlEndpoint
 from ddp_monitor.qt.proxy_model import CLOSE_COLUMN, CLOSE_UPSTREAM_COLUMN
+from ddp_monitor.recording.recorder import load
 from ddp_monitor.transport.client import DDPClient
 from ddp_monitor.ui.proxy_panel import ProxyPanel
 from tests.qt.harness import demo_server, run, until
@@ -198,3 +200,92 @@ def test_attach_to_a_headless_proxy(
 
     first, second = run(qloop, scenario())
     assert first == second  # the app resumed the session
+
+
+def test_record_then_save_a_proxied_connections_recording(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    """Record on: the selected row's connection saves as a recording of its calls (issue 16)."""
+
+    async def scenario() -> tuple[bool, bool, str, list[object]]:
+        async with demo_server() as app:
+            settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+            session = await open_session(None, settings)
+            window = session.window
+            window.show()
+            panel = window.proxy_panel
+            try:
+                window.server_tab.show_proxy()
+                panel.upstream.setText(str(app.url))
+                panel.port.setValue(0)
+                panel.record.setChecked(True)
+                panel.toggle.click()
+                await until(
+                    panel.adaptor.proxying_changed, lambda: bool(panel.adaptor.url)
+                )
+                async with (
+                    asyncio.timeout(TIMEOUT),
+                    DDPClient(panel.adaptor.url) as client,
+                ):
+                    assert await client.call("add", 20, 22) == 42
+                    await until(
+                        panel.model.counts_changed, lambda: _has(panel, client.session)
+                    )
+                    assert panel.select(_id_of(panel, client.session))
+                    enabled = panel.save_recording.isEnabled()
+                    path = tmp_path / "proxied.ddprec"
+                    saved = panel.save_recording_to(_id_of(panel, client.session), path)
+                    words = panel.state.text()
+                    results = [
+                        r.item.result
+                        for r in load(path).items
+                        if isinstance(r.item, MethodCompleted)
+                    ]
+                    return enabled, saved, words, results
+            finally:
+                await session.close()
+                window.close()
+
+    enabled, saved, words, results = run(qloop, scenario())
+    assert enabled
+    assert saved
+    assert words.startswith("Saved ")
+    assert results == [42]
+
+
+def test_saving_a_connection_opened_while_record_was_off_says_why(
+    qloop: asyncio.AbstractEventLoop, tmp_path: Path
+) -> None:
+    async def scenario() -> tuple[bool, str]:
+        async with demo_server() as app:
+            settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+            session = await open_session(None, settings)
+            window = session.window
+            panel = window.proxy_panel
+            try:
+                window.server_tab.show_proxy()
+                panel.upstream.setText(str(app.url))
+                panel.port.setValue(0)
+                panel.toggle.click()
+                await until(
+                    panel.adaptor.proxying_changed, lambda: bool(panel.adaptor.url)
+                )
+                async with (
+                    asyncio.timeout(TIMEOUT),
+                    DDPClient(panel.adaptor.url) as client,
+                ):
+                    await client.call("add", 1, 1)
+                    await until(
+                        panel.model.counts_changed, lambda: _has(panel, client.session)
+                    )
+                    saved = panel.save_recording_to(
+                        _id_of(panel, client.session), tmp_path / "x.ddprec"
+                    )
+                    return saved, panel.state.text()
+            finally:
+                await session.close()
+                window.close()
+
+    saved, words = run(qloop, scenario())
+    assert not saved
+    assert "opened while Record was off" in words

@@ -30,7 +30,10 @@ from ddp_monitor.ui.collections_view import CollectionsPanel
 from ddp_monitor.ui.method_queue import MethodQueuePanel
 from ddp_monitor.ui.server_controls import ForwardingBar
 from ddp_monitor.ui.subscriptions import SubscriptionsPanel
-from ddp_monitor.ui.table_view import DenseTable
+from ddp_monitor.ui.table_view import COLUMN_MIN, LAST_COLUMN_MIN, DenseTable
+from tests.timeouts import TIMEOUT
+
+TIMEOUT_MS = int(TIMEOUT * 1000)
 
 
 def _column(table: DenseTable, header: str) -> list[str]:
@@ -249,3 +252,53 @@ def test_the_proxy_count_reads_as_english(qtbot: Any) -> None:
         bar.count.setValue(count)
         words.append(bar.count.text())
     assert words == ["0 proxies", "1 proxy", "2 proxies"]
+
+
+def _methods_table(qtbot: Any, width: int) -> DenseTable:
+    model = MethodQueueModel()
+    model.apply_events(
+        [MethodCalled("1", "add", [1, 2]), MethodSent("1", "add", [1, 2])]
+    )
+    panel = MethodQueuePanel(model, lambda name, params: None)
+    qtbot.addWidget(panel)
+    table = panel.table
+    table.setParent(None)  # alone, so its width is the one asked for
+    qtbot.addWidget(table)
+    table.resize(width, 300)
+    table.show()
+    qtbot.waitExposed(table)
+    return table
+
+
+def _last_column_shown(table: DenseTable) -> int:
+    """How many pixels of the last column are in view."""
+    last = table.model().columnCount() - 1
+    return table.viewport().width() - table.columnViewportPosition(last)
+
+
+def test_a_narrow_table_keeps_its_last_column_in_view(qtbot: Any) -> None:
+    """At 1024x640 the Methods table's result column was off-screen (issue 13 item 9)."""
+    table = _methods_table(qtbot, 560)
+    assert _last_column_shown(table) >= LAST_COLUMN_MIN
+    assert table.horizontalScrollBar().maximum() == 0
+    preferred = [44, 120, 170, 130, 70, 70]
+    # Only what a column has beyond COLUMN_MIN gives way: times stay whole.
+    assert [table.columnWidth(c) for c in (0, 4, 5)] == [44, 70, 70]
+    assert all(
+        min(w, COLUMN_MIN) <= table.columnWidth(c) < w
+        for c, w in enumerate(preferred)
+        if w > COLUMN_MIN
+    )
+    table.resize(1400, 300)
+    qtbot.waitUntil(lambda: table.columnWidth(2) == 170, timeout=TIMEOUT_MS)
+    assert [table.columnWidth(c) for c in range(6)] == preferred
+    assert _last_column_shown(table) > 600  # and the last column takes the rest
+
+
+def test_widths_saved_from_a_narrow_window_come_back_whole(qtbot: Any) -> None:
+    narrow = _methods_table(qtbot, 560)
+    narrow.horizontalHeader().resizeSection(1, 150)  # the user widens "method"
+    state = narrow.header_state()
+    wide = _methods_table(qtbot, 1400)
+    wide.restore_header(state)
+    assert [wide.columnWidth(c) for c in range(6)] == [44, 150, 170, 130, 70, 70]

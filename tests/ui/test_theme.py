@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -21,17 +20,6 @@ from ddp_monitor.app.desktop import bind_theme, open_session
 from ddp_monitor.ui.resources import is_dark, stylesheet
 from ddp_monitor.ui.theme import SETTING, Theme, ThemeSwitch, saved_theme
 from tests.qt.harness import demo_server, run
-
-
-@pytest.fixture
-def switch(qapp: QApplication) -> Iterator[ThemeSwitch]:
-    """The app's theme switch; afterwards the application is as the other tests expect it."""
-    made = ThemeSwitch(qapp)
-    yield made
-    made.set_theme(Theme.SYSTEM)
-    qapp.setStyleSheet("")
-    made.setParent(None)
-    made.deleteLater()
 
 
 def _settings(tmp_path: Path) -> QSettings:

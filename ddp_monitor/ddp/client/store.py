@@ -20,7 +20,9 @@ ordered view of the collection (``ordered(name)``); ``before`` None means at
 the end. A plain ``added`` appends to that view.
 
 Read API: ``collection(name) -> Mapping[id, fields]``, ``get(name, id)``,
-``ordered(name) -> list[id]``, ``names()``.
+``ordered(name) -> list[id]``, ``names()``. A recording is read back with
+``apply(event)`` (the store's own events, replayed) and ``copy()`` (one dict
+per collection: the documents are shared, being copy on write).
 """
 
 from __future__ import annotations
@@ -79,6 +81,31 @@ class Store:
         """Ids in the publication's order (arrival order without addedBefore)."""
         order = self._orders.get(name)
         return list(order) if order is not None else list(self.collection(name))
+
+    def copy(self) -> Store:
+        """A store with the same documents, changed apart from this one from now on.
+
+        One dict per collection: the documents themselves are shared, which
+        copy on write makes safe.
+        """
+        twin = Store(self._emit)
+        twin._collections = {
+            name: dict(docs) for name, docs in self._collections.items()
+        }
+        twin._orders = {name: list(order) for name, order in self._orders.items()}
+        return twin
+
+    def apply(self, event: Event) -> None:
+        """Replay one of the store's own events (a recording read back); others are ignored."""
+        # The most frequent first: a recording is mostly changed documents.
+        if isinstance(event, DocumentChanged):
+            self.changed(event.collection, event.id, event.fields, event.cleared)
+        elif isinstance(event, DocumentAdded):
+            self.added(event.collection, event.id, event.fields)
+        elif isinstance(event, DocumentRemoved):
+            self.removed(event.collection, event.id)
+        elif isinstance(event, DocumentMoved):
+            self.moved_before(event.collection, event.id, event.before)
 
     # -- writing (server data and stub writes) -----------------------------
     def added(self, name: str, id_: str, fields: Document) -> bool:
