@@ -1,7 +1,7 @@
 """``ddp-monitor serve``: run a DDP server headless (the demo app with ``--demo``).
 
-Owns the sub-command's options and its run loop; imports ``demo`` and
-``transport.server`` only when it runs, so ``ddp-monitor --help`` stays light
+Owns the sub-command's options and its run loop; imports ``demo``,
+``hosting.agent`` and ``transport.server`` only when it runs, so ``ddp-monitor --help`` stays light
 (and Qt is never loaded here).
 """
 
@@ -53,6 +53,14 @@ def add_arguments(subparsers: Any) -> None:
         help="how long a dropped session waits to be resumed (Meteor's "
         "disconnectGracePeriod, 15 s; 0 turns session resumption off)",
     )
+    parser.add_argument(
+        "--agent-secret",
+        default=None,
+        metavar="SECRET",
+        help="serve ddp-monitor's agent protocol (the window's 'Attach to an "
+        "app') to whoever gives SECRET (default: $DDP_MONITOR_AGENT_SECRET; "
+        "neither: no agent)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,8 +94,14 @@ async def _serve(args: argparse.Namespace) -> None:
         disconnect_grace_period=args.grace_period,
     )
     from ddp_monitor.cli.signals import stop_on_signals
+    from ddp_monitor.hosting.agent import install_agent, secret_from_environment
 
+    secret = args.agent_secret or secret_from_environment()
+    if secret:
+        install_agent(server, secret)
     stop = stop_on_signals()
     async with server:
         print(f"DDP demo server listening on {server.url}", flush=True)
+        if secret:
+            print("ddp-monitor agent: on (the secret given)", flush=True)
         await stop.wait()

@@ -2,7 +2,8 @@
 
 Owns ``row(connection)`` (the document of the control endpoint's
 ``connections`` publication, EJSON-ready, camelCase as Meteor names things)
-and ``frames(connection)`` (its per-connection log). Imports ``ddp`` (the
+and ``frames(connection)`` (its per-connection log, as ``frame_docs``, which
+the hosted server's agent shares). Imports ``ddp`` (the
 forwarding rule) and the sibling ``relay``; pure functions of a connection.
 
 ``appClientAddress`` is what the app will compute as
@@ -14,13 +15,14 @@ the app must count.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from typing import Any
 
 from ddp_monitor.ddp.server.forwarding import ForwardedRule, client_address
 from ddp_monitor.proxy.relay import ProxiedConnection
-from ddp_monitor.transport.wiretap import Direction
+from ddp_monitor.transport.wiretap import Direction, Frame
 
-__all__ = ["frames", "row"]
+__all__ = ["frame_docs", "frames", "row"]
 
 
 def _date(seconds: float) -> datetime.datetime:
@@ -72,15 +74,28 @@ def frames(
     ``dir`` is ``"toServer"`` or ``"toClient"``; ``at`` is seconds since the
     connection opened (the proxy's clock).
     """
-    recent = connection.recent_frames()
+    return frame_docs(
+        connection.recent_frames(), connection.opened_at, Direction.OUT, limit
+    )
+
+
+def frame_docs(
+    recent: list[Frame],
+    start: float,
+    to_server: Direction,
+    limit: int | None = None,
+    text: Callable[[str], str] = str,
+) -> list[dict[str, Any]]:
+    """``frames``' documents of any frame log: ``to_server`` is the direction
+    that goes to the app, ``start`` the log clock's zero, ``text`` what each
+    frame's text becomes (an agent masks secrets)."""
     if limit is not None:
         recent = recent[-limit:]
-    start = connection.opened_at
     return [
         {
-            "dir": "toServer" if frame.direction is Direction.OUT else "toClient",
+            "dir": "toServer" if frame.direction is to_server else "toClient",
             "at": round(frame.time - start, 6),
-            "text": frame.data,
+            "text": text(frame.data) if isinstance(frame.data, str) else frame.data,
         }
         for frame in recent
     ]

@@ -53,6 +53,7 @@ from ddp_monitor.ddp.errors import (
 )
 from ddp_monitor.recording.masking import (
     mask_document,
+    mask_message,
     mask_params,
     mask_result,
     rules,
@@ -214,24 +215,8 @@ def _frame_fields(line: dict[str, Any], data: str | bytes, masked: list[str]) ->
         line["text"] = data
         return
     line["frame"] = (
-        _mask_message(message, masked) if isinstance(message, dict) else message
+        mask_message(message, masked) if isinstance(message, dict) else message
     )
-
-
-def _mask_message(message: dict[str, Any], masked: list[str]) -> dict[str, Any]:
-    msg = message.get("msg")
-    if msg == "method" and "params" in message:
-        params = mask_params(str(message.get("method")), message["params"], masked)
-        return message if params is message["params"] else {**message, "params": params}
-    if msg == "result" and "result" in message:
-        result = mask_result(message["result"], masked)
-        return message if result is message["result"] else {**message, "result": result}
-    if msg in ("added", "changed", "addedBefore") and "fields" in message:
-        fields = mask_document(
-            str(message.get("collection")), message["fields"], masked
-        )
-        return message if fields is message["fields"] else {**message, "fields": fields}
-    return message
 
 
 def _error(error: BaseException | None) -> Any:

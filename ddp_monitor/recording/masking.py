@@ -1,6 +1,7 @@
 """What a recording never holds: passwords and tokens, replaced by ``MASK``.
 
-Owns the masking rules; imports the standard library only. A recording is made
+Owns the masking rules, for a recording's lines and for a frame's text (an
+agent's log); imports ``ddp.jsontext`` (a masked frame's text). A recording is made
 to be attached to a bug report, so a login's password digest, a resume token
 and a password reset token must not reach the file. The rules, documented in
 ``docs/recording-format.md``:
@@ -20,13 +21,18 @@ Each masked value leaves its path (``params.0.password``) in the line's
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+from ddp_monitor.ddp.jsontext import dumps
 
 __all__ = [
     "MASK",
     "SECRET_KEYS",
     "SECRET_POSITIONAL",
     "mask_document",
+    "mask_frame",
+    "mask_message",
     "mask_params",
     "mask_result",
     "rules",
@@ -61,6 +67,36 @@ def mask_result(result: Any, masked: list[str]) -> Any:
 
 def mask_document(collection: str, fields: Any, masked: list[str]) -> Any:
     return _mask(fields, "fields", masked) if collection == "users" else fields
+
+
+def mask_message(message: dict[str, Any], masked: list[str]) -> dict[str, Any]:
+    """A DDP message with its secrets masked (itself when it holds none)."""
+    msg = message.get("msg")
+    if msg == "method" and "params" in message:
+        params = mask_params(str(message.get("method")), message["params"], masked)
+        return message if params is message["params"] else {**message, "params": params}
+    if msg == "result" and "result" in message:
+        result = mask_result(message["result"], masked)
+        return message if result is message["result"] else {**message, "result": result}
+    if msg in ("added", "changed", "addedBefore") and "fields" in message:
+        fields = mask_document(
+            str(message.get("collection")), message["fields"], masked
+        )
+        return message if fields is message["fields"] else {**message, "fields": fields}
+    return message
+
+
+def mask_frame(text: str) -> str:
+    """A DDP frame's text with its secrets masked (the same text when none)."""
+    try:
+        message = json.loads(text)
+    except ValueError:
+        return text
+    if not isinstance(message, dict):
+        return text
+    masked: list[str] = []
+    clean = mask_message(message, masked)
+    return dumps(clean) if masked else text
 
 
 def _mask(value: Any, path: str, masked: list[str]) -> Any:

@@ -1,9 +1,9 @@
 """The Server panel's "Attach to an app" mode against the real Meteor 1.9.3 server with the agent.
 
-One protocol, two sources in the same test: the window's own proxy in front
-of the app and the app's agent give the same rows, Close cells, fault bar
-and log (the hosted server's panel speaks its own pipe, not this protocol).
-Then a fleet: two app servers attached at once, each row naming its server,
+One protocol, three sources in the same test: the window's own proxy in
+front of the app, the app's agent, and our own server (``ddp-monitor serve
+--demo --agent-secret``, the Python agent) give the same rows, Close cells,
+fault bar and log. Then a fleet: two app servers attached at once, each row naming its server,
 and a wrong secret explained.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +29,7 @@ from ddp_monitor.ui.connections_panel import ConnectionsPanel
 from ddp_monitor.ui.main_window import MainWindow
 from tests.agent.agent_helpers import SECRET
 from tests.agent.conftest import start_agent_meteor
+from tests.demo_process import demo_server_process
 from tests.keyrings import MemoryKeyring
 from tests.peers.meteor_server import MeteorServer
 from tests.qt.harness import run, until
@@ -83,21 +84,31 @@ def click_close(panel: ConnectionsPanel, session: str | None) -> None:
     )
 
 
-@pytest.mark.parametrize("source", ["proxy", "agent"])
-def test_one_protocol_two_sources(
+@pytest.mark.parametrize("source", ["proxy", "agent", "our server"])
+def test_one_protocol_three_sources(
     qloop: asyncio.AbstractEventLoop,
     tmp_path: Path,
     agent_meteor: MeteorServer,
     source: str,
 ) -> None:
-    """Through the window's proxy or from the app's agent: the row shows the address the app computed, its log, the fault bar's latency, and Close brings the client back on a new row."""
+    """Through the window's proxy, from the app's agent or from our server's: the row shows the address the app computed, its log, the fault bar's latency, and Close brings the client back on a new row."""
 
     async def scenario() -> dict[str, Any]:
-        async with window_of(tmp_path) as window:
+        async with AsyncExitStack() as stack:
+            if source == "our server":  # it outlives the window, as an app does
+                ours = await stack.enter_async_context(
+                    demo_server_process(0, "--agent-secret", SECRET)
+                )
+            window = await stack.enter_async_context(window_of(tmp_path))
             seen: dict[str, Any] = {}
-            if source == "proxy":
+            if source == "our server":
+                window.server_tab.show_agent()
+                panel: ConnectionsPanel = window.agent_panel
+                assert await window.agent_panel.attach_to(ours.url, SECRET)
+                url = ours.url
+            elif source == "proxy":
                 window.server_tab.show_proxy()
-                panel: ConnectionsPanel = window.proxy_panel
+                panel = window.proxy_panel
                 assert await window.proxy_panel.adaptor.start(agent_meteor.http_url, 0)
                 url = window.proxy_panel.adaptor.url
             else:

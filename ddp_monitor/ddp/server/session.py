@@ -111,6 +111,8 @@ class ServerSession:
         self.messages_in = 0
         self.messages_out = 0
         self.subscriptions: dict[str, ServerSubscription] = {}
+        #: methods whose handler runs now: id -> name (an agent lists them)
+        self.methods_running: dict[str, str] = {}
         self._has_method = methods
         self._has_publication = publications
         self._new_id = new_id
@@ -221,6 +223,7 @@ class ServerSession:
         observers synchronously), so the write fence fires at once and
         ``updated`` goes out before ``result``, as Meteor's does (§5.3).
         """
+        self.methods_running.pop(method_id, None)
         if self.closed:
             return
         self._outbox.append(messages.serialize(messages.Updated([method_id])))
@@ -511,6 +514,7 @@ class ServerSession:
             self._outbox.append(messages.serialize(messages.Updated([msg.id])))
             return
         self._blocker = msg.id
+        self.methods_running[msg.id] = msg.method
         self._events.append(
             MethodInvoked(msg.id, msg.method, msg.params, msg.random_seed)
         )

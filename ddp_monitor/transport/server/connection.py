@@ -164,6 +164,9 @@ class SocketDriver:
         keep = server.recent_frames
         self.recent: deque[Frame] | None = deque(maxlen=keep) if keep > 0 else None
         self._outq: list[str] = []
+        # Frames waiting out the handle's ``output_latency``: (due, frames).
+        self._delayed: deque[tuple[float, list[str]]] = deque()
+        self._delay_timer: asyncio.TimerHandle | None = None
         self._queued_chars = 0  # text in _outq (characters: close enough to bytes)
         self._wake = asyncio.Event()
         self._close_after_flush = False
@@ -236,6 +239,7 @@ class SocketDriver:
             return
         self.attached = False
         self._outq.clear()  # the history has it; a resumption replays it
+        self._delayed.clear()
         self._queued_chars = 0
         if ended_here:
             self.session.close("socket closed")
@@ -256,6 +260,7 @@ class SocketDriver:
         old, was_attached = self.ws, self.attached
         self.ws, self.sockjs, self.attached = other.ws, other.sockjs, True
         self._outq.clear()  # already in the history, and in the replay
+        self._delayed.clear()
         self._queued_chars = 0
         self._writing = False  # an old writer may be mid-batch on the old socket
         self._wake = asyncio.Event()
@@ -371,7 +376,9 @@ class SocketDriver:
             out = session.messages_to_send()
             if out and self.recent is not None:
                 self._remember(out)
-            if out and not self._write_now(out):
+            if out and (self._delayed or self._latency()):
+                self._delay(out)
+            elif out and not self._write_now(out):
                 self._queue(out)
             events = session.events()
             if not events:
@@ -381,6 +388,29 @@ class SocketDriver:
         self._timer.follow(None if session.closed else session.next_deadline())
         if self.handle is not None and not self.finished:
             self.server.connection_active(self.handle)
+
+    def _latency(self) -> float:
+        handle = self.handle
+        return handle.output_latency if handle is not None else 0.0
+
+    def _delay(self, out: list[str]) -> None:
+        # Frames queued before the latency was lifted still go first: one
+        # stream, never out of order.
+        self._delayed.append((self.loop.time() + self._latency(), out))
+        if self._delay_timer is None:
+            self._release_delayed()
+
+    def _release_delayed(self) -> None:
+        self._delay_timer = None
+        now = self.loop.time()
+        while self._delayed and self._delayed[0][0] <= now:
+            frames = self._delayed.popleft()[1]
+            if self.attached and not self.finished:
+                self._queue(frames)
+        if self._delayed:
+            self._delay_timer = self.loop.call_at(
+                self._delayed[0][0], self._release_delayed
+            )
 
     def _queue(self, out: list[str]) -> None:
         self._outq.extend(out)

@@ -38,6 +38,8 @@ class ConnectionHandle:
         version: the DDP version agreed in ``connect`` ("1", "pre2", "pre1").
         recent_frames: the last few DDP messages, oldest first (``Frame``:
             ``IN`` from the client, ``OUT`` to it); ``DDPServer(recent_frames=)``.
+        output_latency: seconds every frame to the client waits before it is
+            written, in order (0: none); a fault an agent sets.
     """
 
     def __init__(
@@ -59,6 +61,7 @@ class ConnectionHandle:
         self.forwarded_for = forwarded_chain(http_headers.get("x-forwarded-for"))
         self.connected_at = time.time()
         self.transport = transport
+        self.output_latency = 0.0
         self._session = session
         self._recent = recent
         self._pump = pump
@@ -78,6 +81,19 @@ class ConnectionHandle:
     def subscriptions(self) -> dict[str, str]:
         """Live subscriptions: sub id -> publication name."""
         return {k: s.name or "" for k, s in self._session.subscriptions.items()}
+
+    @property
+    def subscription_details(self) -> list[tuple[str, str, list[Any], bool]]:
+        """Live subscriptions as (sub id, publication, params, ready)."""
+        return [
+            (k, s.name or "", list(s.params), s.is_ready)
+            for k, s in self._session.subscriptions.items()
+        ]
+
+    @property
+    def methods_running(self) -> dict[str, str]:
+        """Methods whose handler has not answered yet: method id -> name."""
+        return dict(self._session.methods_running)
 
     @property
     def version(self) -> str | None:
