@@ -49,6 +49,7 @@ from ddp_monitor.transport.server import (
     ConnectionHandle,
     ConnectionOpened,
     DDPServer,
+    Hook,
     MethodInvocation,
     Subscription,
 )
@@ -112,9 +113,10 @@ class Agent:
         self._for_all = NO_FAULTS
         self._wrong: dict[str, tuple[int, float]] = {}  # address -> (count, since)
         self._calls: dict[str, _Bucket] = {}
+        self._listening: Hook | None = None  # the server's news, while panels watch
         for handle in server.connections:
             self._track(handle)
-        server.add_listener(self._follow)
+        server.on_connection(self._track)
         server.publish(COLLECTION, self._publish)
         server.methods(
             {
@@ -135,18 +137,18 @@ class Agent:
     def _follow(
         self, event: ConnectionOpened | ConnectionClosed | ConnectionChanged
     ) -> None:
-        handle = event.connection
-        if isinstance(event, ConnectionOpened):
-            self._track(handle)
-        elif isinstance(event, ConnectionClosed):
-            self._forget(handle.id)
-        elif (record := self._records.get(handle.id)) is not None:
-            self._stamp(record)
-            self._changed(handle.id)
+        # Only while a panel watches: opened and closed come through the
+        # onConnection and onClose hooks, which cost nothing when idle.
+        if isinstance(event, ConnectionChanged):
+            record = self._records.get(event.connection.id)
+            if record is not None:
+                self._stamp(record)
+                self._changed(record.handle.id)
 
     def _track(self, handle: ConnectionHandle) -> None:
         record = _Watched(handle)
         self._records[handle.id] = record
+        handle.on_close(lambda: self._forget(handle.id))
         self._apply(record, self._for_all)
         for sub in self._watchers:
             self._add_row(sub, record)
@@ -317,8 +319,16 @@ class Agent:
         for record in list(self._records.values()):
             self._add_row(sub, record)
         self._watchers.append(sub)
-        sub.on_stop(lambda: self._watchers.remove(sub))
+        if self._listening is None:
+            self._listening = self.server.add_listener(self._follow)
+        sub.on_stop(lambda: self._unwatch(sub))
         sub.ready()
+
+    def _unwatch(self, sub: Subscription) -> None:
+        self._watchers.remove(sub)
+        if not self._watchers and self._listening is not None:
+            self._listening.stop()
+            self._listening = None
 
     def _close(
         self, this: MethodInvocation, given: Any = None, ident: Any = None, *_: Any

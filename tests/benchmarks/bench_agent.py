@@ -2,7 +2,7 @@
 
 Run from the repository root (not collected by pytest)::
 
-    python -m tests.benchmarks.bench_agent [--runs 3] [--calls 2000] [--docs 100000]
+    python -m tests.benchmarks.bench_agent [--runs 3] [--calls 2000] [--docs 100000] [--ours]
 
 Two real Meteor 1.9.3 servers (tests/peers) run side by side: one plain, one
 with ``packaging/meteor-agent/agent.js`` loaded and its secret set. Three
@@ -21,6 +21,9 @@ asserted:
 as medians per configuration, with the spread of the CPU seconds, and as the
 median of each run's ratio to the plain server (the three are measured back
 to back in every run, in a rotating order, after one warm-up round each).
+
+``--ours``: the same with ddp-monitor's own demo server (``ddp-monitor serve
+--demo``, plain and with ``--agent-secret``: ``hosting.agent``).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import signal
 import statistics
 import subprocess
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -86,10 +91,45 @@ async def watch(url: str) -> None:
         await asyncio.Event().wait()
 
 
-async def one_round(server: MeteorServer, args: argparse.Namespace) -> dict[str, float]:
+@dataclass(frozen=True)
+class Served:
+    """A server process under test: where to connect, whose CPU to count."""
+
+    url: str
+    pid: int
+
+
+@contextmanager
+def meteor(
+    env: dict[str, str] | None = None, args: list[str] | None = None
+) -> Iterator[Served]:
+    with MeteorServer(env=env, args=args) as server:
+        assert server.pid is not None
+        yield Served(server.url, server.pid)
+
+
+@contextmanager
+def ours(*extra: str) -> Iterator[Served]:
+    """``ddp-monitor serve --demo`` on a free port, in its own process."""
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "ddp_monitor", "serve", "--demo", "--port", "0", *extra],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        line = proc.stdout.readline()
+        if "listening on" not in line:
+            raise RuntimeError(f"our server did not start: {line!r}")
+        yield Served(line.split()[-1], proc.pid)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+
+
+async def one_round(server: Served, args: argparse.Namespace) -> dict[str, float]:
     """The round trips and items(docs) against ``server``, with its CPU seconds."""
     pid = server.pid
-    assert pid is not None
     rtt, rtt_cpu = await measured(pid, lambda: bare_rtt(server.url, args.calls))
     items, items_cpu = await measured(pid, lambda: bench_items(server.url, args.docs))
     return {"rtt": rtt, "rtt_cpu": rtt_cpu, "items": items, "items_cpu": items_cpu}
@@ -102,8 +142,10 @@ async def run(args: argparse.Namespace) -> None:
     }
     env = {"DDP_MONITOR_AGENT_SECRET": SECRET}
     with (
-        MeteorServer() as plain,
-        MeteorServer(env=env, args=["--agent", str(AGENT)]) as agent,
+        ours() if args.ours else meteor() as plain,
+        ours("--agent-secret", SECRET)
+        if args.ours
+        else meteor(env, ["--agent", str(AGENT)]) as agent,
     ):
         # Warm both (V8 compiles the hot paths on first use); not counted.
         await one_round(plain, args)
@@ -124,7 +166,8 @@ async def run(args: argparse.Namespace) -> None:
     }
     base = med["plain"]
     print(
-        f"Meteor 1.9.3, medians of {args.runs} runs; {args.calls} echo calls, items({args.docs});"
+        f"{'ddp-monitor serve --demo' if args.ours else 'Meteor 1.9.3'},"
+        f" medians of {args.runs} runs; {args.calls} echo calls, items({args.docs});"
         f" load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
     )
     for name in names:
@@ -178,6 +221,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--docs", type=int, default=100_000)
+    parser.add_argument(
+        "--ours", action="store_true", help="our demo server and hosting.agent"
+    )
     parser.add_argument("--watch", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
     asyncio.run(watch(args.watch) if args.watch else run(args))
