@@ -27,7 +27,10 @@ __all__ = [
 Row = dict[str, Any]
 
 
-def _kb(count: int) -> str:
+def _kb(count: int | None) -> str:
+    # None: the source does not count bytes (our server's agent counts messages).
+    if count is None:
+        return ""
     return f"{count / 1024:,.1f} KB" if count >= 1024 else f"{count} B"
 
 
@@ -102,12 +105,12 @@ SHARED_COLUMNS: list[Column[Row]] = [
     ),
     Column(
         "↑ bytes",
-        lambda r: _kb(r.get("bytesToServer", 0)),
+        lambda r: _kb(r.get("bytesToServer")),
         key=lambda r: r.get("bytesToServer", 0),
     ),
     Column(
         "↓ bytes",
-        lambda r: _kb(r.get("bytesToClient", 0)),
+        lambda r: _kb(r.get("bytesToClient")),
         key=lambda r: r.get("bytesToClient", 0),
     ),
     Column(

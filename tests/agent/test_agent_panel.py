@@ -123,6 +123,7 @@ def test_one_protocol_three_sources(
                     panel.model.counts_changed, lambda: row_of(panel, first) is not None
                 )
                 seen["app sees"] = cell(panel, first, "App sees")
+                seen["bytes"] = cell(panel, first, "↓ bytes")
                 seen["title"] = window.server_tab.title()
                 assert panel.select(row_of(panel, first)["_id"])  # type: ignore[index]
                 log = panel.log_model
@@ -157,6 +158,8 @@ def test_one_protocol_three_sources(
     )
     assert seen["title"] == ("Proxy (1)" if source == "proxy" else "App (1)")
     assert seen["took"] >= 0.3
+    # Our server counts messages, not bytes: its cells stay empty, never a made-up 0.
+    assert (seen["bytes"] == "") == (source == "our server"), seen["bytes"]
     assert seen["after"]["id"] != seen["whoami"]["id"]  # Meteor never resumes
 
 
