@@ -8,6 +8,8 @@ painted Close cells and the fault bar act on the clients, as a user would.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
@@ -202,49 +204,54 @@ def test_attach_to_a_headless_proxy(
     assert first == second  # the app resumed the session
 
 
+@asynccontextmanager
+async def _proxying(
+    tmp_path: Path, *, record: bool
+) -> AsyncIterator[tuple[ProxyPanel, DDPClient]]:
+    """The window proxying the demo app (Record as asked), and a client through it, shown in a row."""
+    async with demo_server() as app:
+        settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
+        session = await open_session(None, settings)
+        window = session.window
+        panel = window.proxy_panel
+        try:
+            window.server_tab.show_proxy()
+            panel.upstream.setText(str(app.url))
+            panel.port.setValue(0)
+            panel.record.setChecked(record)
+            panel.toggle.click()
+            await until(panel.adaptor.proxying_changed, lambda: bool(panel.adaptor.url))
+            async with (
+                asyncio.timeout(TIMEOUT),
+                DDPClient(panel.adaptor.url) as client,
+            ):
+                await client.call("add", 20, 22)
+                await until(
+                    panel.model.counts_changed, lambda: _has(panel, client.session)
+                )
+                yield panel, client
+        finally:
+            await session.close()
+            window.close()
+
+
 def test_record_then_save_a_proxied_connections_recording(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
     """Record on: the selected row's connection saves as a recording of its calls (issue 16)."""
 
     async def scenario() -> tuple[bool, bool, str, list[object]]:
-        async with demo_server() as app:
-            settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-            session = await open_session(None, settings)
-            window = session.window
-            window.show()
-            panel = window.proxy_panel
-            try:
-                window.server_tab.show_proxy()
-                panel.upstream.setText(str(app.url))
-                panel.port.setValue(0)
-                panel.record.setChecked(True)
-                panel.toggle.click()
-                await until(
-                    panel.adaptor.proxying_changed, lambda: bool(panel.adaptor.url)
-                )
-                async with (
-                    asyncio.timeout(TIMEOUT),
-                    DDPClient(panel.adaptor.url) as client,
-                ):
-                    assert await client.call("add", 20, 22) == 42
-                    await until(
-                        panel.model.counts_changed, lambda: _has(panel, client.session)
-                    )
-                    assert panel.select(_id_of(panel, client.session))
-                    enabled = panel.save_recording.isEnabled()
-                    path = tmp_path / "proxied.ddprec"
-                    saved = panel.save_recording_to(_id_of(panel, client.session), path)
-                    words = panel.state.text()
-                    results = [
-                        r.item.result
-                        for r in load(path).items
-                        if isinstance(r.item, MethodCompleted)
-                    ]
-                    return enabled, saved, words, results
-            finally:
-                await session.close()
-                window.close()
+        async with _proxying(tmp_path, record=True) as (panel, client):
+            assert panel.select(_id_of(panel, client.session))
+            enabled = panel.save_recording.isEnabled()
+            path = tmp_path / "proxied.ddprec"
+            saved = panel.save_recording_to(_id_of(panel, client.session), path)
+            results = [
+                r.item.result
+                for r in load(path).items
+                if isinstance(r.item, MethodCompleted)
+            ]
+            return enabled, saved, panel.state.text(), results
 
     enabled, saved, words, results = run(qloop, scenario())
     assert enabled
@@ -257,34 +264,11 @@ def test_saving_a_connection_opened_while_record_was_off_says_why(
     qloop: asyncio.AbstractEventLoop, tmp_path: Path
 ) -> None:
     async def scenario() -> tuple[bool, str]:
-        async with demo_server() as app:
-            settings = QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat)
-            session = await open_session(None, settings)
-            window = session.window
-            panel = window.proxy_panel
-            try:
-                window.server_tab.show_proxy()
-                panel.upstream.setText(str(app.url))
-                panel.port.setValue(0)
-                panel.toggle.click()
-                await until(
-                    panel.adaptor.proxying_changed, lambda: bool(panel.adaptor.url)
-                )
-                async with (
-                    asyncio.timeout(TIMEOUT),
-                    DDPClient(panel.adaptor.url) as client,
-                ):
-                    await client.call("add", 1, 1)
-                    await until(
-                        panel.model.counts_changed, lambda: _has(panel, client.session)
-                    )
-                    saved = panel.save_recording_to(
-                        _id_of(panel, client.session), tmp_path / "x.ddprec"
-                    )
-                    return saved, panel.state.text()
-            finally:
-                await session.close()
-                window.close()
+        async with _proxying(tmp_path, record=False) as (panel, client):
+            saved = panel.save_recording_to(
+                _id_of(panel, client.session), tmp_path / "x.ddprec"
+            )
+            return saved, panel.state.text()
 
     saved, words = run(qloop, scenario())
     assert not saved
