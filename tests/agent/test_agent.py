@@ -32,16 +32,6 @@ pytestmark = [pytest.mark.meteor, pytest.mark.asyncio]
 FORWARDED = "203.0.113.9"
 
 
-@asynccontextmanager
-async def client(url: str, **options: Any) -> AsyncIterator[DDPClient]:
-    ddp = DDPClient(url, **options)
-    await ddp.start()
-    try:
-        yield ddp
-    finally:
-        await ddp.close()
-
-
 class NpmClient:
     """tests/peers/npm/agent_client.js: the npm ``ddp`` client, reconnecting by itself."""
 
@@ -85,7 +75,7 @@ async def test_rows_show_each_client_with_the_address_meteor_computes(
 ) -> None:
     """A client behind X-Forwarded-For shows the forwarded address; one without shows Meteor's null (HTTP_FORWARDED_COUNT=1); the watcher is never listed."""
     async with (
-        client(agent_meteor.url, headers={"X-Forwarded-For": FORWARDED}) as ours,
+        DDPClient(agent_meteor.url, headers={"X-Forwarded-For": FORWARDED}) as ours,
         npm_client(npm_clients, agent_meteor.http_url) as npm,
     ):
         whoami = await ours.call("whoami")
@@ -126,7 +116,7 @@ async def test_close_makes_each_client_reconnect_with_a_new_id(
 ) -> None:
     """ddpMonitorAgent.close on a row: ddp-monitor's client, the npm ddp client and Meteor's own DDP.connect each come back with a new session, whose row appears."""
     async with (
-        client(agent_meteor.url) as ours,
+        DDPClient(agent_meteor.url) as ours,
         npm_client(npm_clients, agent_meteor.http_url) as npm,
     ):
         old = (await ours.call("whoami"))["id"]
@@ -183,7 +173,7 @@ async def test_frames_for_the_panel_hold_no_secrets(
     agent_meteor: MeteorServer, watcher: DDPClient
 ) -> None:
     """A row's frames come with passwords and tokens masked, as in a recording; the rest as sent."""
-    async with client(agent_meteor.url) as ours:
+    async with DDPClient(agent_meteor.url) as ours:
         me = (await ours.call("whoami"))["id"]
         secrets = {
             "password": {"digest": "d1g3st"},
@@ -205,7 +195,7 @@ async def test_a_wrong_secret_is_refused_and_sees_nothing(
     agent_meteor: MeteorServer, watcher: DDPClient
 ) -> None:
     """The publication stops with 'forbidden' and sends no row; every method refuses too."""
-    async with client(agent_meteor.url) as stranger:
+    async with DDPClient(agent_meteor.url) as stranger:
         handle = stranger.subscribe(PUBLICATION, "not the secret")
         with pytest.raises(MethodError) as refused:
             async with asyncio.timeout(TIMEOUT):
@@ -231,7 +221,7 @@ async def test_without_a_secret_the_agent_registers_nothing(
     """No secret: no publication, no method (Meteor's own 404s), and the log says why."""
     server = await asyncio.to_thread(start_agent_meteor, {})
     try:
-        async with client(server.url) as stranger:
+        async with DDPClient(server.url) as stranger:
             with pytest.raises(MethodError) as missing:
                 async with asyncio.timeout(TIMEOUT):
                     await stranger.subscribe(PUBLICATION, SECRET).wait_ready()
@@ -252,7 +242,7 @@ async def test_wrong_secrets_are_rate_limited_by_address(
         start_agent_meteor, {"DDP_MONITOR_AGENT_SECRET": SECRET}
     )
     try:
-        async with client(server.url) as guesser:
+        async with DDPClient(server.url) as guesser:
             for guess in range(5):
                 with pytest.raises(MethodError) as wrong:
                     await guesser.call("ddpMonitorAgent.clearFaults", f"guess {guess}")
@@ -269,7 +259,7 @@ async def test_faults_inside_the_server(
     agent_meteor: MeteorServer, watcher: DDPClient
 ) -> None:
     """Hold data holds a subscription's ready but not a result; latency delays results; impossible faults are refused with why."""
-    async with client(agent_meteor.url) as ours:
+    async with DDPClient(agent_meteor.url) as ours:
         me = (await ours.call("whoami"))["id"]
 
         async def set_faults(faults: dict[str, Any]) -> Any:
